@@ -1,0 +1,1 @@
+"""Spatial core of the portal: boundaries, coordinate systems, spatial joins. No Flask here."""

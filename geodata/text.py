@@ -1,0 +1,34 @@
+"""Vietnamese text helpers: canonical NFC names and accent-free search keys."""
+
+from __future__ import annotations
+
+import unicodedata
+
+# Đ/đ is a letter of its own, not D plus a combining mark, so NFD leaves it alone.
+_D_STROKE = str.maketrans({"đ": "d", "Đ": "D"})
+
+
+def nfc(text: str) -> str:
+    """Return ``text`` in Unicode NFC, stripped, with inner whitespace collapsed.
+
+    >>> nfc("  La\u0323ng   So\u031bn ")
+    'Lạng Sơn'
+    >>> nfc("Lạng Sơn") == "L\u1ea1ng S\u01a1n"
+    True
+    """
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def fold(text: str) -> str:
+    """Return an accent-free, lower-case search key for Vietnamese ``text``.
+
+    >>> fold("Lạng Sơn")
+    'lang son'
+    >>> fold("Đồng  Đăng")
+    'dong dang'
+    >>> fold("La\u0323ng So\u031bn")
+    'lang son'
+    """
+    decomposed = unicodedata.normalize("NFD", text.translate(_D_STROKE))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.lower().split())

@@ -1,0 +1,170 @@
+"""Declarative description of a thematic layer: fields, statuses, progress rule, style."""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+FieldType = Literal["str", "int", "float", "date", "bool", "choice"]
+GeometryType = Literal["Point", "LineString", "Polygon"]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One attribute of a layer's records.
+
+    ``public`` fields may reach anonymous users (API, popups, exports);
+    the others are restricted and never leave the server unauthenticated.
+    """
+
+    name: str
+    type: FieldType
+    label_vi: str
+    label_en: str
+    public: bool = True
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+@dataclass(frozen=True)
+class StatusSpec:
+    """One status (or workflow milestone) of a layer, in workflow order."""
+
+    id: str
+    label_vi: str
+    label_en: str
+    color: str
+    done: bool = False
+
+
+@dataclass(frozen=True)
+class LayerStyle:
+    """How the map draws a layer."""
+
+    color: str
+    icon: str = "circle"
+    cluster: bool = False
+    weight: float = 3.0
+    fill_opacity: float = 0.35
+
+
+@dataclass(frozen=True)
+class AreaTally:
+    """What one area holds for a layer on a date, the input of a progress rule."""
+
+    count: int
+    status_counts: Mapping[str, int]
+    progress_sum: float
+
+
+class ProgressRule(abc.ABC):
+    """Turns one area's records into a number of units done."""
+
+    @abc.abstractmethod
+    def done(self, tally: AreaTally, statuses: tuple[StatusSpec, ...]) -> float:
+        """Return the units done in an area."""
+
+    @property
+    @abc.abstractmethod
+    def description_vi(self) -> str:
+        """Explain the rule to Vietnamese readers."""
+
+    @property
+    @abc.abstractmethod
+    def description_en(self) -> str:
+        """Explain the rule to English readers."""
+
+
+class CountDone(ProgressRule):
+    """Each record whose current status is a *done* status counts as one unit."""
+
+    def done(self, tally: AreaTally, statuses: tuple[StatusSpec, ...]) -> float:
+        """Count records in a done status."""
+        done_ids = {s.id for s in statuses if s.done}
+        return float(sum(n for status, n in tally.status_counts.items() if status in done_ids))
+
+    @property
+    def description_vi(self) -> str:
+        """Explain the rule to Vietnamese readers."""
+        return "Số bản ghi đã hoàn thành so với chỉ tiêu"
+
+    @property
+    def description_en(self) -> str:
+        """Explain the rule to English readers."""
+        return "Records completed against the target"
+
+
+class SumProgress(ProgressRule):
+    """Each record counts as its progress percentage / 100 (a half-built road is 0.5)."""
+
+    def done(self, tally: AreaTally, statuses: tuple[StatusSpec, ...]) -> float:
+        """Add up fractional progress."""
+        return tally.progress_sum / 100.0
+
+    @property
+    def description_vi(self) -> str:
+        """Explain the rule to Vietnamese readers."""
+        return "Tổng tiến độ (%) của các dự án so với chỉ tiêu"
+
+    @property
+    def description_en(self) -> str:
+        """Explain the rule to English readers."""
+        return "Sum of project progress (%) against the target"
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """Everything the portal knows about a thematic layer."""
+
+    id: str
+    name_vi: str
+    name_en: str
+    description_vi: str
+    description_en: str
+    geometry_types: tuple[GeometryType, ...]
+    fields: tuple[FieldSpec, ...]
+    statuses: tuple[StatusSpec, ...]
+    progress_rule: ProgressRule
+    style: LayerStyle
+    popup_fields: tuple[str, ...]
+    deadline: dt.date
+    target_label_vi: str
+    target_label_en: str
+    editor_role: str
+    records_public: bool = True
+    workflow: bool = False
+    default_visible: bool = True
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def field(self, name: str) -> FieldSpec:
+        """Return the field called ``name``; raise ``KeyError`` if there is none."""
+        for spec in self.fields:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+    def status(self, status_id: str) -> StatusSpec:
+        """Return the status called ``status_id``; raise ``KeyError`` if there is none."""
+        for spec in self.statuses:
+            if spec.id == status_id:
+                return spec
+        raise KeyError(status_id)
+
+    @property
+    def public_fields(self) -> tuple[FieldSpec, ...]:
+        """Fields that anonymous users may see."""
+        return tuple(f for f in self.fields if f.public)
+
+    @property
+    def restricted_fields(self) -> tuple[FieldSpec, ...]:
+        """Fields only signed-in, authorised users may see."""
+        return tuple(f for f in self.fields if not f.public)
+
+    def name(self, locale: str) -> str:
+        """Return the layer's name in ``locale`` ("vi" or "en")."""
+        return self.name_en if locale == "en" else self.name_vi

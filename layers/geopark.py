@@ -1,0 +1,80 @@
+"""Geopark layer: Lạng Sơn UNESCO Global Geopark sites and community-tourism villages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from layers.base import CountDone, FieldSpec, LayerSpec, LayerStyle, StatusSpec
+
+# Labels of each choice value, (vi, en); flattened into ``LAYER.extra`` as
+# ``choice:<field>:<value>:<locale>`` because FieldSpec carries only the raw values.
+CHOICE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "site_type": {
+        "geosite": ("Điểm di sản địa chất", "Geosite"),
+        "cultural": ("Điểm văn hóa, lịch sử", "Cultural or historical site"),
+        "community_tourism": ("Du lịch cộng đồng", "Community tourism"),
+        "viewpoint": ("Điểm ngắm cảnh", "Viewpoint"),
+    },
+}
+
+FIELDS = (
+    FieldSpec(
+        "site_type",
+        "choice",
+        "Loại điểm",
+        "Site type",
+        required=True,
+        choices=tuple(CHOICE_LABELS["site_type"]),
+    ),
+    FieldSpec("description_vi", "str", "Giới thiệu (tiếng Việt)", "Description (Vietnamese)"),
+    FieldSpec("description_en", "str", "Giới thiệu (tiếng Anh)", "Description (English)"),
+    FieldSpec("visitor_info", "str", "Thông tin cho du khách", "Visitor information"),
+    FieldSpec("opening_hours", "str", "Giờ mở cửa", "Opening hours"),
+    FieldSpec("location", "str", "Địa điểm", "Location"),
+)
+
+STATUSES = (
+    StatusSpec("surveyed", "Đã khảo sát", "Surveyed", "#9e9e9e"),
+    StatusSpec("signage", "Đang lắp biển, thuyết minh", "Signage being installed", "#f9a825"),
+    StatusSpec("open_to_visitors", "Đón khách", "Open to visitors", "#2e7d32", done=True),
+    StatusSpec(
+        "asean_standard", "Đạt tiêu chuẩn ASEAN", "ASEAN standard reached", "#00838f", done=True
+    ),
+)
+
+LAYER = LayerSpec(
+    id="geopark",
+    name_vi="Công viên địa chất và du lịch",
+    name_en="Geopark and tourism",
+    description_vi=(
+        "Các điểm di sản, điểm du lịch của Công viên địa chất toàn cầu UNESCO Lạng Sơn và du lịch "
+        "cộng đồng đạt tiêu chuẩn ASEAN tại Hữu Liên và Bắc Quỳnh."
+    ),
+    description_en=(
+        "Sites of the Lạng Sơn UNESCO Global Geopark and ASEAN-standard community tourism at "
+        "Hữu Liên and Bắc Quỳnh."
+    ),
+    geometry_types=("Point", "Polygon"),
+    fields=FIELDS,
+    statuses=STATUSES,
+    progress_rule=CountDone(),
+    style=LayerStyle(color="#2e7d32", icon="mountain"),
+    popup_fields=(
+        "site_type",
+        "description_vi",
+        "description_en",
+        "visitor_info",
+        "opening_hours",
+        "location",
+    ),
+    deadline=dt.date(2025, 12, 31),
+    target_label_vi="Điểm cần đưa vào đón khách",
+    target_label_en="Sites to open to visitors",
+    editor_role="tourism_editor",
+    extra={
+        f"choice:{name}:{value}:{locale}": label
+        for name, options in CHOICE_LABELS.items()
+        for value, labels in options.items()
+        for locale, label in zip(("vi", "en"), labels, strict=True)
+    },
+)

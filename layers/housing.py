@@ -1,0 +1,99 @@
+"""Housing layer: replacing temporary and dilapidated houses (household-level personal data)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from layers.base import CountDone, FieldSpec, LayerSpec, LayerStyle, StatusSpec
+
+# Labels of each choice value, (vi, en); flattened into ``LAYER.extra`` as
+# ``choice:<field>:<value>:<locale>`` because FieldSpec carries only the raw values.
+CHOICE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "category": {
+        "poor": ("Hộ nghèo", "Poor household"),
+        "near_poor": ("Hộ cận nghèo", "Near-poor household"),
+        "merit": ("Gia đình người có công", "Family of a person with merit"),
+        "policy": ("Hộ chính sách khác", "Other policy household"),
+    },
+    "work": {
+        "new_build": ("Xây mới", "New build"),
+        "repair": ("Sửa chữa", "Repair"),
+    },
+}
+
+# Names, phone numbers, the village and the household size identify a family: restricted
+# (DESIGN.md "Privacy"); the public sees per-area counts only.
+FIELDS = (
+    FieldSpec("beneficiary", "str", "Chủ hộ", "Head of household", public=False, required=True),
+    FieldSpec("phone", "str", "Số điện thoại", "Phone", public=False),
+    FieldSpec("village", "str", "Thôn, bản", "Village", public=False),
+    FieldSpec(
+        "household_size", "int", "Số nhân khẩu", "Household members", public=False, minimum=1
+    ),
+    FieldSpec("commune_name", "str", "Xã, phường", "Commune or ward"),
+    FieldSpec(
+        "category",
+        "choice",
+        "Đối tượng",
+        "Category",
+        required=True,
+        choices=tuple(CHOICE_LABELS["category"]),
+    ),
+    FieldSpec(
+        "work",
+        "choice",
+        "Hình thức hỗ trợ",
+        "Kind of support",
+        required=True,
+        choices=tuple(CHOICE_LABELS["work"]),
+    ),
+    FieldSpec(
+        "funds_million_vnd",
+        "float",
+        "Kinh phí hỗ trợ (triệu đồng)",
+        "Support (VND million)",
+        minimum=0,
+    ),
+)
+
+STATUSES = (
+    StatusSpec("registered", "Đã rà soát, đăng ký", "Registered", "#9e9e9e"),
+    StatusSpec("approved", "Đã phê duyệt hỗ trợ", "Support approved", "#f9a825"),
+    StatusSpec("under_construction", "Đang xây dựng, sửa chữa", "Under construction", "#ef6c00"),
+    StatusSpec("completed", "Đã hoàn thành", "Completed", "#43a047", done=True),
+    StatusSpec("handed_over", "Đã bàn giao", "Handed over", "#1b5e20", done=True),
+)
+
+LAYER = LayerSpec(
+    id="housing",
+    name_vi="Xóa nhà tạm, nhà dột nát",
+    name_en="Replacing temporary and dilapidated houses",
+    description_vi=(
+        "Hỗ trợ xây mới, sửa chữa nhà ở cho hộ nghèo, cận nghèo, gia đình người có công và hộ "
+        "chính sách để không còn hộ nào ở nhà tạm, nhà dột nát vào cuối năm 2025. Công chúng "
+        "chỉ xem số liệu tổng hợp theo địa bàn."
+    ),
+    description_en=(
+        "Support to build or repair the homes of poor, near-poor, merit and policy households, so "
+        "that no household lives in a temporary or dilapidated house by the end of 2025. The "
+        "public sees only per-area counts."
+    ),
+    geometry_types=("Point",),
+    fields=FIELDS,
+    statuses=STATUSES,
+    progress_rule=CountDone(),
+    style=LayerStyle(color="#5d4037", icon="home", cluster=True),
+    popup_fields=("category", "work", "commune_name"),
+    deadline=dt.date(2025, 12, 31),
+    target_label_vi="Nhà cần xóa",
+    target_label_en="Houses to replace",
+    editor_role="housing_editor",
+    records_public=False,
+    default_visible=False,
+    extra={
+        f"choice:{name}:{value}:{locale}": label
+        for name, options in CHOICE_LABELS.items()
+        for value, labels in options.items()
+        for locale, label in zip(("vi", "en"), labels, strict=True)
+    },
+)

@@ -1,0 +1,90 @@
+"""Industry layer: industrial parks, industrial clusters and power plants of the 2025 plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from layers.base import CountDone, FieldSpec, LayerSpec, LayerStyle, StatusSpec
+
+# Labels of each choice value, (vi, en); flattened into ``LAYER.extra`` as
+# ``choice:<field>:<value>:<locale>`` because FieldSpec carries only the raw values.
+CHOICE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "kind": {
+        "park": ("Khu công nghiệp", "Industrial park"),
+        "cluster": ("Cụm công nghiệp", "Industrial cluster"),
+        "power": ("Nhà máy nhiệt điện", "Thermal power plant"),
+        "hydro": ("Nhà máy thủy điện", "Hydropower plant"),
+    },
+    "plan_goal": {
+        "finish_2025": ("Hoàn thành trong năm 2025", "Finish in 2025"),
+        "speed_up": ("Đẩy nhanh tiến độ", "Speed up"),
+    },
+}
+
+FIELDS = (
+    FieldSpec(
+        "kind",
+        "choice",
+        "Loại dự án",
+        "Project type",
+        required=True,
+        choices=tuple(CHOICE_LABELS["kind"]),
+    ),
+    FieldSpec("investor", "str", "Chủ đầu tư", "Investor"),
+    FieldSpec("location", "str", "Địa điểm", "Location"),
+    FieldSpec("area_ha", "float", "Diện tích (ha)", "Area (ha)", minimum=0),
+    FieldSpec(
+        "capital_bn_vnd",
+        "float",
+        "Tổng vốn đầu tư (tỷ đồng)",
+        "Total investment (VND bn)",
+        minimum=0,
+    ),
+    FieldSpec("phase", "str", "Giai đoạn", "Phase"),
+    FieldSpec(
+        "plan_goal",
+        "choice",
+        "Mục tiêu kế hoạch 2025",
+        "2025 plan goal",
+        required=True,
+        choices=tuple(CHOICE_LABELS["plan_goal"]),
+    ),
+)
+
+STATUSES = (
+    StatusSpec("planning", "Chuẩn bị đầu tư", "Preparing investment", "#9e9e9e"),
+    StatusSpec("site_clearance", "Giải phóng mặt bằng", "Site clearance", "#f9a825"),
+    StatusSpec("construction", "Đang thi công", "Under construction", "#ef6c00"),
+    StatusSpec("completed", "Hoàn thành", "Completed", "#2e7d32", done=True),
+    StatusSpec("paused", "Tạm dừng", "Paused", "#c62828"),
+)
+
+LAYER = LayerSpec(
+    id="industry",
+    name_vi="Khu, cụm công nghiệp và năng lượng",
+    name_en="Industrial parks, clusters and energy",
+    description_vi=(
+        "Khu công nghiệp VSIP Lạng Sơn, các cụm công nghiệp và các nhà máy điện trong kế hoạch "
+        "năm 2025 của tỉnh: dự án phải hoàn thành trong năm và dự án cần đẩy nhanh tiến độ."
+    ),
+    description_en=(
+        "The VSIP Lạng Sơn industrial park, the industrial clusters and the power plants of the "
+        "province's 2025 plan: projects to finish this year and projects to speed up."
+    ),
+    geometry_types=("Point", "Polygon"),
+    fields=FIELDS,
+    statuses=STATUSES,
+    progress_rule=CountDone(),
+    style=LayerStyle(color="#6a1b9a", icon="industry", fill_opacity=0.3),
+    popup_fields=("kind", "investor", "location", "area_ha", "plan_goal"),
+    deadline=dt.date(2025, 12, 31),
+    target_label_vi="Dự án phải hoàn thành trong năm 2025",
+    target_label_en="Projects to finish in 2025",
+    editor_role="industry_editor",
+    extra={
+        f"choice:{name}:{value}:{locale}": label
+        for name, options in CHOICE_LABELS.items()
+        for value, labels in options.items()
+        for locale, label in zip(("vi", "en"), labels, strict=True)
+    },
+)

@@ -1,0 +1,46 @@
+"""The Flask application: ``create_app`` assembles settings, store, language and blueprints."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from portal import cache, database, i18n
+from portal.errors import register_error_handlers
+from portal.settings import PortalSettings, load_settings
+
+
+def _secret_key(settings: PortalSettings) -> str:
+    if settings.secret_key:
+        return settings.secret_key
+    # One random key per instance folder, kept so sessions survive restarts.
+    path = settings.instance_path / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the portal application; ``overrides`` replace settings (tests, scripts)."""
+    settings = load_settings(overrides)
+    app = Flask(__name__, instance_path=str(Path(settings.instance_path).resolve()))
+    app.config.from_prefixed_env("PORTAL_FLASK")
+    app.config["PORTAL_SETTINGS"] = settings
+    app.config["SECRET_KEY"] = _secret_key(settings)
+    app.config["JSON_SORT_KEYS"] = False
+
+    database.init_app(app, settings.resolved_database_url())
+    i18n.init_app(app)
+    cache.init_app(app)
+
+    from portal.api import blueprint as api_blueprint
+    from portal.views import blueprint as maps_blueprint
+
+    app.register_blueprint(maps_blueprint)
+    app.register_blueprint(api_blueprint, url_prefix="/api")
+    register_error_handlers(app)
+    return app

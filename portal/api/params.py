@@ -1,0 +1,93 @@
+"""Parsing and checking API query parameters; a bad value raises BadRequest naming it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app, request
+from flask_babel import gettext as _
+
+from layers import get_layer
+from layers.base import LayerSpec
+from portal.errors import BadRequest
+from portal.store.features import BBox, is_finite_bbox
+from portal.store.progress import LEVELS
+
+
+def default_as_of() -> dt.date:
+    """Return the date maps show when none is asked for: the configured one, else today."""
+    return current_app.config["PORTAL_SETTINGS"].default_as_of or dt.date.today()
+
+
+def parse_date(value: str | None, field: str = "as_of") -> dt.date:
+    """Read a YYYY-MM-DD date (or dd/mm/yyyy); empty means the default date."""
+    if not value:
+        return default_as_of()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise BadRequest(
+        _("%(field)s must be a real date such as 2025-06-30 (got %(value)s).", field=field,
+          value=value[:40]),
+        field=field,
+    )
+
+
+def as_of() -> dt.date:
+    """Return the request's ``as_of`` date."""
+    return parse_date(request.args.get("as_of"))
+
+
+def level(default: str = "commune") -> str:
+    """Return the request's area level."""
+    value = request.args.get("level", default)
+    if value not in LEVELS:
+        raise BadRequest(
+            _("level must be one of: %(levels)s.", levels=", ".join(LEVELS)), field="level"
+        )
+    return value
+
+
+def layer_arg(name: str = "layer") -> LayerSpec:
+    """Return the layer named by a required query argument."""
+    value = request.args.get(name)
+    if not value:
+        raise BadRequest(_("The %(field)s parameter is required.", field=name), field=name)
+    return get_layer(value)
+
+
+def bbox() -> BBox | None:
+    """Return the request's ``bbox=minx,miny,maxx,maxy`` in degrees, if any."""
+    value = request.args.get("bbox")
+    if not value:
+        return None
+    try:
+        parts = tuple(float(p) for p in value.split(","))
+    except ValueError:
+        parts = ()
+    if len(parts) != 4 or not is_finite_bbox(parts):  # type: ignore[arg-type]
+        raise BadRequest(
+            _("bbox must be four numbers: minx,miny,maxx,maxy (longitude, latitude)."),
+            field="bbox",
+        )
+    return parts  # type: ignore[return-value]
+
+
+def integer(name: str, default: int, minimum: int, maximum: int) -> int:
+    """Return an integer query argument within bounds."""
+    value = request.args.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = minimum - 1
+    if not minimum <= number <= maximum:
+        raise BadRequest(
+            _("%(field)s must be a whole number from %(min)s to %(max)s.", field=name,
+              min=minimum, max=maximum),
+            field=name,
+        )
+    return number

@@ -1,0 +1,105 @@
+"""Turning stored rows into JSON/GeoJSON with public fields only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row
+
+import shapely
+from shapely.geometry import mapping
+
+from layers.base import LayerSpec
+from portal.i18n import current_locale
+
+
+def label(obj: Any, locale: str) -> str:
+    """Return the vi/en label of a spec object."""
+    return obj.label_en if locale == "en" else obj.label_vi
+
+
+def layer_json(layer: LayerSpec, locale: str) -> dict[str, Any]:
+    """Describe a layer for the catalogue and the map client (public fields only)."""
+    return {
+        "id": layer.id,
+        "name": layer.name(locale),
+        "names": {"vi": layer.name_vi, "en": layer.name_en},
+        "description": layer.description_en if locale == "en" else layer.description_vi,
+        "geometryTypes": list(layer.geometry_types),
+        "color": layer.style.color,
+        "icon": layer.style.icon,
+        "cluster": layer.style.cluster,
+        "recordsPublic": layer.records_public,
+        "workflow": layer.workflow,
+        "deadline": layer.deadline.isoformat(),
+        "target": layer.target_label_en if locale == "en" else layer.target_label_vi,
+        "progressRule": (
+            layer.progress_rule.description_en
+            if locale == "en"
+            else layer.progress_rule.description_vi
+        ),
+        "statuses": [
+            {"id": s.id, "label": label(s, locale), "color": s.color, "done": s.done}
+            for s in layer.statuses
+        ],
+        "fields": [
+            {"name": f.name, "label": label(f, locale), "type": f.type} for f in layer.public_fields
+        ],
+        "popupFields": [
+            {"name": f, "label": label(layer.field(f), locale), "type": layer.field(f).type}
+            for f in layer.popup_fields
+        ],
+    }
+
+
+def public_properties(layer: LayerSpec, row: Row) -> dict[str, Any]:
+    """Return the public attribute values of a record, state attributes over static ones."""
+    merged = {**(row.attributes or {}), **(row.state_attributes or {})}
+    return {f.name: merged.get(f.name) for f in layer.public_fields}
+
+
+def feature_json(
+    layer: LayerSpec, row: Row, communes: dict[str, str], districts: dict[str, str]
+) -> dict[str, Any]:
+    """Return one record as a GeoJSON Feature with public fields only."""
+    locale = current_locale()
+    try:
+        status = layer.status(row.status)
+        status_label, status_color = label(status, locale), status.color
+    except KeyError:
+        status_label, status_color = row.status, "#6c757d"
+    return {
+        "type": "Feature",
+        "id": row.id,
+        "geometry": mapping(shapely.from_wkb(row.geom)),
+        "properties": {
+            "id": row.id,
+            "record_id": row.record_id,
+            "name": row.name,
+            "status": row.status,
+            "status_label": status_label,
+            "status_color": status_color,
+            "progress": row.progress,
+            "updated": row.valid_from.isoformat(),
+            "commune_code": row.commune_code,
+            "commune_name": communes.get(row.commune_code),
+            "district_code": row.district_code,
+            "district_name": districts.get(row.district_code),
+            "illustrative": bool(row.illustrative),
+            **public_properties(layer, row),
+        },
+    }
+
+
+def cluster_json(cluster: dict[str, Any]) -> dict[str, Any]:
+    """Return a grid cluster as a GeoJSON Feature."""
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [cluster["lon"], cluster["lat"]]},
+        "properties": {
+            "cluster": True,
+            "count": cluster["count"],
+            "done": cluster["done"],
+            "bbox": cluster["bbox"],
+        },
+    }

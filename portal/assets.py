@@ -1,0 +1,189 @@
+"""The one manifest of browser assets: vendor files from npm and the folium asset table.
+
+Every script, stylesheet, font and image a page needs is served by the portal itself (DESIGN.md,
+"Working offline"). `npm ci` installs the packages named in ``package.json``;
+``scripts/vendor_assets.py`` copies the files listed in `VENDOR_FILES` into the git-ignored
+``portal/static/vendor/``. The map builder points each folium asset name at a path from
+`FOLIUM_ASSETS`, so a rendered page never names another host (STYLE.md §6).
+
+Paths in `FOLIUM_ASSETS`, `PAGE_ASSETS` and `MAP_ASSETS` are relative to the static folder, ready
+for ``url_for("static", filename=...)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: Folder under the static folder that receives the copied vendor files.
+VENDOR_DIR = "vendor"
+
+#: Stylesheet written by ``scripts/vendor_assets.py`` with the Be Vietnam Pro ``@font-face`` rules.
+FONTS_CSS = f"{VENDOR_DIR}/fonts.css"
+
+#: Weights of Be Vietnam Pro the portal uses (regular, medium, semibold, bold).
+FONT_WEIGHTS = (400, 500, 600, 700)
+
+#: Font subsets copied; together they cover Vietnamese text (latin-ext is not needed: the
+#: vietnamese subset holds the Vietnamese letters outside Latin-1).
+FONT_SUBSETS = ("vietnamese", "latin")
+
+_FONT_PACKAGE = "@fontsource/be-vietnam-pro"
+
+
+def _font_files() -> dict[str, str]:
+    """Map each Be Vietnam Pro woff2 file in node_modules to its place under the vendor folder."""
+    files = {}
+    for weight in FONT_WEIGHTS:
+        for subset in FONT_SUBSETS:
+            name = f"be-vietnam-pro-{subset}-{weight}-normal.woff2"
+            files[f"{_FONT_PACKAGE}/files/{name}"] = f"be-vietnam-pro/{name}"
+    return files
+
+
+#: Source under ``node_modules/`` -> destination under ``portal/static/vendor/``. A source ending
+#: in ``/`` is a directory copied whole: the images and fonts that the stylesheets refer to by
+#: relative URL, so each keeps its place beside its stylesheet. Source maps are copied so that
+#: browser developer tools do not log 404s for them.
+VENDOR_FILES: dict[str, str] = {
+    # Leaflet (folium's map library); its CSS refers to images/.
+    "leaflet/dist/leaflet.js": "leaflet/leaflet.js",
+    "leaflet/dist/leaflet.js.map": "leaflet/leaflet.js.map",
+    "leaflet/dist/leaflet.css": "leaflet/leaflet.css",
+    "leaflet/dist/images/": "leaflet/images/",
+    # Only the CSS classes are used, for the server-side cluster bubbles drawn by portal-map.js;
+    # the script is there for folium's MarkerCluster plugin should a map need it.
+    "leaflet.markercluster/dist/MarkerCluster.css": "leaflet.markercluster/MarkerCluster.css",
+    "leaflet.markercluster/dist/MarkerCluster.Default.css": (
+        "leaflet.markercluster/MarkerCluster.Default.css"
+    ),
+    "leaflet.markercluster/dist/leaflet.markercluster.js": (
+        "leaflet.markercluster/leaflet.markercluster.js"
+    ),
+    "leaflet.markercluster/dist/leaflet.markercluster.js.map": (
+        "leaflet.markercluster/leaflet.markercluster.js.map"
+    ),
+    # jQuery: folium's Map template lists it.
+    "jquery/dist/jquery.min.js": "jquery/jquery.min.js",
+    # Bootstrap (bundle includes Popper).
+    "bootstrap/dist/js/bootstrap.bundle.min.js": "bootstrap/bootstrap.bundle.min.js",
+    "bootstrap/dist/js/bootstrap.bundle.min.js.map": "bootstrap/bootstrap.bundle.min.js.map",
+    "bootstrap/dist/css/bootstrap.min.css": "bootstrap/bootstrap.min.css",
+    "bootstrap/dist/css/bootstrap.min.css.map": "bootstrap/bootstrap.min.css.map",
+    # Font Awesome (icons of awesome-markers); all.min.css refers to ../webfonts/.
+    "@fortawesome/fontawesome-free/css/all.min.css": "fontawesome/css/all.min.css",
+    "@fortawesome/fontawesome-free/webfonts/": "fontawesome/webfonts/",
+    "@fortawesome/fontawesome-free/LICENSE.txt": "fontawesome/LICENSE.txt",
+    # Leaflet.awesome-markers; its CSS refers to images/.
+    "leaflet.awesome-markers/dist/leaflet.awesome-markers.js": (
+        "awesome-markers/leaflet.awesome-markers.js"
+    ),
+    "leaflet.awesome-markers/dist/leaflet.awesome-markers.css": (
+        "awesome-markers/leaflet.awesome-markers.css"
+    ),
+    "leaflet.awesome-markers/dist/images/": "awesome-markers/images/",
+    # folium.plugins.Fullscreen; its CSS refers to icon-fullscreen.svg beside it.
+    "leaflet.fullscreen/Control.FullScreen.js": "leaflet.fullscreen/Control.FullScreen.js",
+    "leaflet.fullscreen/Control.FullScreen.css": "leaflet.fullscreen/Control.FullScreen.css",
+    "leaflet.fullscreen/icon-fullscreen.svg": "leaflet.fullscreen/icon-fullscreen.svg",
+    # Chart.js (UMD build: a plain <script>, global `Chart`).
+    "chart.js/dist/chart.umd.min.js": "chart.js/chart.umd.min.js",
+    "chart.js/dist/chart.umd.min.js.map": "chart.js/chart.umd.min.js.map",
+    # Be Vietnam Pro; the SIL OFL asks for the licence to travel with the fonts.
+    f"{_FONT_PACKAGE}/LICENSE": "be-vietnam-pro/LICENSE",
+    **_font_files(),
+}
+
+
+def _vendor(path: str) -> str:
+    return f"{VENDOR_DIR}/{path}"
+
+
+#: folium asset name -> path under the static folder. Names are those of the installed folium
+#: (``folium.Map.default_js``/``default_css``, ``folium.plugins.Fullscreen`` and
+#: ``folium.plugins.MarkerCluster``). ``None`` means the map builder drops that asset: the
+#: Bootstrap 3 glyphicons and folium's awesome-rotate CSS are not used by our maps.
+FOLIUM_ASSETS: dict[str, str | None] = {
+    "leaflet": _vendor("leaflet/leaflet.js"),
+    "leaflet_css": _vendor("leaflet/leaflet.css"),
+    "jquery": _vendor("jquery/jquery.min.js"),
+    "bootstrap": _vendor("bootstrap/bootstrap.bundle.min.js"),
+    "bootstrap_css": _vendor("bootstrap/bootstrap.min.css"),
+    "awesome_markers": _vendor("awesome-markers/leaflet.awesome-markers.js"),
+    "awesome_markers_css": _vendor("awesome-markers/leaflet.awesome-markers.css"),
+    "awesome_markers_font_css": _vendor("fontawesome/css/all.min.css"),
+    "glyphicons_css": None,
+    "awesome_rotate_css": None,
+    "Control.Fullscreen.js": _vendor("leaflet.fullscreen/Control.FullScreen.js"),
+    "Control.FullScreen.css": _vendor("leaflet.fullscreen/Control.FullScreen.css"),
+    "markerclusterjs": _vendor("leaflet.markercluster/leaflet.markercluster.js"),
+    "markerclustercss": _vendor("leaflet.markercluster/MarkerCluster.css"),
+    "markerclusterdefaultcss": _vendor("leaflet.markercluster/MarkerCluster.Default.css"),
+}
+
+#: CSS and JS that every page template includes, in order.
+PAGE_ASSETS: dict[str, tuple[str, ...]] = {
+    "css": (
+        _vendor("bootstrap/bootstrap.min.css"),
+        FONTS_CSS,
+        "css/portal.css",
+        "css/pages.css",
+    ),
+    "js": (
+        _vendor("bootstrap/bootstrap.bundle.min.js"),
+        _vendor("chart.js/chart.umd.min.js"),
+    ),
+}
+
+#: What a folium map page adds after folium's own assets for the map client
+#: (``PortalMap.init``): cluster bubble classes, the font, the portal styles and the client.
+MAP_ASSETS: dict[str, tuple[str, ...]] = {
+    "css": (
+        _vendor("leaflet.markercluster/MarkerCluster.css"),
+        _vendor("leaflet.markercluster/MarkerCluster.Default.css"),
+        FONTS_CSS,
+        "css/portal.css",
+    ),
+    "js": ("js/portal-map.js",),
+}
+
+
+class UnknownAsset(KeyError):
+    """A folium asset name that `FOLIUM_ASSETS` does not list."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+    def __str__(self) -> str:
+        return (
+            f"unknown folium asset {self.name!r}: add it to FOLIUM_ASSETS in portal/assets.py "
+            "(a static path, or None to drop it) and its file to VENDOR_FILES"
+        )
+
+
+def vendor_url_path(name: str) -> str | None:
+    """Return the static path serving folium asset `name`, or None when the map drops it.
+
+    Raises `UnknownAsset` for a name not in `FOLIUM_ASSETS`, so that a folium upgrade or a new
+    plugin cannot silently bring back a CDN URL.
+
+    >>> vendor_url_path("leaflet")
+    'vendor/leaflet/leaflet.js'
+    >>> vendor_url_path("glyphicons_css") is None
+    True
+    """
+    try:
+        return FOLIUM_ASSETS[name]
+    except KeyError:
+        raise UnknownAsset(name) from None
+
+
+def static_vendor_paths() -> list[str]:
+    """List the static paths the vendor step produces (files, and directories ending in ``/``)."""
+    return [_vendor(dest) for dest in VENDOR_FILES.values()] + [FONTS_CSS]
+
+
+def missing_vendor_files(static_dir: str | Path) -> list[str]:
+    """Return the vendor paths missing under `static_dir`; empty once the vendor step has run."""
+    root = Path(static_dir)
+    return [path for path in static_vendor_paths() if not (root / path).exists()]

@@ -1,0 +1,109 @@
+"""Preparing a store: schema, derived boundaries and illustrative demo data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from typing import Any
+
+from sqlalchemy import func, select
+
+from geodata.boundaries import build_approximate_boundaries
+from layers.demo import DemoDataset, build_demo
+from portal.store import loader
+from portal.store.db import Database
+from portal.store.migrate import upgrade
+from portal.store.models import Area, Feature
+
+log = logging.getLogger(__name__)
+
+
+def init_schema(db: Database) -> None:
+    """Create or upgrade the schema (Alembic)."""
+    upgrade(db.engine)
+
+
+def build_boundaries(db: Database) -> float:
+    """Derive approximate boundaries and store them in one transaction; return seconds."""
+    started = time.perf_counter()
+    boundaries = build_approximate_boundaries()
+    with db.transaction() as session:
+        loader.write_boundaries(session, boundaries)
+        loader.set_meta(session, "boundaries_built_at", dt.datetime.now(dt.UTC).isoformat())
+    return time.perf_counter() - started
+
+
+def demo_records(demo: DemoDataset) -> list[loader.RecordRow]:
+    """Turn the demo dataset into store rows, every one flagged illustrative."""
+    return [
+        loader.RecordRow(
+            layer_id=r.layer_id,
+            record_id=r.record_id,
+            name=r.name,
+            geometry=r.geometry,
+            attributes=dict(r.attributes),
+            history=[
+                loader.StateRow(
+                    date=s.date,
+                    status=s.status,
+                    progress=s.progress,
+                    attributes=dict(s.attributes),
+                    note=s.note,
+                    author="demo",
+                )
+                for s in r.history
+            ],
+            illustrative=True,
+        )
+        for r in demo.records
+    ]
+
+
+def demo_targets(demo: DemoDataset) -> list[dict[str, Any]]:
+    """Turn the demo targets into store rows, flagged illustrative."""
+    return [
+        {
+            "layer_id": t.layer_id,
+            "level": t.level,
+            "area_code": t.area_code,
+            "year": t.year,
+            "target": t.target,
+            "deadline": t.deadline,
+            "illustrative": True,
+        }
+        for t in demo.targets
+    ]
+
+
+def seed_demo(db: Database, seed: int = 2025) -> int:
+    """Replace every illustrative record and target with freshly built demo data.
+
+    Records are placed inside the stored pre-2025 commune cells, so that the area each one is
+    assigned to by position is the commune its targets were counted for.
+    """
+    with db.sessions() as session:
+        legacy = loader.load_areas(session, "legacy_commune")
+    cells = dict(zip(legacy["code"], legacy.geometry, strict=True)) or None
+    demo = build_demo(seed=seed, cells=cells)
+    with db.transaction() as session:
+        loader.delete_illustrative(session)
+        count = loader.write_records(session, demo_records(demo))
+        loader.write_targets(session, demo_targets(demo))
+    return count
+
+
+def prepare(db: Database, seed: bool = True) -> dict[str, Any]:
+    """Bring a store up to date: schema, then boundaries and demo data if it has none."""
+    report: dict[str, Any] = {}
+    init_schema(db)
+    with db.sessions() as session:
+        has_areas = session.scalar(select(func.count(Area.id))) or 0
+        has_features = session.scalar(select(func.count(Feature.id))) or 0
+    if not has_areas:
+        log.info("Deriving approximate boundaries (first start)...")
+        report["boundaries_seconds"] = round(build_boundaries(db), 1)
+    if seed and not has_features:
+        log.info("Loading illustrative demo data (first start)...")
+        report["demo_records"] = seed_demo(db)
+    return report

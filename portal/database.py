@@ -1,0 +1,32 @@
+"""Flask glue for the store: one Database per app, one session per request."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+from sqlalchemy.orm import Session
+
+from portal.store.db import Database, open_database
+
+
+def init_app(app: Flask, url: str) -> None:
+    """Open the database for ``app`` and close each request's session at teardown."""
+    app.extensions["portal_db"] = open_database(url)
+    app.teardown_appcontext(_close_session)
+
+
+def get_database(app: Flask | None = None) -> Database:
+    """Return the app's Database."""
+    return (app or current_app).extensions["portal_db"]
+
+
+def get_session() -> Session:
+    """Return the request's read session (opened on first use)."""
+    if "db_session" not in g:
+        g.db_session = get_database().sessions()
+    return g.db_session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()

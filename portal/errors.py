@@ -1,0 +1,86 @@
+"""One table from exception to HTTP status, and one JSON error shape for the API."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from geodata.errors import GeodataError
+from layers import UnknownLayer
+
+log = logging.getLogger(__name__)
+
+
+class PermissionDenied(Exception):
+    """The user may not see or change this."""
+
+    def __init__(self, user_msg: str) -> None:
+        super().__init__(user_msg)
+        self.user_msg = user_msg
+
+
+class BadRequest(Exception):
+    """A request parameter is missing or malformed; ``field`` names it."""
+
+    def __init__(self, user_msg: str, field: str | None = None) -> None:
+        super().__init__(user_msg)
+        self.user_msg = user_msg
+        self.field = field
+
+
+STATUS_CODES: dict[type[Exception], int] = {
+    UnknownLayer: 404,
+    PermissionDenied: 403,
+    BadRequest: 400,
+    GeodataError: 422,
+}
+
+
+def error_body(status: int, message: str, errors: list[dict] | None = None) -> dict:
+    """Return the one JSON error shape of the API."""
+    return {"ok": False, "status": status, "error": message, "errors": errors or []}
+
+
+def _user_message(exc: Exception) -> str:
+    if isinstance(exc, UnknownLayer):
+        return _("Unknown layer: %(layer)s", layer=exc.layer_id)
+    return getattr(exc, "user_msg", None) or _("The request could not be handled.")
+
+
+def _field_errors(exc: Exception) -> list[dict]:
+    field = getattr(exc, "field", None)
+    if field is None:
+        return []
+    return [{"row": getattr(exc, "row", None), "field": field, "message": _user_message(exc)}]
+
+
+def _respond(status: int, message: str, errors: list[dict]):
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        return jsonify(error_body(status, message, errors)), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Map every known exception, HTTP errors and crashes onto one response shape."""
+    for exc_type, status in STATUS_CODES.items():
+
+        def handle(exc: Exception, status: int = status):
+            return _respond(status, _user_message(exc), _field_errors(exc))
+
+        app.register_error_handler(exc_type, handle)
+
+    @app.errorhandler(HTTPException)
+    def handle_http(exc: HTTPException):
+        messages = {
+            404: _("Page not found."),
+            405: _("Method not allowed."),
+        }
+        return _respond(exc.code or 500, messages.get(exc.code, exc.name), [])
+
+    @app.errorhandler(Exception)
+    def handle_crash(exc: Exception):
+        log.exception("Unhandled error on %s", request.path)
+        return _respond(500, _("Internal error. The administrators have been told."), [])

@@ -1,0 +1,123 @@
+"""Builds every map page with folium: no tiles unless configured, every asset served locally.
+
+The map itself carries no layer data: ``PortalMap.init`` (static/js/portal-map.js) fetches
+boundaries, progress and records from the JSON API, so the page stays small as layers grow.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from flask import url_for
+from jinja2 import Template
+from markupsafe import Markup
+
+import folium
+from folium.elements import JSCSSMixin
+from folium.plugins import Fullscreen
+
+from portal.assets import vendor_url_path
+
+# Lạng Sơn's centre and a zoom that shows the whole province.
+PROVINCE_CENTRE = (21.85, 106.62)
+PROVINCE_ZOOM = 9
+
+OWN_ASSETS = {"portal_map_js": "js/portal-map.js"}
+# The page template already loads Bootstrap; loading it twice would double its handlers.
+PROVIDED_BY_PAGE = {"bootstrap", "bootstrap_css"}
+
+
+class PortalClient(JSCSSMixin):
+    """Starts the portal's map client on the folium map with a JSON configuration."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            PortalMap.init({{ this._parent.get_name() }}, {{ this.config_json }});
+        {% endmacro %}
+        """
+    )
+    default_js = [("portal_map_js", "portal-map.js")]
+    # Cluster bubbles reuse Leaflet.markercluster's classes; fonts and portal.css come with
+    # every page (PAGE_ASSETS).
+    default_css = [
+        ("markerclustercss", "MarkerCluster.css"),
+        ("markerclusterdefaultcss", "MarkerCluster.Default.css"),
+    ]
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = "PortalClient"
+        # "</" cannot close the script element once escaped; the JSON stays valid.
+        self.config_json = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
+
+
+def static_url(name: str) -> str | None:
+    """Return our URL for a folium asset name, None for one we deliberately drop."""
+    if name in OWN_ASSETS:
+        return url_for("static", filename=OWN_ASSETS[name])
+    path = vendor_url_path(name)  # raises UnknownAsset for a name we have not vetted
+    if path is None or name in PROVIDED_BY_PAGE:
+        return None
+    return url_for("static", filename=path)
+
+
+def _walk(element):
+    yield element
+    for child in element._children.values():
+        yield from _walk(child)
+
+
+def localize_assets(root: folium.Map) -> None:
+    """Point every element's JS/CSS at our static route (per instance, never class-level)."""
+    for element in _walk(root):
+        if not isinstance(element, JSCSSMixin):
+            continue
+        for attribute in ("default_js", "default_css"):
+            pairs = getattr(type(element), attribute)
+            local = [(name, static_url(name)) for name, _url in pairs]
+            setattr(element, attribute, [(name, url) for name, url in local if url is not None])
+
+
+@dataclass(frozen=True)
+class MapHtml:
+    """The three parts of a rendered map that a page template places."""
+
+    header: Markup
+    body: Markup
+    script: Markup
+
+
+def build_map(
+    config: dict[str, Any],
+    basemap_url: str | None = None,
+    basemap_attribution: str = "",
+    centre: tuple[float, float] = PROVINCE_CENTRE,
+    zoom: int = PROVINCE_ZOOM,
+) -> MapHtml:
+    """Build the folium map with the portal client and return its rendered parts."""
+    fmap = folium.Map(
+        location=list(centre),
+        zoom_start=zoom,
+        tiles=None,
+        control_scale=True,
+        min_zoom=7,
+        max_zoom=18,
+        # Quarter zoom steps let a whole province fill the screen when it is fitted.
+        zoom_snap=0.25,
+        zoom_delta=0.5,
+    )
+    if basemap_url:
+        folium.TileLayer(basemap_url, attr=basemap_attribution or " ", name="basemap").add_to(fmap)
+    Fullscreen(position="topleft").add_to(fmap)
+    PortalClient(config).add_to(fmap)
+    localize_assets(fmap)
+    figure = fmap.get_root()
+    figure.render()
+    return MapHtml(
+        header=Markup(figure.header.render()),
+        body=Markup(figure.html.render()),
+        script=Markup(figure.script.render()),
+    )

@@ -1,0 +1,77 @@
+"""Typed settings of the portal, read from ``PORTAL_*`` environment variables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+INSTANCE_DIR = Path("instance")
+
+
+class SettingsError(RuntimeError):
+    """Start-up stops with the key, the value and a hint."""
+
+
+class PortalSettings(BaseSettings):
+    """Everything that can be configured; zero configuration runs offline on SQLite."""
+
+    model_config = SettingsConfigDict(env_prefix="PORTAL_", extra="ignore", populate_by_name=True)
+
+    #: SQLAlchemy URL; also read from plain ``DATABASE_URL``. Empty: SQLite under instance/.
+    database_url: str = Field(default="", validation_alias="DATABASE_URL")
+    #: Folder for the SQLite file and uploads.
+    instance_path: Path = INSTANCE_DIR
+    #: Default interface language, "vi" or "en".
+    default_locale: str = "vi"
+    #: Tile URL template for a base map (e.g. an intranet tile server); None keeps the map offline.
+    basemap_url: str | None = None
+    #: Attribution shown for the base map.
+    basemap_attribution: str = ""
+    #: Date the maps show when no ``as_of`` is given; empty means today.
+    default_as_of: dt.date | None = None
+    #: An area is lagging when its percent is under this many percent (besides the straight line).
+    lagging_threshold: float = 0.0
+    #: Above this many records in view, a layer is sent as cluster bubbles.
+    cluster_threshold: int = 1500
+    #: Most features one page of /api/layers/<id>/features returns.
+    max_features_page: int = 10000
+    #: Secret key for sessions; generated per instance when empty.
+    secret_key: str = ""
+    #: Create the schema, boundaries and demo data on first start when the database is empty.
+    auto_seed: bool = True
+
+    @field_validator("default_locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        if value not in ("vi", "en"):
+            raise ValueError("hint: use 'vi' or 'en'")
+        return value
+
+    @field_validator("lagging_threshold")
+    @classmethod
+    def _percent(cls, value: float) -> float:
+        if not 0 <= value <= 100:
+            raise ValueError("hint: a percentage between 0 and 100")
+        return value
+
+    def resolved_database_url(self) -> str:
+        """Return the database URL, defaulting to one SQLite file in the instance folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.instance_path / 'portal.sqlite3').resolve()}"
+
+
+def load_settings(overrides: dict | None = None) -> PortalSettings:
+    """Read settings from the environment, then ``overrides``; bad values raise SettingsError."""
+    try:
+        return PortalSettings(**(overrides or {}))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"PORTAL_{'.'.join(str(p) for p in err['loc']).upper()}"
+            f"={err.get('input')!r}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise SettingsError(f"Invalid settings: {problems}") from None

@@ -1,0 +1,166 @@
+"""Reading a layer's records as they stood on a date: by bounding box, by id, as clusters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Row, func, select
+from sqlalchemy.orm import Session
+
+from portal.store.models import Area, Feature, FeatureState
+from portal.store.progress import state_as_of
+
+BBox = tuple[float, float, float, float]
+
+FEATURE_COLUMNS = (
+    Feature.id,
+    Feature.record_id,
+    Feature.name,
+    Feature.geom,
+    Feature.geom_type,
+    Feature.commune_code,
+    Feature.district_code,
+    Feature.attributes,
+    Feature.illustrative,
+    FeatureState.status,
+    FeatureState.progress,
+    FeatureState.valid_from,
+    FeatureState.attributes.label("state_attributes"),
+)
+
+
+def _current(layer_id: str, as_of: dt.date):
+    return (
+        select(*FEATURE_COLUMNS)
+        .join(FeatureState, FeatureState.feature_id == Feature.id)
+        .where(Feature.layer_id == layer_id, state_as_of(as_of))
+    )
+
+
+def _in_bbox(query, bbox: BBox | None):
+    if bbox is None:
+        return query
+    minx, miny, maxx, maxy = bbox
+    # Overlap of bounding boxes: lines and polygons that cross the view are kept too.
+    return query.where(
+        Feature.maxx >= minx, Feature.minx <= maxx, Feature.maxy >= miny, Feature.miny <= maxy
+    )
+
+
+def count_features(session: Session, layer_id: str, as_of: dt.date, bbox: BBox | None) -> int:
+    """Count a layer's records that existed on ``as_of`` and overlap ``bbox``."""
+    query = _in_bbox(
+        select(func.count())
+        .select_from(Feature)
+        .join(FeatureState, FeatureState.feature_id == Feature.id)
+        .where(Feature.layer_id == layer_id, state_as_of(as_of)),
+        bbox,
+    )
+    return session.scalar(query) or 0
+
+
+def read_features(
+    session: Session,
+    layer_id: str,
+    as_of: dt.date,
+    bbox: BBox | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    area: tuple[str, str] | None = None,
+) -> Sequence[Row]:
+    """Return a layer's records with their state on ``as_of``, ordered by id."""
+    query = _in_bbox(_current(layer_id, as_of), bbox)
+    if area is not None:
+        level, code = area
+        column = Feature.commune_code if level == "commune" else Feature.district_code
+        query = query.where(column == code)
+    query = query.order_by(Feature.id).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return session.execute(query).all()
+
+
+@dataclass(frozen=True)
+class PointIndex:
+    """A layer's record positions on a date as numpy arrays, for clustering."""
+
+    x: np.ndarray
+    y: np.ndarray
+    done: np.ndarray
+
+    def in_bbox(self, bbox: BBox) -> np.ndarray:
+        """Return a boolean mask of the points inside ``bbox``."""
+        minx, miny, maxx, maxy = bbox
+        return (self.x >= minx) & (self.x <= maxx) & (self.y >= miny) & (self.y <= maxy)
+
+
+def point_index(
+    session: Session, layer_id: str, as_of: dt.date, done_statuses: set[str]
+) -> PointIndex:
+    """Load every record position of a layer on ``as_of``."""
+    rows = session.execute(
+        select(Feature.x, Feature.y, FeatureState.status)
+        .join(FeatureState, FeatureState.feature_id == Feature.id)
+        .where(Feature.layer_id == layer_id, state_as_of(as_of))
+    ).all()
+    if not rows:
+        empty = np.zeros(0)
+        return PointIndex(empty, empty, empty.astype(bool))
+    x, y, status = zip(*rows, strict=True)
+    return PointIndex(
+        x=np.asarray(x, dtype=float),
+        y=np.asarray(y, dtype=float),
+        done=np.isin(np.asarray(status, dtype=object), list(done_statuses)),
+    )
+
+
+def cluster_cell_degrees(zoom: int, pixels: int = 60) -> float:
+    """Width in degrees of a square of ``pixels`` screen pixels at ``zoom`` (Web Mercator).
+
+    >>> round(cluster_cell_degrees(8), 4)
+    0.3296
+    """
+    return 360.0 / (256 * 2**zoom) * pixels
+
+
+def grid_clusters(index: PointIndex, bbox: BBox, zoom: int) -> list[dict[str, Any]]:
+    """Group the points in ``bbox`` into grid cells about 60 px wide at ``zoom``."""
+    mask = index.in_bbox(bbox)
+    x, y, done = index.x[mask], index.y[mask], index.done[mask]
+    if x.size == 0:
+        return []
+    cell = cluster_cell_degrees(zoom)
+    keys = np.floor(x / cell).astype(np.int64) * 1_000_003 + np.floor(y / cell).astype(np.int64)
+    _, group, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    order = np.argsort(group, kind="stable")
+    starts = np.r_[0, np.cumsum(counts)[:-1]]
+    xs, ys, dones = x[order], y[order], done[order]
+    clusters = []
+    for i, n in enumerate(counts):
+        sl = slice(starts[i], starts[i] + n)
+        clusters.append(
+            {
+                "lon": float(xs[sl].mean()),
+                "lat": float(ys[sl].mean()),
+                "count": int(n),
+                "done": int(dones[sl].sum()),
+                "bbox": [float(xs[sl].min()), float(ys[sl].min()),
+                         float(xs[sl].max()), float(ys[sl].max())],
+            }
+        )
+    return clusters
+
+
+def area_names(session: Session, level: str) -> dict[str, str]:
+    """Return code → name of the stored areas of ``level``."""
+    return dict(session.execute(select(Area.code, Area.name).where(Area.level == level)).all())
+
+
+def is_finite_bbox(bbox: BBox) -> bool:
+    """Tell whether every number of ``bbox`` is finite and it is not inverted."""
+    return all(math.isfinite(v) for v in bbox) and bbox[0] <= bbox[2] and bbox[1] <= bbox[3]

@@ -1,0 +1,281 @@
+"""Writing boundary sets and layer records into the store, in one transaction each."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+import geopandas as gpd
+import shapely
+
+from geodata.assign import assign_points, representative_xy
+from geodata.boundaries import BoundarySet
+from geodata.text import fold, nfc
+from portal.store.models import Area, Feature, FeatureState, Meta, Target
+
+AREA_LEVELS = ("province", "district", "commune", "legacy_commune")
+CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class StateRow:
+    """One dated state of a record to be written."""
+
+    date: dt.date
+    status: str
+    progress: float | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+    author: str = "system"
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """A record of a layer to be written, with its history."""
+
+    layer_id: str
+    record_id: str
+    name: str
+    geometry: shapely.Geometry
+    attributes: dict[str, Any]
+    history: Sequence[StateRow]
+    illustrative: bool = False
+
+
+def jsonable(attributes: dict[str, Any]) -> dict[str, Any]:
+    """Return attributes ready for a JSON column: dates as ISO strings, NaN as None.
+
+    >>> jsonable({"on_air": dt.date(2025, 5, 1), "households": 12, "x": float("nan")})
+    {'on_air': '2025-05-01', 'households': 12, 'x': None}
+    """
+    result: dict[str, Any] = {}
+    for key, value in attributes.items():
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        elif isinstance(value, float) and value != value:
+            value = None
+        result[key] = value
+    return result
+
+
+def bump_data_version(session: Session) -> int:
+    """Increase the store's data version, which every cache key includes."""
+    row = session.get(Meta, "data_version")
+    version = int(row.value) + 1 if row else 1
+    session.merge(Meta(key="data_version", value=str(version)))
+    return version
+
+
+def data_version(session: Session) -> int:
+    """Return the store's data version (0 when nothing was ever written)."""
+    value = session.scalar(select(Meta.value).where(Meta.key == "data_version"))
+    return int(value) if value else 0
+
+
+def set_meta(session: Session, key: str, value: str) -> None:
+    """Store a key/value fact about the store."""
+    session.merge(Meta(key=key, value=value))
+
+
+def get_meta(session: Session, key: str) -> str | None:
+    """Return a key/value fact about the store, or None."""
+    return session.scalar(select(Meta.value).where(Meta.key == key))
+
+
+def _area_rows(frame: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    bounds = frame.geometry.bounds
+    rows = []
+    for (_, item), (_, box) in zip(frame.iterrows(), bounds.iterrows(), strict=True):
+        official = item.get("official_area_km2")
+        rows.append(
+            {
+                "level": item["level"],
+                "code": str(item["code"]),
+                "name": nfc(item["name"]),
+                "name_ascii": fold(item["name"]),
+                "unit_type": item.get("unit_type") or "",
+                "vintage": str(item["vintage"]),
+                "parent_code": item.get("parent_code"),
+                "commune_code": item.get("commune_code"),
+                "provenance": item["provenance"],
+                "source": item.get("source") or "",
+                "source_date": item.get("source_date"),
+                "area_km2": float(item["area_km2"]),
+                "official_area_km2": None if pd.isna(official) else float(official),
+                "label_lon": float(item["label_lon"]),
+                "label_lat": float(item["label_lat"]),
+                "geom": shapely.to_wkb(item.geometry),
+                "minx": box.minx,
+                "miny": box.miny,
+                "maxx": box.maxx,
+                "maxy": box.maxy,
+            }
+        )
+    return rows
+
+
+def write_boundaries(session: Session, boundaries: BoundarySet) -> None:
+    """Replace every stored area with ``boundaries`` and re-assign records to them."""
+    session.execute(delete(Area))
+    for frame in (
+        boundaries.province,
+        boundaries.districts,
+        boundaries.communes,
+        boundaries.legacy_communes,
+    ):
+        session.execute(insert(Area), _area_rows(frame.to_crs(4326)))
+    session.flush()
+    reassign_features(session)
+    set_meta(session, "boundaries_provenance", str(boundaries.communes["provenance"].iloc[0]))
+    bump_data_version(session)
+
+
+def load_areas(session: Session, level: str) -> gpd.GeoDataFrame:
+    """Return the stored areas of ``level`` as a GeoDataFrame (EPSG:4326)."""
+    rows = session.execute(
+        select(Area.code, Area.name, Area.geom).where(Area.level == level).order_by(Area.code)
+    ).all()
+    return gpd.GeoDataFrame(
+        {"code": [r.code for r in rows], "name": [r.name for r in rows]},
+        geometry=shapely.from_wkb([r.geom for r in rows]),
+        crs=4326,
+    )
+
+
+def _assign(session: Session, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    communes = assign_points(xs, ys, load_areas(session, "commune"))
+    districts = assign_points(xs, ys, load_areas(session, "district"))
+    return communes, districts
+
+
+def reassign_features(session: Session) -> int:
+    """Recompute every record's commune and district from the stored boundaries."""
+    rows = session.execute(select(Feature.id, Feature.x, Feature.y)).all()
+    if not rows:
+        return 0
+    ids = np.array([r.id for r in rows])
+    communes, districts = _assign(
+        session, np.array([r.x for r in rows]), np.array([r.y for r in rows])
+    )
+    for start in range(0, len(ids), CHUNK):
+        session.execute(
+            update(Feature),
+            [
+                {"id": int(i), "commune_code": c, "district_code": d}
+                for i, c, d in zip(
+                    ids[start : start + CHUNK],
+                    communes[start : start + CHUNK],
+                    districts[start : start + CHUNK],
+                    strict=True,
+                )
+            ],
+        )
+    return len(ids)
+
+
+def _feature_rows(
+    records: Sequence[RecordRow], communes: np.ndarray, districts: np.ndarray, xs, ys
+) -> list[dict[str, Any]]:
+    geoms = [r.geometry for r in records]
+    bounds = shapely.bounds(np.array(geoms, dtype=object))
+    wkbs = shapely.to_wkb(np.array(geoms, dtype=object))
+    return [
+        {
+            "layer_id": r.layer_id,
+            "record_id": r.record_id,
+            "name": nfc(r.name),
+            "name_ascii": fold(r.name),
+            "geom_type": r.geometry.geom_type,
+            "x": float(xs[i]),
+            "y": float(ys[i]),
+            "commune_code": communes[i],
+            "district_code": districts[i],
+            "attributes": jsonable(r.attributes),
+            "illustrative": r.illustrative,
+            "geom": wkbs[i],
+            "minx": float(bounds[i, 0]),
+            "miny": float(bounds[i, 1]),
+            "maxx": float(bounds[i, 2]),
+            "maxy": float(bounds[i, 3]),
+        }
+        for i, r in enumerate(records)
+    ]
+
+
+def _state_rows(feature_id: int, record: RecordRow) -> Iterable[dict[str, Any]]:
+    history = sorted(record.history, key=lambda s: s.date)
+    for i, state in enumerate(history):
+        valid_to = history[i + 1].date if i + 1 < len(history) else None
+        yield {
+            "feature_id": feature_id,
+            "layer_id": record.layer_id,
+            "valid_from": state.date,
+            "valid_to": valid_to,
+            "status": state.status,
+            "progress": state.progress,
+            "attributes": jsonable(dict(state.attributes)),
+            "author": state.author,
+            "note": state.note,
+        }
+
+
+def write_records(session: Session, records: Sequence[RecordRow]) -> int:
+    """Insert new records with their histories (bulk, in the caller's transaction)."""
+    if not records:
+        return 0
+    xs, ys = representative_xy([r.geometry for r in records])
+    communes, districts = _assign(session, xs, ys)
+    rows = _feature_rows(records, communes, districts, xs, ys)
+    for start in range(0, len(rows), CHUNK):
+        session.execute(insert(Feature), rows[start : start + CHUNK])
+    ids = {
+        (layer_id, record_id): feature_id
+        for layer_id, record_id, feature_id in session.execute(
+            select(Feature.layer_id, Feature.record_id, Feature.id).where(
+                Feature.layer_id.in_({r.layer_id for r in records})
+            )
+        )
+    }
+    states = [s for r in records for s in _state_rows(ids[(r.layer_id, r.record_id)], r)]
+    for start in range(0, len(states), CHUNK):
+        session.execute(insert(FeatureState), states[start : start + CHUNK])
+    bump_data_version(session)
+    return len(records)
+
+
+def write_targets(session: Session, targets: Iterable[dict[str, Any]]) -> int:
+    """Insert or replace per-area targets."""
+    count = 0
+    for target in targets:
+        session.execute(
+            delete(Target).where(
+                Target.layer_id == target["layer_id"],
+                Target.level == target["level"],
+                Target.area_code == target["area_code"],
+                Target.year == target["year"],
+            )
+        )
+        session.add(Target(**target))
+        count += 1
+    bump_data_version(session)
+    return count
+
+
+def delete_illustrative(session: Session) -> None:
+    """Delete every illustrative record (with its history) and illustrative target."""
+    ids = select(Feature.id).where(Feature.illustrative.is_(True))
+    session.execute(delete(FeatureState).where(FeatureState.feature_id.in_(ids)))
+    session.execute(delete(Feature).where(Feature.illustrative.is_(True)))
+    session.execute(delete(Target).where(Target.illustrative.is_(True)))
+
+
+def count_features(session: Session) -> int:
+    """Return how many records the store holds."""
+    return session.scalar(select(func.count(Feature.id))) or 0

@@ -1,0 +1,151 @@
+"""SQLAlchemy models: areas, features, their dated state history, targets.
+
+Geometries are stored as WKB in WGS 84 with a bounding box beside them, so the same
+schema runs on SQLite and on PostgreSQL; PostGIS columns come with the scale issue.
+History is never overwritten: each state row is valid from ``valid_from`` until the
+next row's date (``valid_to``, exclusive; NULL while it is current).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    """Return the current UTC time (naive, as stored)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+class BBoxMixin:
+    """A WKB geometry (EPSG:4326) and its bounding box, for portable bbox filtering."""
+
+    geom: Mapped[bytes] = mapped_column(LargeBinary)
+    minx: Mapped[float] = mapped_column(Float)
+    miny: Mapped[float] = mapped_column(Float)
+    maxx: Mapped[float] = mapped_column(Float)
+    maxy: Mapped[float] = mapped_column(Float)
+
+
+class Area(BBoxMixin, Base):
+    """An administrative unit of one vintage: province, district, commune or legacy commune."""
+
+    __tablename__ = "areas"
+    __table_args__ = (UniqueConstraint("level", "code", name="uq_area_level_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    level: Mapped[str] = mapped_column(String(20), index=True)
+    code: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(120))
+    name_ascii: Mapped[str] = mapped_column(String(120), index=True)
+    unit_type: Mapped[str] = mapped_column(String(40), default="")
+    vintage: Mapped[str] = mapped_column(String(10))
+    parent_code: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    commune_code: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    provenance: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(Text, default="")
+    source_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    area_km2: Mapped[float] = mapped_column(Float)
+    official_area_km2: Mapped[float | None] = mapped_column(Float, nullable=True)
+    label_lon: Mapped[float] = mapped_column(Float)
+    label_lat: Mapped[float] = mapped_column(Float)
+
+
+class Feature(BBoxMixin, Base):
+    """A record of a thematic layer: its geometry and static attributes."""
+
+    __tablename__ = "features"
+    __table_args__ = (
+        UniqueConstraint("layer_id", "record_id", name="uq_feature_layer_record"),
+        Index("ix_feature_layer_xy", "layer_id", "x", "y"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    layer_id: Mapped[str] = mapped_column(String(30), index=True)
+    record_id: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(200))
+    name_ascii: Mapped[str] = mapped_column(String(200), index=True)
+    geom_type: Mapped[str] = mapped_column(String(20))
+    # A point inside the geometry; it decides which areas the record belongs to.
+    x: Mapped[float] = mapped_column(Float)
+    y: Mapped[float] = mapped_column(Float)
+    commune_code: Mapped[str | None] = mapped_column(String(10), index=True, nullable=True)
+    district_code: Mapped[str | None] = mapped_column(String(10), index=True, nullable=True)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    states: Mapped[list[FeatureState]] = relationship(
+        back_populates="feature", order_by="FeatureState.valid_from"
+    )
+
+
+class FeatureState(Base):
+    """One dated status/progress of a feature; the state as of a date is the row valid then."""
+
+    __tablename__ = "feature_states"
+    __table_args__ = (
+        Index("ix_state_layer_period", "layer_id", "valid_from", "valid_to"),
+        Index("ix_state_feature_period", "feature_id", "valid_from"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feature_id: Mapped[int] = mapped_column(ForeignKey("features.id"))
+    layer_id: Mapped[str] = mapped_column(String(30))
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    status: Mapped[str] = mapped_column(String(40))
+    progress: Mapped[float | None] = mapped_column(Float, nullable=True)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    author: Mapped[str] = mapped_column(String(80), default="system")
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    feature: Mapped[Feature] = relationship(back_populates="states")
+
+
+class Target(Base):
+    """How many units of a layer an area must complete by a deadline."""
+
+    __tablename__ = "targets"
+    __table_args__ = (
+        UniqueConstraint("layer_id", "level", "area_code", "year", name="uq_target"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    layer_id: Mapped[str] = mapped_column(String(30))
+    level: Mapped[str] = mapped_column(String(20))
+    area_code: Mapped[str] = mapped_column(String(10))
+    year: Mapped[int] = mapped_column(Integer)
+    target: Mapped[float] = mapped_column(Float)
+    deadline: Mapped[dt.date] = mapped_column(Date)
+    illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Meta(Base):
+    """Key/value facts about the store: data version, boundary source, seed date."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,150 @@
+"""Per-area progress of a layer as of a date: counts, done, target, lagging."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from geodata.admin_units import PROVINCE_CODE
+from layers.base import AreaTally, LayerSpec
+from portal.store.models import Area, Feature, FeatureState, Target
+
+LEVELS = ("province", "district", "commune")
+
+
+@dataclass(frozen=True)
+class AreaProgress:
+    """Progress of one area for one layer on one date."""
+
+    code: str
+    name: str
+    count: int
+    target: float
+    done: float
+    percent: float | None
+    expected_percent: float
+    lagging: bool
+    target_source: str
+    status_counts: dict[str, int]
+
+    def as_dict(self) -> dict:
+        """Return a JSON-ready dict."""
+        return asdict(self)
+
+
+def state_as_of(as_of: dt.date) -> ColumnElement[bool]:
+    """Return the SQL condition selecting the state row valid on ``as_of``."""
+    return and_(
+        FeatureState.valid_from <= as_of,
+        or_(FeatureState.valid_to.is_(None), FeatureState.valid_to > as_of),
+    )
+
+
+def area_column(level: str):
+    """Return the feature column that names a record's area at ``level``."""
+    if level == "commune":
+        return Feature.commune_code
+    if level == "district":
+        return Feature.district_code
+    return literal(PROVINCE_CODE)
+
+
+def tally_areas(
+    session: Session, layer_id: str, level: str, as_of: dt.date
+) -> dict[str, AreaTally]:
+    """Count a layer's records per area and status as they stood on ``as_of``."""
+    code = area_column(level).label("code")
+    rows = session.execute(
+        select(
+            code,
+            FeatureState.status,
+            func.count(),
+            func.coalesce(func.sum(FeatureState.progress), 0.0),
+        )
+        .join(Feature, Feature.id == FeatureState.feature_id)
+        .where(FeatureState.layer_id == layer_id, state_as_of(as_of))
+        .group_by(code, FeatureState.status)
+    ).all()
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    sums: dict[str, float] = defaultdict(float)
+    for area_code, status, n, progress_sum in rows:
+        counts[area_code][status] = n
+        sums[area_code] += progress_sum
+    return {
+        c: AreaTally(count=sum(s.values()), status_counts=s, progress_sum=sums[c])
+        for c, s in counts.items()
+    }
+
+
+def expected_percent(as_of: dt.date, deadline: dt.date) -> float:
+    """Percent due by ``as_of`` on the straight line from 1 January to the deadline.
+
+    >>> expected_percent(dt.date(2025, 7, 2), dt.date(2025, 12, 31))
+    50.0
+    >>> expected_percent(dt.date(2026, 3, 1), dt.date(2025, 12, 31))
+    100.0
+    """
+    start = dt.date(deadline.year, 1, 1)
+    if as_of <= start:
+        return 0.0
+    if as_of >= deadline:
+        return 100.0
+    return round(100.0 * (as_of - start).days / (deadline - start).days, 1)
+
+
+def _targets(session: Session, layer_id: str, level: str, year: int) -> dict[str, Target]:
+    rows = session.scalars(
+        select(Target).where(
+            Target.layer_id == layer_id, Target.level == level, Target.year == year
+        )
+    )
+    return {t.area_code: t for t in rows}
+
+
+def _area_names(session: Session, level: str) -> dict[str, str]:
+    return dict(
+        session.execute(select(Area.code, Area.name).where(Area.level == level)).all()
+    )
+
+
+def area_progress(
+    session: Session,
+    layer: LayerSpec,
+    level: str,
+    as_of: dt.date,
+    lagging_threshold: float = 0.0,
+) -> list[AreaProgress]:
+    """Return every area's progress for ``layer`` at ``level`` on ``as_of``, by area code."""
+    tallies = tally_areas(session, layer.id, level, as_of)
+    targets = _targets(session, layer.id, level, layer.deadline.year)
+    names = _area_names(session, level)
+    empty = AreaTally(count=0, status_counts={}, progress_sum=0.0)
+    result = []
+    for code in sorted((set(names) | set(tallies)) - {None}):
+        tally = tallies.get(code, empty)
+        target_row = targets.get(code)
+        target = target_row.target if target_row else float(tally.count)
+        deadline = target_row.deadline if target_row else layer.deadline
+        done = round(layer.progress_rule.done(tally, layer.statuses), 2)
+        percent = round(100.0 * done / target, 1) if target > 0 else None
+        expected = expected_percent(as_of, deadline)
+        lagging = percent is not None and (percent < expected or percent < lagging_threshold)
+        result.append(
+            AreaProgress(
+                code=code,
+                name=names.get(code, code),
+                count=tally.count,
+                target=target,
+                done=done,
+                percent=percent,
+                expected_percent=expected,
+                lagging=lagging,
+                target_source="plan" if target_row else "records",
+                status_counts=dict(tally.status_counts),
+            )
+        )
+    return result

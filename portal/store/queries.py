@@ -1,0 +1,75 @@
+"""Small read queries the pages share."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from portal.store.models import Area, Feature, FeatureState
+from portal.store.progress import state_as_of
+
+
+def illustrative_layers(session: Session) -> set[str]:
+    """Return the ids of layers holding at least one illustrative record."""
+    return set(
+        session.scalars(
+            select(Feature.layer_id).where(Feature.illustrative.is_(True)).distinct()
+        )
+    )
+
+
+def boundary_provenance(session: Session) -> dict[str, str]:
+    """Return each area level's provenance ("approximate", "official" or "mixed")."""
+    rows = session.execute(select(Area.level, Area.provenance).distinct()).all()
+    result: dict[str, str] = {}
+    for level, provenance in rows:
+        result[level] = provenance if level not in result else "mixed"
+    return result
+
+
+def get_area(session: Session, level: str, code: str) -> Area | None:
+    """Return one stored area, or None."""
+    return session.scalar(select(Area).where(Area.level == level, Area.code == code))
+
+
+def status_counts(session: Session, layer_id: str, as_of: dt.date) -> dict[str, int]:
+    """Count a layer's records per status on ``as_of``."""
+    rows = session.execute(
+        select(FeatureState.status, func.count())
+        .where(FeatureState.layer_id == layer_id, state_as_of(as_of))
+        .group_by(FeatureState.status)
+    ).all()
+    return dict(rows)
+
+
+def month_ends(year: int, until: dt.date) -> list[dt.date]:
+    """Return the last day of each month of ``year`` up to ``until`` (and ``until`` itself).
+
+    >>> month_ends(2025, dt.date(2025, 3, 10))
+    [datetime.date(2025, 1, 31), datetime.date(2025, 2, 28), datetime.date(2025, 3, 10)]
+    """
+    dates = []
+    for month in range(1, 13):
+        first_next = dt.date(year + month // 12, month % 12 + 1, 1)
+        end = first_next - dt.timedelta(days=1)
+        if end >= until:
+            dates.append(until)
+            break
+        dates.append(end)
+    return dates
+
+
+def timeline(
+    session: Session, layer_id: str, done_statuses: set[str], dates: list[dt.date]
+) -> list[dict[str, Any]]:
+    """Return, for each date, how many records existed, how many were done and how many left."""
+    result = []
+    for day in dates:
+        counts = status_counts(session, layer_id, day)
+        total = sum(counts.values())
+        done = sum(n for s, n in counts.items() if s in done_statuses)
+        result.append({"date": day.isoformat(), "count": total, "done": done, "left": total - done})
+    return result

@@ -1,0 +1,130 @@
+"""The configuration a map page hands to the map client, from the request's map state."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, request, url_for
+from flask_babel import gettext as _
+
+from layers import CATALOGUE, get_layer
+from portal.api.params import parse_date
+from portal.api.serialize import layer_json
+from portal.errors import BadRequest
+from portal.i18n import current_locale
+from portal.mapbuilder import PROVINCE_CENTRE, PROVINCE_ZOOM, MapHtml, build_map
+from portal.store.progress import LEVELS
+
+
+@dataclass(frozen=True)
+class MapState:
+    """What a shared link reproduces: layer, level, date, visible layers, area, centre, zoom."""
+
+    layer: str
+    level: str
+    as_of: dt.date
+    visible: tuple[str, ...]
+    area: str | None
+    centre: tuple[float, float]
+    zoom: int
+
+
+def _float(name: str, default: float, low: float, high: float) -> float:
+    try:
+        value = float(request.args.get(name, default))
+    except ValueError:
+        value = default
+    return min(max(value, low), high)
+
+
+def read_map_state(
+    default_layer: str = "signal", default_visible: tuple[str, ...] = ()
+) -> MapState:
+    """Read the map state from the query string, falling back to sensible defaults."""
+    layer = request.args.get("layer", default_layer)
+    get_layer(layer)  # unknown layer -> 404 with the one error shape
+    level = request.args.get("level", "commune")
+    if level not in LEVELS:
+        raise BadRequest(_("level must be one of: %(levels)s.", levels=", ".join(LEVELS)), "level")
+    shown = request.args.get("show")
+    ids = {lay.id for lay in CATALOGUE}
+    if shown is None:
+        visible = default_visible or tuple(lay.id for lay in CATALOGUE if lay.default_visible)
+    else:
+        visible = tuple(v for v in shown.split(",") if v in ids)
+    return MapState(
+        layer=layer,
+        level=level,
+        as_of=parse_date(request.args.get("as_of")),
+        visible=visible,
+        area=request.args.get("area") or None,
+        centre=(
+            _float("lat", PROVINCE_CENTRE[0], 20.5, 23.0),
+            _float("lon", PROVINCE_CENTRE[1], 105.0, 108.5),
+        ),
+        zoom=int(_float("z", PROVINCE_ZOOM, 7, 18)),
+    )
+
+
+def level_options() -> list[dict[str, str]]:
+    """Return the boundary vintages a user can pick, labelled with their dates."""
+    return [
+        {"id": "commune", "label": _("Communes and wards (from 1 July 2025)")},
+        {"id": "district", "label": _("Districts (until 30 June 2025)")},
+        {"id": "province", "label": _("Province")},
+    ]
+
+
+def client_strings() -> dict[str, str]:
+    """Return every word the map client shows, in the request's language."""
+    from portal.views.strings import map_client_strings
+
+    return map_client_strings()
+
+
+def client_config(state: MapState, page_endpoint: str, layers=CATALOGUE) -> dict[str, Any]:
+    """Build the JSON configuration of ``PortalMap.init``."""
+    from portal.database import get_session
+    from portal.store.queries import illustrative_layers
+
+    illustrative = illustrative_layers(get_session())
+    settings = current_app.config["PORTAL_SETTINGS"]
+    locale = current_locale()
+    basemap = (
+        {"url": settings.basemap_url, "attribution": settings.basemap_attribution}
+        if settings.basemap_url
+        else None
+    )
+    return {
+        "locale": locale,
+        "api": url_for("api.list_layers").removesuffix("/layers"),
+        "asOf": state.as_of.isoformat(),
+        "level": state.level,
+        "progressLayer": state.layer,
+        "visible": list(state.visible),
+        "area": state.area,
+        "basemap": basemap,
+        "pageUrl": url_for(page_endpoint),
+        "areaPageUrl": url_for("maps.area_page", level="LEVEL", code="CODE")
+        .replace("LEVEL", "{level}")
+        .replace("CODE", "{code}"),
+        "layers": [
+            {**layer_json(lay, locale), "illustrative": lay.id in illustrative} for lay in layers
+        ],
+        "levels": level_options(),
+        "strings": client_strings(),
+    }
+
+
+def render_map(state: MapState, page_endpoint: str, layers=CATALOGUE) -> MapHtml:
+    """Build the folium map for a page."""
+    settings = current_app.config["PORTAL_SETTINGS"]
+    return build_map(
+        client_config(state, page_endpoint, layers),
+        basemap_url=settings.basemap_url,
+        basemap_attribution=settings.basemap_attribution,
+        centre=state.centre,
+        zoom=state.zoom,
+    )

@@ -1,0 +1,53 @@
+"""The words the map client (static/js/portal-map.js) shows, translated on the server."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+
+def map_client_strings() -> dict[str, str]:
+    """Return every map-client string in the request's language ("{name}" is filled in JS)."""
+    return {
+        "boundaries": _("Boundaries"),
+        "legend_progress": _("Share of the target done"),
+        "legend_as_of": _("as of {date}"),
+        "legend_no_target": _("No target"),
+        "legend_lagging": _("Behind schedule"),
+        "legend_statuses": _("Statuses"),
+        "legend_toggle": _("Show or hide the legend"),
+        "badge_approximate": _("Approximate boundaries"),
+        "badge_approximate_title": _(
+            "Boundaries derived from official commune centres, not surveyed lines."
+        ),
+        "badge_illustrative": _("Illustrative demo data"),
+        "illustrative_note": _("Illustrative: position approximate, figures invented."),
+        "badge_lagging": _("Lagging"),
+        "count": _("Records"),
+        "done": _("Done"),
+        "target": _("Target"),
+        "done_of_target": _("Done / target"),
+        "percent": _("Progress"),
+        "expected_percent": _("Expected by this date"),
+        "area_page_link": _("Open the area page"),
+        "no_target": _("no target"),
+        "counts_only_note": _("Personal data: only per-area counts are public."),
+        "status": _("Status"),
+        "progress": _("Progress"),
+        "commune": _("Commune (2025)"),
+        "district": _("District (before 1 July 2025)"),
+        "record_id": _("Record id"),
+        "yes": _("Yes"),
+        "no": _("No"),
+        "cluster_title": _("{count} records, {done} done: click to zoom in"),
+        "search_label": _("Search a place or project"),
+        "search_placeholder": _("Search: commune, project…"),
+        "search_no_results": _("Nothing found"),
+        "search_kind_area": _("Area"),
+        "search_kind_feature": _("Record"),
+        "settings_title": _("Map options"),
+        "settings_layer": _("Colour areas by"),
+        "settings_level": _("Areas"),
+        "settings_as_of": _("As of"),
+        "close": _("Close"),
+        "error_generic": _("Could not load data."),
+    }

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Install the portal into .venv, the front-end packages into node_modules, copy the vendor
+# files the pages serve, compile the translations. Safe and quick to run again.
+# Usage: bash scripts/setup.sh [--test]   (--test adds the test tools and Chromium)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WITH_TEST=0
+[[ "${1:-}" == "--test" ]] && WITH_TEST=1
+
+as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+apt_install() {
+  as_root apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+}
+
+# 1. Python environment
+if [[ ! -x .venv/bin/python ]]; then
+  python3 -m venv .venv 2>/dev/null || { apt_install python3-venv && python3 -m venv .venv; }
+fi
+extras="."
+[[ $WITH_TEST -eq 1 ]] && extras=".[test]"
+stamp=".venv/.installed-$(cat pyproject.toml | sha1sum | cut -c1-12)-$WITH_TEST"
+if [[ ! -f "$stamp" ]]; then
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e "$extras"
+  rm -f .venv/.installed-*; touch "$stamp"
+fi
+
+# 2. Front-end packages from the npm registry, copied to portal/static/vendor
+command -v npm >/dev/null || apt_install nodejs npm
+lock_stamp="node_modules/.installed-$(cat package-lock.json | sha1sum | cut -c1-12)"
+if [[ ! -f "$lock_stamp" ]]; then
+  npm ci --no-audit --no-fund --loglevel=error
+  touch "$lock_stamp"
+fi
+.venv/bin/python scripts/vendor_assets.py
+
+# 3. Translations (.po in git, .mo built here)
+.venv/bin/pybabel -q compile -d portal/translations
+
+# 4. Test tools: Debian's Chromium and ChromeDriver for the browser tests
+if [[ $WITH_TEST -eq 1 ]] && ! command -v chromium >/dev/null; then
+  apt_install chromium chromium-driver
+fi

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Re-extract the interface strings and merge them into the catalogues (then translate the new
+# entries in portal/translations/vi/LC_MESSAGES/messages.po). English is the msgid language.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+.venv/bin/pybabel -q extract -F portal/babel.cfg -k _ -k gettext -k ngettext -k lazy_gettext \
+  --no-location --sort-output -o portal/translations/messages.pot portal
+for locale in vi en; do
+  po="portal/translations/$locale/LC_MESSAGES/messages.po"
+  if [[ -f "$po" ]]; then
+    .venv/bin/pybabel -q update --no-fuzzy-matching -i portal/translations/messages.pot \
+      -d portal/translations -l "$locale"
+  else
+    .venv/bin/pybabel -q init -i portal/translations/messages.pot -d portal/translations -l "$locale"
+  fi
+done

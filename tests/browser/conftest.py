@@ -1,0 +1,179 @@
+"""A live portal on 127.0.0.1 and headless Chromium (Debian's package) driven by Playwright."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+import shapely
+
+from portal.store import loader
+from portal.store.db import open_database
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+EVIL_NAME = '<img src=x onerror="window.__xss=1">Hang `${1+1}` {{7*7}}'
+# A spot with no other geopark site within a few kilometres (Đình Lập's forests).
+EVIL_POINT = (107.3000, 21.6100)
+
+
+@pytest.fixture(scope="session")
+def evil_record() -> tuple[str, tuple[float, float]]:
+    """Name and position of the geopark record whose name is an XSS attempt."""
+    return EVIL_NAME, EVIL_POINT
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _add_evil_record(path: Path) -> None:
+    db = open_database(f"sqlite:///{path}")
+    with db.transaction() as session:
+        loader.write_records(session, [loader.RecordRow(
+            layer_id="geopark", record_id="XSS-TEST", name=EVIL_NAME,
+            attributes={"site_type": "geosite"},
+            geometry=shapely.Point(*EVIL_POINT),
+            history=[loader.StateRow(date=dt.date(2025, 1, 5), status="surveyed")],
+        )])
+    db.engine.dispose()
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, log: Path, deadline_s: float) -> None:
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError(f"portal did not start within {deadline_s} s; log:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def live_server(template_db, tmp_path_factory):
+    """The real portal served by the console script on a free 127.0.0.1 port."""
+    folder = tmp_path_factory.mktemp("live")
+    db_path = folder / "portal.sqlite3"
+    shutil.copy(template_db, db_path)
+    _add_evil_record(db_path)
+    port = _free_port()
+    log = folder / "server.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{db_path}",
+        "PORTAL_INSTANCE_PATH": str(folder),
+        "PORTAL_DEFAULT_AS_OF": "2025-11-30",
+        "PORTAL_AUTO_SEED": "false",
+    }
+    script = Path(sys.executable).with_name("langson-portal")
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [str(script), "run", "--host", "127.0.0.1", "--port", str(port)],
+            env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    _wait_until_up(f"{base}/api/layers", process, log, deadline_s=60)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert executable, "Debian's chromium package is required (scripts/setup.sh --test)"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+class PageWatch:
+    """What a page did that a test must fail on: console errors, requests to other hosts."""
+
+    def __init__(self, base: str) -> None:
+        self.host = urlparse(base).netloc
+        self.errors: list[str] = []
+        self.foreign: list[str] = []
+
+    def on_console(self, message) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
+
+    def on_request(self, request) -> None:
+        parsed = urlparse(request.url)
+        if parsed.scheme in ("http", "https", "ws", "wss") and parsed.netloc != self.host:
+            self.foreign.append(request.url)
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser page; the test fails on any console error or foreign request."""
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="vi-VN")
+    tab = context.new_page()
+    watch = PageWatch(live_server)
+    tab.on("console", watch.on_console)
+    tab.on("pageerror", lambda exc: watch.errors.append(f"page error: {exc}"))
+    tab.on("request", watch.on_request)
+    tab.watch = watch
+    yield tab
+    context.close()
+    assert not watch.errors, f"browser console errors: {watch.errors}"
+    assert not watch.foreign, f"requests outside 127.0.0.1: {watch.foreign}"
+
+
+@pytest.fixture
+def open_map(page, live_server):
+    """Open a map page and wait until the client has drawn boundaries and visible layers."""
+
+    def go(path: str = "/", timeout_ms: int = 30000):
+        page.goto(live_server + path)
+        page.wait_for_function(
+            "() => window.PortalMap && window.PortalMap.state && window.PortalMap.state.loaded",
+            timeout=timeout_ms,
+        )
+        return page
+
+    return go
+
+
+@pytest.fixture
+def screenshot(page):
+    """Save a screenshot under artifacts/screenshots for people to look at."""
+    folder = Path(os.environ.get("PORTAL_SCREENSHOTS", "artifacts/screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def shoot(name: str) -> Path:
+        path = folder / f"{name}.png"
+        page.screenshot(path=str(path), full_page=False)
+        return path
+
+    return shoot
