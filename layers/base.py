@@ -140,6 +140,9 @@ class LayerSpec:
     workflow: bool = False
     default_visible: bool = True
     extra: Mapping[str, str] = field(default_factory=dict)
+    # The province's four generic statuses ("not_started", "in_progress", "paused", "done") ->
+    # this layer's status ids; a generic status the layer lacks is absent.
+    generic_statuses: Mapping[str, str] = field(default_factory=dict)
 
     def field(self, name: str) -> FieldSpec:
         """Return the field called ``name``; raise ``KeyError`` if there is none."""

@@ -70,6 +70,12 @@ LAYER = LayerSpec(
     target_label_vi="Cửa khẩu, dự án cần đưa vào hoạt động",
     target_label_en="Gates and projects to bring into operation",
     editor_role="border_editor",
+    generic_statuses={
+        "not_started": "planned",
+        "in_progress": "upgrading",
+        "paused": "suspended",
+        "done": "operating",
+    },
     extra={
         f"choice:{name}:{value}:{locale}": label
         for name, options in CHOICE_LABELS.items()

@@ -71,6 +71,12 @@ LAYER = LayerSpec(
     target_label_vi="Điểm cần đưa vào đón khách",
     target_label_en="Sites to open to visitors",
     editor_role="tourism_editor",
+    # No status here means "paused": a generic "Tạm dừng" is reported, not guessed.
+    generic_statuses={
+        "not_started": "surveyed",
+        "in_progress": "signage",
+        "done": "open_to_visitors",
+    },
     extra={
         f"choice:{name}:{value}:{locale}": label
         for name, options in CHOICE_LABELS.items()

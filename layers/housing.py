@@ -90,6 +90,12 @@ LAYER = LayerSpec(
     editor_role="housing_editor",
     records_public=False,
     default_visible=False,
+    # No status here means "paused": a generic "Tạm dừng" is reported, not guessed.
+    generic_statuses={
+        "not_started": "registered",
+        "in_progress": "under_construction",
+        "done": "completed",
+    },
     extra={
         f"choice:{name}:{value}:{locale}": label
         for name, options in CHOICE_LABELS.items()

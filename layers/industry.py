@@ -81,6 +81,12 @@ LAYER = LayerSpec(
     target_label_vi="Dự án phải hoàn thành trong năm 2025",
     target_label_en="Projects to finish in 2025",
     editor_role="industry_editor",
+    generic_statuses={
+        "not_started": "planning",
+        "in_progress": "construction",
+        "paused": "paused",
+        "done": "completed",
+    },
     extra={
         f"choice:{name}:{value}:{locale}": label
         for name, options in CHOICE_LABELS.items()

@@ -74,6 +74,12 @@ LAYER = LayerSpec(
     target_label_en="Villages to cover",
     editor_role="telecom_editor",
     workflow=True,
+    # No status here means "paused": a generic "Tạm dừng" is reported, not guessed.
+    generic_statuses={
+        "not_started": "listed",
+        "in_progress": "site_agreed",
+        "done": "on_air",
+    },
     extra={
         f"choice:{name}:{value}:{locale}": label
         for name, options in CHOICE_LABELS.items()

@@ -61,6 +61,12 @@ LAYER = LayerSpec(
     target_label_vi="Số tuyến",
     target_label_en="Lines",
     editor_role="planner",
+    # No status here means "paused": a generic "Tạm dừng" is reported, not guessed.
+    generic_statuses={
+        "not_started": "preparation",
+        "in_progress": "construction",
+        "done": "completed",
+    },
     extra={
         f"choice:{name}:{value}:{locale}": label
         for name, options in CHOICE_LABELS.items()

@@ -18,6 +18,11 @@ class VersionedCache:
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
 
+    def peek(self, key: Hashable) -> Any | None:
+        """Return the cached value for ``key`` without computing it, or None."""
+        with self._lock:
+            return self._items.get(key)
+
     def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """Return the cached value for ``key``, computing and storing it when absent."""
         with self._lock:

@@ -39,7 +39,11 @@ fi
 # 3. Translations (.po in git, .mo built here)
 .venv/bin/pybabel -q compile -d portal/translations
 
-# 4. Test tools: Debian's Chromium and ChromeDriver for the browser tests
-if [[ $WITH_TEST -eq 1 ]] && ! command -v chromium >/dev/null; then
-  apt_install chromium chromium-driver
+# 4. Test tools: Debian's Chromium and ChromeDriver for the browser tests, GDAL's own
+#    ogrinfo/ogr2ogr for the interoperability tests
+if [[ $WITH_TEST -eq 1 ]]; then
+  missing=()
+  command -v chromium >/dev/null || missing+=(chromium chromium-driver)
+  command -v ogrinfo >/dev/null || missing+=(gdal-bin)
+  [[ ${#missing[@]} -eq 0 ]] || apt_install "${missing[@]}"
 fi

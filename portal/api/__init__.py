@@ -29,6 +29,7 @@ from portal.store.models import Area, Feature
 from portal.store.progress import area_progress
 
 blueprint = Blueprint("api", __name__)
+WHOLE_WORLD = (-180.0, -90.0, 180.0, 90.0)
 
 
 def _settings():
@@ -89,14 +90,26 @@ def _features_page(layer: LayerSpec, as_of: dt.date, bbox, limit: int, offset: i
     }
 
 
-def _clusters(layer: LayerSpec, as_of: dt.date, bbox, zoom: int) -> dict:
+def _point_index(layer: LayerSpec, as_of: dt.date) -> feature_store.PointIndex:
     session = get_session()
     done = {s.id for s in layer.statuses if s.done}
-    index = get_cache().get_or_compute(
+    return get_cache().get_or_compute(
         ("points", layer.id, as_of, data_version(session)),
         lambda: feature_store.point_index(session, layer.id, as_of, done),
     )
-    clusters = feature_store.grid_clusters(index, bbox or (-180, -90, 180, 90), zoom)
+
+
+def _count_in_view(layer: LayerSpec, as_of: dt.date, bbox) -> int:
+    """Count records in view: from the cached point index if there is one, else in SQL."""
+    session = get_session()
+    index = get_cache().peek(("points", layer.id, as_of, data_version(session)))
+    if index is not None:
+        return int(index.in_bbox(bbox or WHOLE_WORLD).sum())
+    return feature_store.count_features(session, layer.id, as_of, bbox)
+
+
+def _clusters(index: feature_store.PointIndex, as_of: dt.date, bbox, zoom: int) -> dict:
+    clusters = feature_store.grid_clusters(index, bbox, zoom)
     return {
         "type": "FeatureCollection",
         "numberMatched": int(sum(c["count"] for c in clusters)),
@@ -122,10 +135,8 @@ def layer_features(layer_id: str) -> Response:
     clustering = request.args.get("cluster", "false") == "auto"
 
     def compute() -> dict[str, Any]:
-        if clustering:
-            matched = feature_store.count_features(get_session(), layer.id, as_of, bbox)
-            if matched > settings.cluster_threshold:
-                return _clusters(layer, as_of, bbox, zoom)
+        if clustering and _count_in_view(layer, as_of, bbox) > settings.cluster_threshold:
+            return _clusters(_point_index(layer, as_of), as_of, bbox or WHOLE_WORLD, zoom)
         return _features_page(layer, as_of, bbox, limit, offset)
 
     key = ("features", layer.id, as_of, bbox, limit, offset, zoom, clustering, current_locale())

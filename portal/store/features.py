@@ -13,7 +13,7 @@ from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from portal.store.models import Area, Feature, FeatureState
-from portal.store.progress import state_as_of
+from portal.store.progress import state_as_of, states_on
 
 BBox = tuple[float, float, float, float]
 
@@ -103,10 +103,11 @@ def point_index(
     session: Session, layer_id: str, as_of: dt.date, done_statuses: set[str]
 ) -> PointIndex:
     """Load every record position of a layer on ``as_of``."""
+    state = states_on(layer_id, as_of)
     rows = session.execute(
-        select(Feature.x, Feature.y, FeatureState.status)
-        .join(FeatureState, FeatureState.feature_id == Feature.id)
-        .where(Feature.layer_id == layer_id, state_as_of(as_of))
+        select(Feature.x, Feature.y, state.c.status).select_from(
+            state.join(Feature, Feature.id == state.c.feature_id)
+        )
     ).all()
     if not rows:
         empty = np.zeros(0)

@@ -78,6 +78,8 @@ class Feature(BBoxMixin, Base):
     __table_args__ = (
         UniqueConstraint("layer_id", "record_id", name="uq_feature_layer_record"),
         Index("ix_feature_layer_xy", "layer_id", "x", "y"),
+        # Covers the join from valid states to a record's areas and position (progress, clusters).
+        Index("ix_feature_areas", "id", "commune_code", "district_code", "x", "y"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -105,7 +107,11 @@ class FeatureState(Base):
 
     __tablename__ = "feature_states"
     __table_args__ = (
-        Index("ix_state_layer_period", "layer_id", "valid_from", "valid_to"),
+        # Covering index of "states valid on a date" (see progress.states_on).
+        Index(
+            "ix_state_layer_valid",
+            "layer_id", "valid_to", "valid_from", "feature_id", "status", "progress",
+        ),
         Index("ix_state_feature_period", "feature_id", "valid_from"),
     )
 

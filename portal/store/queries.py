@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.store.models import Area, Feature, FeatureState
-from portal.store.progress import state_as_of
+from portal.store.models import Area, Feature
+from portal.store.progress import states_on
 
 
 def illustrative_layers(session: Session) -> set[str]:
@@ -37,11 +37,8 @@ def get_area(session: Session, level: str, code: str) -> Area | None:
 
 def status_counts(session: Session, layer_id: str, as_of: dt.date) -> dict[str, int]:
     """Count a layer's records per status on ``as_of``."""
-    rows = session.execute(
-        select(FeatureState.status, func.count())
-        .where(FeatureState.layer_id == layer_id, state_as_of(as_of))
-        .group_by(FeatureState.status)
-    ).all()
+    state = states_on(layer_id, as_of)
+    rows = session.execute(select(state.c.status, func.count()).group_by(state.c.status)).all()
     return dict(rows)
 
 

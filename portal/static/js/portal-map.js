@@ -933,12 +933,17 @@
     select.appendChild(option);
   }
 
+  // Panels on small maps (side panels, phones) start folded so the map stays visible.
+  function mapWidth() {
+    return state && state.map ? state.map.getSize().x : global.innerWidth;
+  }
+
   function createSettingsControl() {
     var Settings = L.Control.extend({
       options: { position: 'topright' },
       onAdd: function () {
         var box = el('details', 'leaflet-control portal-settings');
-        box.open = global.innerWidth >= 768;
+        box.open = mapWidth() >= 900;
         stopMapEvents(box);
         box.appendChild(el('summary', 'portal-settings-title', t('settings_title')));
         var body = el('div', 'portal-settings-body');
@@ -1012,7 +1017,7 @@
       options: { position: 'bottomright' },
       onAdd: function () {
         var box = el('details', 'leaflet-control portal-legend');
-        box.open = global.innerWidth >= 576;
+        box.open = mapWidth() >= 576;
         stopMapEvents(box);
         state.legendBox = box;
         return box;
@@ -1110,7 +1115,7 @@
   }
 
   function createLayerControl() {
-    var control = L.control.layers(null, null, { position: 'topright', collapsed: global.innerWidth < 768 });
+    var control = L.control.layers(null, null, { position: 'topright', collapsed: mapWidth() < 900 });
     control.addOverlay(state.groups[BOUNDARIES_ID], layerControlLabel(t('boundaries'), OUTLINE_COLOR, null));
     state.config.layers.forEach(function (spec) {
       control.addOverlay(state.groups[spec.id], layerControlLabel(spec.name, spec.color, spec.icon));

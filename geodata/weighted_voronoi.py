@@ -22,7 +22,7 @@ import numpy as np
 from affine import Affine
 
 import shapely
-from rasterio.features import rasterize, shapes
+from rasterio.features import rasterize, shapes, sieve
 
 _CHUNK_ELEMENTS = 3_000_000  # pixels x candidate sites per vectorised step
 
@@ -36,7 +36,11 @@ class Sites:
     x, y : numpy.ndarray
         Site coordinates.
     box : numpy.ndarray
-        ``(n, 4)`` allowed box (minx, miny, maxx, maxy); ``±inf`` where unbounded.
+        ``(n, 4)`` box (minx, miny, maxx, maxy) the site's cell should keep to: pixels outside
+        it cost ``alpha`` times their squared distance to it more; ``±inf`` where unbounded.
+    limit : numpy.ndarray
+        ``(n, 4)`` box the site's cell can never leave; ``±inf`` where unbounded. Some site
+        without a limit must be able to take every pixel.
     group : numpy.ndarray
         Index of the group whose area is fitted, or -1 for sites that keep scale 1.
     """
@@ -44,6 +48,7 @@ class Sites:
     x: np.ndarray
     y: np.ndarray
     box: np.ndarray
+    limit: np.ndarray
     group: np.ndarray
 
 
@@ -92,7 +97,10 @@ class Raster:
 
 
 def make_raster(
-    extent: tuple[float, float, float, float], land, pixel_m: float, tile: int = 32
+    extent: tuple[float, float, float, float],
+    land: shapely.Geometry,
+    pixel_m: float,
+    tile: int = 32,
 ) -> Raster:
     """Lay a tiled grid over ``extent`` (metres) and mark pixels whose centre is on ``land``."""
     x0, y0, x1, y1 = extent
@@ -105,13 +113,20 @@ def make_raster(
     return Raster(x0, top, pixel_m, tile, rows, cols, mask.astype(bool))
 
 
-def _cost(px, py, sites: Sites, index: np.ndarray, alpha: float) -> np.ndarray:
+def _cost(
+    px: np.ndarray, py: np.ndarray, sites: Sites, index: np.ndarray, alpha: float
+) -> np.ndarray:
     """Return the unscaled cost (km²) of pixels ``(t, p)`` against sites ``index`` ``(t, m)``."""
     gx, gy, box = sites.x[index][:, None, :], sites.y[index][:, None, :], sites.box[index]
     px, py = px[:, :, None], py[:, :, None]
     ox = np.maximum(np.maximum(box[:, None, :, 0] - px, px - box[:, None, :, 2]), 0.0)
     oy = np.maximum(np.maximum(box[:, None, :, 1] - py, py - box[:, None, :, 3]), 0.0)
-    return ((px - gx) ** 2 + (py - gy) ** 2 + alpha * (ox * ox + oy * oy)) / 1e6
+    cost = ((px - gx) ** 2 + (py - gy) ** 2 + alpha * (ox * ox + oy * oy)) / 1e6
+    limit = sites.limit[index][:, None, :, :]
+    beyond = (px < limit[..., 0]) | (px > limit[..., 2]) | (py < limit[..., 1])
+    beyond |= py > limit[..., 3]
+    cost[beyond] = np.inf
+    return cost
 
 
 def _tile_bounds(raster: Raster, sites: Sites, alpha: float) -> tuple[np.ndarray, np.ndarray]:
@@ -125,6 +140,10 @@ def _tile_bounds(raster: Raster, sites: Sites, alpha: float) -> tuple[np.ndarray
     ox = np.maximum(np.maximum(box[None, :, 0] - tx1, tx0 - box[None, :, 2]), 0.0)
     oy = np.maximum(np.maximum(box[None, :, 1] - ty1, ty0 - box[None, :, 3]), 0.0)
     lower = (dx * dx + dy * dy + alpha * (ox * ox + oy * oy)) / 1e6
+    limit = sites.limit[None, :, :]
+    apart = (tx1 < limit[..., 0]) | (tx0 > limit[..., 2]) | (ty1 < limit[..., 1])
+    apart |= ty0 > limit[..., 3]
+    lower[apart] = np.inf
     every = np.arange(len(sites.x))[None, :].repeat(len(tx0), axis=0)
     corners = [
         _cost(cx, cy, sites, every, alpha)[:, 0, :]
@@ -158,21 +177,9 @@ def _chunks(tiles: np.ndarray, counts: np.ndarray, pixels: int) -> list[tuple[np
     return out
 
 
-@dataclass(frozen=True)
-class Weights:
-    """Per-site weights: a pixel's cost for a site is ``scale·(d² + alpha·o²) - offset``."""
-
-    scale: np.ndarray
-    offset: np.ndarray
-
-    @classmethod
-    def neutral(cls, count: int) -> Weights:
-        """Return weights that leave every site's cost as it is."""
-        return cls(np.ones(count), np.zeros(count))
-
-    def apply(self, cost: np.ndarray, index: np.ndarray) -> np.ndarray:
-        """Weight unweighted ``cost`` whose last axis holds the sites ``index``."""
-        return cost * self.scale[index] - self.offset[index]
+def _scaled(cost: np.ndarray, index: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Weight unweighted ``cost`` whose last axis holds the sites ``index``."""
+    return cost * scale[index]
 
 
 @dataclass
@@ -196,7 +203,7 @@ class Exclusions:
         self.keys = np.union1d(self.keys, new)
         self.flagged.ravel()[pixels] = True
 
-    def penalise(self, cost: np.ndarray, x, y, index: np.ndarray) -> None:
+    def penalise(self, cost: np.ndarray, x: np.ndarray, y: np.ndarray, index: np.ndarray) -> None:
         """Set to infinity the cost ``(t, p, m)`` of excluded pairs; ``index`` is ``(t, m)``."""
         if not len(self.keys):
             return
@@ -217,20 +224,20 @@ class Exclusions:
 def label_pixels(
     raster: Raster,
     sites: Sites,
-    weights: Weights,
+    scale: np.ndarray,
     alpha: float,
     exclusions: Exclusions | None = None,
 ) -> np.ndarray:
-    """Return the ``(rows, cols)`` raster of winning site numbers under ``weights``."""
+    """Return the ``(rows, cols)`` raster of the site winning each pixel under ``scale``."""
     lower, upper = _tile_bounds(raster, sites, alpha)
     every = np.arange(len(sites.x))[None, :]
-    best_upper = np.min(weights.apply(upper, every), axis=1, keepdims=True)
-    candidates, counts = _padded(weights.apply(lower, every) <= best_upper)
+    best_upper = np.min(_scaled(upper, every, scale), axis=1, keepdims=True)
+    candidates, counts = _padded(_scaled(lower, every, scale) <= best_upper)
     x, y = raster.tile_centres()
     labels = np.empty(x.shape, dtype=np.int32)
     for chunk, width in _chunks(np.arange(len(x)), counts, x.shape[1]):
         index = candidates[chunk, :width]
-        cost = weights.apply(_cost(x[chunk], y[chunk], sites, index, alpha), index[:, None, :])
+        cost = _scaled(_cost(x[chunk], y[chunk], sites, index, alpha), index[:, None, :], scale)
         if exclusions is not None:
             exclusions.penalise(cost, x[chunk], y[chunk], index)
         best = np.argmin(cost, axis=2)
@@ -238,25 +245,15 @@ def label_pixels(
     return raster.from_tiles(labels)
 
 
-def pin_sites(labels: np.ndarray, raster: Raster, sites: Sites, which: np.ndarray) -> int:
-    """Give each site in ``which`` the pixel under it; return how many had lost it."""
-    col = np.floor((sites.x[which] - raster.x0) / raster.pixel_m).astype(np.int64)
-    row = np.floor((raster.top - sites.y[which]) / raster.pixel_m).astype(np.int64)
-    inside = (row >= 0) & (row < raster.rows) & (col >= 0) & (col < raster.cols)
-    row, col, which = row[inside], col[inside], np.asarray(which)[inside]
-    lost = int(np.count_nonzero(labels[row, col] != which))
-    labels[row, col] = which
-    return lost
-
-
-def _land_candidates(raster: Raster, sites: Sites, alpha: float, k: int, weights: Weights,
-                     exclusions: Exclusions):  # fmt: skip
+def _land_candidates(
+    raster: Raster, sites: Sites, alpha: float, k: int, scale: np.ndarray, exclusions: Exclusions
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return, for every land pixel, its flat index, ``k`` cheapest sites and unweighted costs."""
     lower, upper = _tile_bounds(raster, sites, alpha)
     every = np.arange(len(sites.x))[None, :]
     k = min(k, len(sites.x))
-    kth = np.partition(weights.apply(upper, every), k - 1, axis=1)[:, k - 1 : k]
-    candidates, counts = _padded(weights.apply(lower, every) <= kth)
+    kth = np.partition(_scaled(upper, every, scale), k - 1, axis=1)[:, k - 1 : k]
+    candidates, counts = _padded(_scaled(lower, every, scale) <= kth)
     x, y = raster.tile_centres()
     land = raster.to_tiles(raster.land)
     flat = raster.to_tiles(np.arange(raster.rows * raster.cols).reshape(raster.rows, -1))
@@ -267,7 +264,7 @@ def _land_candidates(raster: Raster, sites: Sites, alpha: float, k: int, weights
         cost = _cost(x[chunk], y[chunk], sites, index, alpha)
         exclusions.penalise(cost, x[chunk], y[chunk], index)
         width = min(k, cost.shape[2])
-        weighted = weights.apply(cost, index[:, None, :])
+        weighted = _scaled(cost, index[:, None, :], scale)
         best = np.argpartition(weighted, width - 1, axis=2)[:, :, :width]
         keep = land[chunk]
         site = np.take_along_axis(np.broadcast_to(index[:, None, :], cost.shape), best, axis=2)
@@ -277,9 +274,9 @@ def _land_candidates(raster: Raster, sites: Sites, alpha: float, k: int, weights
     return np.concatenate(out_pixel), np.concatenate(out_index), np.concatenate(out_cost)
 
 
-def _winners(index: np.ndarray, cost: np.ndarray, weights: Weights) -> np.ndarray:
+def _winners(index: np.ndarray, cost: np.ndarray, scale: np.ndarray) -> np.ndarray:
     """Return each land pixel's cheapest weighted candidate site."""
-    best = np.argmin(weights.apply(cost, index), axis=1)
+    best = np.argmin(_scaled(cost, index, scale), axis=1)
     return np.take_along_axis(index, best[:, None], axis=1)[:, 0]
 
 
@@ -301,7 +298,7 @@ def _exclude_strays(
     parts = np.array([g for g, _ in found], dtype=object)
     owner = np.array([v for _, v in found], dtype=np.int64)
     holds = shapely.contains_xy(parts, sites.x[owner], sites.y[owner])
-    largest = _largest_parts(owner, shapely.area(parts))
+    largest = largest_parts(owner, shapely.area(parts))
     keep = holds | (largest & ~np.isin(owner, owner[holds]))
     stray = ~keep & (sites.group[owner] >= 0)
     if not stray.any():
@@ -319,7 +316,7 @@ def _exclude_strays(
     return len(exclusions.keys) - before
 
 
-def _largest_parts(owner: np.ndarray, area: np.ndarray) -> np.ndarray:
+def largest_parts(owner: np.ndarray, area: np.ndarray) -> np.ndarray:
     """Return a mask of the largest part of each owner."""
     order = np.lexsort((-area, owner))
     first = np.ones(len(order), dtype=bool)
@@ -335,77 +332,73 @@ def _group_areas(winner: np.ndarray, sites: Sites, groups: int, pixel_km2: float
     return np.bincount(group[group >= 0], minlength=groups) * pixel_km2
 
 
-def fit_group_weights(
+def fit_group_scales(
     raster: Raster,
     sites: Sites,
     targets_km2: np.ndarray,
     *,
     alpha: float,
-    mode: str = "multiplicative",
     candidates: int = 12,
     iterations: int = 150,
     tolerance: float = 0.003,
     refresh: int = 10,
-) -> tuple[Weights, Exclusions]:
-    """Return site weights that bring each group's land area to its target, and exclusions.
+) -> tuple[np.ndarray, Exclusions]:
+    """Return site scales that bring each group's land area to its target, and exclusions.
 
-    ``mode`` "multiplicative" fits scales (edges bend around small cells, and no site ever
-    loses the ground under it); "power" fits additive offsets (straight edges shifting in
-    parallel, but a light site can be squeezed out). Groups whose target is NaN aim at the
-    share they have unweighted, times the ratio of known targets to their unweighted areas.
-
-    Every ``refresh`` iterations each pixel's candidate sites are recomputed, as weights
-    change which sites are near, and the land parts of fitted cells that do not hold their
-    site are excluded from that site, so cells grow in one piece.
+    Groups whose target is NaN aim at the share they have unweighted, times the ratio of the
+    known targets to their unweighted areas. Every ``refresh`` iterations each pixel's
+    candidate sites are recomputed, as scales change which sites are near, and the land parts
+    of fitted cells that do not hold their site are excluded from that site, so that cells
+    grow in one piece. Groups hemmed in by boxes, the border or exclusions stop short.
     """
     groups = len(targets_km2)
     fitted = sites.group >= 0
-    weights = Weights.neutral(len(sites.x))
+    scale = np.ones(len(sites.x))
     exclusions = Exclusions.empty(raster, len(sites.x))
-    pixels, index, cost = _land_candidates(raster, sites, alpha, candidates, weights, exclusions)
-    areas = _group_areas(_winners(index, cost, weights), sites, groups, raster.pixel_km2)
+    pixels, index, cost = _land_candidates(raster, sites, alpha, candidates, scale, exclusions)
+    areas = _group_areas(_winners(index, cost, scale), sites, groups, raster.pixel_km2)
     known = ~np.isnan(targets_km2)
     ratio = targets_km2[known].sum() / max(areas[known].sum(), 1e-9)
     targets = np.where(known, targets_km2, areas * ratio)
-    value, step = np.zeros(groups), np.full(groups, 0.8)
-    previous = np.zeros(groups)
+    log_scale, step, previous = np.zeros(groups), np.full(groups, 0.8), np.zeros(groups)
     for iteration in range(1, iterations + 1):
         error = np.log(np.maximum(areas, raster.pixel_km2) / targets)
         if np.max(np.abs(np.expm1(-error))) < tolerance:
             break
+        # A cell's area goes about as 1/scale, so log-scale += log(area/target) is Newton's
+        # step; it halves for groups that overshoot, as close sites trade pixels back and forth.
         step = np.where(error * previous < 0, step * 0.5, np.minimum(step * 1.2, 1.0))
         previous = error
-        if mode == "power":
-            # An offset w moves a lone cell's edges by w / (2·spacing): about 2·w more area.
-            value += np.clip(step * 0.5 * (targets - areas), -5.0, 5.0)
-            weights.offset[fitted] = value[sites.group[fitted]]
-        else:
-            # A cell's area goes about as 1/scale: log-scale += log(area/target) is Newton's.
-            value += np.clip(step * error, -0.5, 0.5)
-            weights.scale[fitted] = np.exp(value[sites.group[fitted]])
+        log_scale += np.clip(step * error, -0.5, 0.5)
+        scale[fitted] = np.exp(log_scale[sites.group[fitted]])
         if iteration % refresh == 0:
-            winner = _winners(index, cost, weights)
-            _exclude_strays(raster, sites, pixels, winner, exclusions)
+            _exclude_strays(raster, sites, pixels, _winners(index, cost, scale), exclusions)
             pixels, index, cost = _land_candidates(
-                raster, sites, alpha, candidates, weights, exclusions
+                raster, sites, alpha, candidates, scale, exclusions
             )
-        areas = _group_areas(_winners(index, cost, weights), sites, groups, raster.pixel_km2)
-    return weights, exclusions
+        areas = _group_areas(_winners(index, cost, scale), sites, groups, raster.pixel_km2)
+    return scale, exclusions
 
 
 def polygonise(
-    labels: np.ndarray, raster: Raster, wanted: np.ndarray, anchors: np.ndarray
+    labels: np.ndarray,
+    raster: Raster,
+    wanted: np.ndarray,
+    anchors: np.ndarray,
+    min_pixels: int = 20,
 ) -> dict[int, shapely.Geometry]:
     """Polygonise the ``wanted`` labels; parts not holding their anchor join a neighbour.
 
-    ``anchors`` are shapely points per site number (the site itself); a cell's part that does
-    not contain it is handed to the adjacent cell it shares the longest edge with, so every
-    cell comes out in one piece where the raster allows. GDAL drops collinear vertices, so
-    the cells are not edge-matched yet: pass them through ``shapely.coverage_clean``.
+    Specks under ``min_pixels`` first join their largest neighbour (GDAL's sieve). ``anchors``
+    are shapely points per site number (the site itself); a cell's part that does not contain
+    it is handed to the adjacent cell it shares the longest edge with, so every cell comes out
+    in one piece where the raster allows. GDAL drops collinear vertices, so the cells are not
+    edge-matched yet: pass them through ``shapely.coverage_clean``.
     """
     wanted_set = {int(v) for v in wanted}
+    sieved = sieve(labels.astype(np.int32), min_pixels, connectivity=4)
     pieces, owners = [], []
-    for geometry, value in shapes(labels, connectivity=4, transform=raster.transform):
+    for geometry, value in shapes(sieved, connectivity=4, transform=raster.transform):
         pieces.append(shapely.geometry.shape(geometry))
         owners.append(int(value))
     pieces_arr, owner = np.array(pieces, dtype=object), np.array(owners)
@@ -421,7 +414,11 @@ def polygonise(
 def reassign_stray_parts(
     pieces: np.ndarray, owner: np.ndarray, anchors: np.ndarray, wanted: set[int]
 ) -> np.ndarray:
-    """Give each ``wanted`` owner's parts that miss its anchor to the longest-bordering owner."""
+    """Give each ``wanted`` owner's parts that miss its anchor to the longest-bordering owner.
+
+    An owner none of whose parts holds its anchor keeps its largest part. A part touching no
+    other owner stays where it is.
+    """
     owner = owner.copy()
     tree = shapely.STRtree(pieces)
     for label in sorted(wanted):
@@ -432,11 +429,12 @@ def reassign_stray_parts(
         score = holds if holds.any() else shapely.area(pieces[mine])
         keep = mine[np.argmax(score)]
         for part in mine[mine != keep]:
-            near = tree.query(pieces[part], predicate="touches")
+            near = tree.query(pieces[part], predicate="dwithin", distance=1.0)
             near = near[owner[near] != label]
             if len(near):
+                # Clipped and simplified cells may miss each other by rounding: allow 1 m.
                 shared = shapely.length(
-                    shapely.intersection(shapely.boundary(pieces[near]), pieces[part].boundary)
+                    shapely.intersection(pieces[part].boundary, shapely.buffer(pieces[near], 1.0))
                 )
                 owner[part] = owner[near[np.argmax(shared)]]
     return owner
