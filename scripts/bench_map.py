@@ -58,7 +58,9 @@ def generated_records(xy: np.ndarray, seed: int = 7) -> list[loader.RecordRow]:
         steps = int(rng.integers(1, 5))
         days = np.sort(rng.choice(330, size=steps, replace=False))
         history = [
-            loader.StateRow(date=dt.date(2025, 1, 1) + dt.timedelta(days=int(d)), status=statuses[k])
+            loader.StateRow(
+                date=dt.date(2025, 1, 1) + dt.timedelta(days=int(d)), status=statuses[k]
+            )
             for k, d in enumerate(days)
         ]
         records.append(
@@ -120,13 +122,17 @@ def measure_api(path: Path) -> list[tuple[str, float, int, int]]:
     client.get(progress)
     rows.append(("/api/progress commune, cached", *timed(client, progress, 20)))
     etag = client.get(progress).headers["ETag"]
-    rows.append(("/api/progress commune, 304", *timed(client, progress, 20, {"If-None-Match": etag})))
+    revalidate = {"If-None-Match": etag}
+    rows.append(("/api/progress commune, 304", *timed(client, progress, 20, revalidate)))
     whole = "106.0,21.3,107.4,22.5"
     clustered = f"/api/layers/signal/features?cluster=auto&zoom=9&bbox={whole}&as_of={AS_OF}"
     rows.append(("features clustered, province, uncached",
                  *timed(client, clustered, 5, fresh_cache=clear)))
     rows.append(("features clustered, province, cached", *timed(client, clustered, 20)))
-    small = f"/api/layers/signal/features?cluster=auto&zoom=14&bbox=106.70,21.80,106.74,21.83&as_of={AS_OF}"
+    small = (
+        "/api/layers/signal/features?cluster=auto&zoom=14"
+        f"&bbox=106.70,21.80,106.74,21.83&as_of={AS_OF}"
+    )
     rows.append(("features zoom 14 view, uncached", *timed(client, small, 5, fresh_cache=clear)))
     page = f"/api/layers/signal/features?limit=10000&as_of={AS_OF}"
     rows.append(("features page of 10,000, uncached", *timed(client, page, 3, fresh_cache=clear)))
