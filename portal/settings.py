@@ -30,7 +30,7 @@ class PortalSettings(BaseSettings):
     basemap_url: str | None = None
     #: Attribution shown for the base map.
     basemap_attribution: str = ""
-    #: Date the maps show when no ``as_of`` is given; empty means today.
+    #: Date the maps show when no ``as_of`` is given; empty means the latest recorded update.
     default_as_of: dt.date | None = None
     #: An area is lagging when its percent is under this many percent (besides the straight line).
     lagging_threshold: float = 0.0

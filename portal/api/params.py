@@ -15,8 +15,25 @@ from portal.store.progress import LEVELS
 
 
 def default_as_of() -> dt.date:
-    """Return the date maps show when none is asked for: the configured one, else today."""
-    return current_app.config["PORTAL_SETTINGS"].default_as_of or dt.date.today()
+    """Return the date maps show when none is asked for.
+
+    The configured date if any; else the date of the latest recorded update ("figures as of"),
+    so that a store whose last report is months old does not show every area as lagging
+    against today; else today.
+    """
+    configured = current_app.config["PORTAL_SETTINGS"].default_as_of
+    if configured:
+        return configured
+    from portal.cache import get_cache
+    from portal.database import get_session
+    from portal.store.loader import data_version
+    from portal.store.queries import latest_update
+
+    session = get_session()
+    latest = get_cache().get_or_compute(
+        ("latest_update", data_version(session)), lambda: latest_update(session)
+    )
+    return min(latest, dt.date.today()) if latest else dt.date.today()
 
 
 def parse_date(value: str | None, field: str = "as_of") -> dt.date:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.store.models import Area, Feature
+from portal.store.models import Area, Feature, FeatureState
 from portal.store.progress import states_on
 
 
@@ -30,6 +30,11 @@ def boundary_provenance(session: Session) -> dict[str, str]:
     return result
 
 
+def latest_update(session: Session) -> dt.date | None:
+    """Return the date of the most recent state of any record, or None."""
+    return session.scalar(select(func.max(FeatureState.valid_from)))
+
+
 def get_area(session: Session, level: str, code: str) -> Area | None:
     """Return one stored area, or None."""
     return session.scalar(select(Area).where(Area.level == level, Area.code == code))
@@ -42,21 +47,23 @@ def status_counts(session: Session, layer_id: str, as_of: dt.date) -> dict[str, 
     return dict(rows)
 
 
-def month_ends(year: int, until: dt.date) -> list[dt.date]:
-    """Return the last day of each month of ``year`` up to ``until`` (and ``until`` itself).
+def month_ends(start: dt.date, until: dt.date) -> list[dt.date]:
+    """Return the last day of each month from ``start``'s month to ``until`` (itself last).
 
-    >>> month_ends(2025, dt.date(2025, 3, 10))
+    >>> month_ends(dt.date(2025, 1, 1), dt.date(2025, 3, 10))
     [datetime.date(2025, 1, 31), datetime.date(2025, 2, 28), datetime.date(2025, 3, 10)]
+    >>> month_ends(dt.date(2025, 1, 1), dt.date(2024, 12, 1))
+    [datetime.date(2024, 12, 1)]
     """
     dates = []
-    for month in range(1, 13):
-        first_next = dt.date(year + month // 12, month % 12 + 1, 1)
-        end = first_next - dt.timedelta(days=1)
+    year, month = start.year, start.month
+    while True:
+        end = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
         if end >= until:
             dates.append(until)
-            break
+            return dates
         dates.append(end)
-    return dates
+        year, month = year + month // 12, month % 12 + 1
 
 
 def timeline(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 
@@ -136,9 +138,8 @@ def telecom():
         (r for r in area_progress(session, layer, "commune", state.as_of) if r.count),
         key=lambda r: (-(r.count - r.done), r.name),
     )
-    history = queries.timeline(
-        session, "signal", done, queries.month_ends(state.as_of.year, state.as_of)
-    )
+    plan_start = dt.date(layer.deadline.year, 1, 1)
+    history = queries.timeline(session, "signal", done, queries.month_ends(plan_start, state.as_of))
     return render_template(
         "telecom.html",
         layer=layer,

@@ -98,3 +98,19 @@ def test_record_names_are_escaped_in_pages(client, app):
     html = client.get("/geopark?as_of=2025-11-30").get_data(as_text=True)
     assert evil not in html
     assert "&lt;img src=x onerror=" in html
+
+
+def test_without_a_date_pages_show_the_latest_update_not_today(db_path, tmp_path):
+    from sqlalchemy import func, select
+
+    from portal import create_app
+    from portal.database import get_database
+    from portal.store.models import FeatureState
+
+    app = create_app({"database_url": f"sqlite:///{db_path}", "instance_path": tmp_path,
+                      "auto_seed": False})
+    with get_database(app).sessions() as session:
+        latest = session.scalar(select(func.max(FeatureState.valid_from)))
+    config = _config(app.test_client().get("/").get_data(as_text=True))
+    assert config["asOf"] == latest.isoformat()
+    app.extensions["portal_db"].engine.dispose()
