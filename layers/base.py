@@ -168,6 +168,14 @@ class LayerSpec:
         """Fields only signed-in, authorised users may see."""
         return tuple(f for f in self.fields if not f.public)
 
+    def choice_label(self, field_name: str, value: str, locale: str) -> str:
+        """Return the label of a choice value in ``locale`` (the value itself if unlabelled)."""
+        return self.extra.get(f"choice:{field_name}:{value}:{locale}", value)
+
+    def choice_labels(self, field_name: str, locale: str) -> dict[str, str]:
+        """Return value -> label for every choice of a field."""
+        return {c: self.choice_label(field_name, c, locale) for c in self.field(field_name).choices}
+
     def name(self, locale: str) -> str:
         """Return the layer's name in ``locale`` ("vi" or "en")."""
         return self.name_en if locale == "en" else self.name_vi

@@ -42,14 +42,17 @@ def layer_json(layer: LayerSpec, locale: str) -> dict[str, Any]:
             {"id": s.id, "label": label(s, locale), "color": s.color, "done": s.done}
             for s in layer.statuses
         ],
-        "fields": [
-            {"name": f.name, "label": label(f, locale), "type": f.type} for f in layer.public_fields
-        ],
-        "popupFields": [
-            {"name": f, "label": label(layer.field(f), locale), "type": layer.field(f).type}
-            for f in layer.popup_fields
-        ],
+        "fields": [_field_json(layer, f.name, locale) for f in layer.public_fields],
+        "popupFields": [_field_json(layer, f, locale) for f in layer.popup_fields],
     }
+
+
+def _field_json(layer: LayerSpec, name: str, locale: str) -> dict[str, Any]:
+    spec = layer.field(name)
+    described: dict[str, Any] = {"name": name, "label": label(spec, locale), "type": spec.type}
+    if spec.choices:
+        described["choices"] = layer.choice_labels(name, locale)
+    return described
 
 
 def public_properties(layer: LayerSpec, row: Row) -> dict[str, Any]:

@@ -306,8 +306,14 @@
 
   function fieldValue(field, value) {
     if (value === null || value === undefined || value === '') return null;
-    if (field.type === 'boolean' || typeof value === 'boolean') return value ? t('yes') : t('no');
-    if ((field.type === 'integer' || field.type === 'number' || field.type === 'float') && isNum(value)) {
+    if (field.choices && Object.prototype.hasOwnProperty.call(field.choices, value)) {
+      return String(field.choices[value]);
+    }
+    if (field.type === 'bool' || field.type === 'boolean' || typeof value === 'boolean') {
+      return value ? t('yes') : t('no');
+    }
+    if ((field.type === 'int' || field.type === 'integer' || field.type === 'number' ||
+         field.type === 'float') && isNum(value)) {
       return fmtNum(value);
     }
     if (field.type === 'date') return fmtDate(value);
