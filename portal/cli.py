@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 
 import click
 from flask import current_app
@@ -66,6 +68,7 @@ def run_command(host: str, port: int, threads: int, debug: bool) -> None:
     report = bootstrap.prepare(get_database(), seed=settings.auto_seed)
     if report:
         click.echo(f"First start: {report}")
+    threading.Thread(target=warm_caches, args=(app,), daemon=True).start()
     click.echo(f"Serving the portal at http://{host}:{port}/")
     if debug:
         app.run(host=host, port=port, debug=True)
@@ -73,6 +76,23 @@ def run_command(host: str, port: int, threads: int, debug: bool) -> None:
     from waitress import serve
 
     serve(app, host=host, port=port, threads=threads)
+
+
+def warm_caches(app) -> None:
+    """Answer the first map's API calls once at start-up, so the first visitor waits less."""
+    from layers import CATALOGUE
+
+    started = time.perf_counter()
+    client = app.test_client()
+    for level in ("commune", "district", "province"):
+        client.get(f"/api/areas?level={level}")
+    for layer in CATALOGUE:
+        client.get(f"/api/progress?layer={layer.id}&level=commune")
+        if layer.records_public:
+            client.get(f"/api/layers/{layer.id}/features?cluster=auto&zoom=9")
+    logging.getLogger(__name__).info(
+        "Caches warmed in %.1f s", time.perf_counter() - started
+    )
 
 
 main.add_command(routes_command)

@@ -30,6 +30,7 @@ from portal.store.progress import area_progress
 
 blueprint = Blueprint("api", __name__)
 WHOLE_WORLD = (-180.0, -90.0, 180.0, 90.0)
+CLOSE_UP_ZOOM = 12
 
 
 def _settings():
@@ -99,10 +100,16 @@ def _point_index(layer: LayerSpec, as_of: dt.date) -> feature_store.PointIndex:
     )
 
 
-def _count_in_view(layer: LayerSpec, as_of: dt.date, bbox) -> int:
-    """Count records in view: from the cached point index if there is one, else in SQL."""
+def _count_in_view(layer: LayerSpec, as_of: dt.date, bbox, zoom: int) -> int:
+    """Count records in view: from the point index when cached or the view is wide, else SQL.
+
+    A wide view that is dense will be clustered from the point index anyway, so building it
+    first saves a second pass over the layer; a close-up view is cheaper to count in SQL.
+    """
     session = get_session()
     index = get_cache().peek(("points", layer.id, as_of, data_version(session)))
+    if index is None and zoom < CLOSE_UP_ZOOM:
+        index = _point_index(layer, as_of)
     if index is not None:
         return int(index.in_bbox(bbox or WHOLE_WORLD).sum())
     return feature_store.count_features(session, layer.id, as_of, bbox)
@@ -135,7 +142,7 @@ def layer_features(layer_id: str) -> Response:
     clustering = request.args.get("cluster", "false") == "auto"
 
     def compute() -> dict[str, Any]:
-        if clustering and _count_in_view(layer, as_of, bbox) > settings.cluster_threshold:
+        if clustering and _count_in_view(layer, as_of, bbox, zoom) > settings.cluster_threshold:
             return _clusters(_point_index(layer, as_of), as_of, bbox or WHOLE_WORLD, zoom)
         return _features_page(layer, as_of, bbox, limit, offset)
 
