@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from portal import cache, database, i18n
+from portal import auth, cache, database, i18n
 from portal.errors import register_error_handlers
 from portal.settings import PortalSettings, load_settings
 
@@ -36,11 +36,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     database.init_app(app, settings.resolved_database_url())
     i18n.init_app(app)
     cache.init_app(app)
+    auth.init_app(app)
 
     from portal.api import blueprint as api_blueprint
     from portal.views import blueprint as maps_blueprint
 
     app.register_blueprint(maps_blueprint)
+    app.register_blueprint(auth.blueprint)
     app.register_blueprint(api_blueprint, url_prefix="/api")
     register_error_handlers(app)
     return app

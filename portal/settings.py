@@ -42,6 +42,21 @@ class PortalSettings(BaseSettings):
     secret_key: str = ""
     #: Create the schema, boundaries and demo data on first start when the database is empty.
     auto_seed: bool = True
+    #: Sign-in attempts allowed per client address and username ("limits" syntax, ";"-separated).
+    login_rate_limit: str = "5 per minute; 30 per hour"
+    #: Send the session cookie only over HTTPS; set when the portal is served behind HTTPS.
+    secure_cookies: bool = False
+
+    @field_validator("login_rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError("hint: e.g. '5 per minute; 30 per hour'") from None
+        return value
 
     @field_validator("default_locale")
     @classmethod
