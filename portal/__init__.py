@@ -24,6 +24,15 @@ def _secret_key(settings: PortalSettings) -> str:
     return path.read_text().strip()
 
 
+def _register_commands(app: Flask) -> None:
+    """Give ``flask --app portal`` (and test CLI runners) the data and account commands."""
+    from portal.auth.cli import register as register_auth_commands
+    from portal.data_cli import register as register_data_commands
+
+    register_auth_commands(app.cli)
+    register_data_commands(app.cli)
+
+
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the portal application; ``overrides`` replace settings (tests, scripts)."""
     settings = load_settings(overrides)
@@ -32,6 +41,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config["PORTAL_SETTINGS"] = settings
     app.config["SECRET_KEY"] = _secret_key(settings)
     app.config["JSON_SORT_KEYS"] = False
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_mb * 1024 * 1024
 
     database.init_app(app, settings.resolved_database_url())
     i18n.init_app(app)
@@ -39,10 +49,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     auth.init_app(app)
 
     from portal.api import blueprint as api_blueprint
+    from portal.api.data import blueprint as data_api_blueprint
     from portal.views import blueprint as maps_blueprint
+    from portal.views.data import blueprint as data_blueprint
 
     app.register_blueprint(maps_blueprint)
     app.register_blueprint(auth.blueprint)
+    app.register_blueprint(data_blueprint)
     app.register_blueprint(api_blueprint, url_prefix="/api")
+    app.register_blueprint(data_api_blueprint, url_prefix="/api")
     register_error_handlers(app)
+    _register_commands(app)
     return app

@@ -12,6 +12,7 @@ from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
 
 from portal import bootstrap
 from portal.auth.cli import register as register_auth_commands
+from portal.data_cli import register as register_data_commands
 from portal.database import get_database
 
 
@@ -97,5 +98,6 @@ def warm_caches(app) -> None:
 
 
 register_auth_commands(main)
+register_data_commands(main)
 main.add_command(routes_command)
 main.add_command(shell_command)

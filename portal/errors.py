@@ -44,13 +44,39 @@ def error_body(status: int, message: str, errors: list[dict] | None = None) -> d
     return {"ok": False, "status": status, "error": message, "errors": errors or []}
 
 
+def _vietnamese() -> bool:
+    from portal.i18n import current_locale
+
+    return current_locale() != "en"
+
+
 def _user_message(exc: Exception) -> str:
     if isinstance(exc, UnknownLayer):
         return _("Unknown layer: %(layer)s", layer=exc.layer_id)
+    # The spatial core speaks English in ``user_msg`` and Vietnamese in ``user_msg_vi``.
+    if _vietnamese() and getattr(exc, "user_msg_vi", None):
+        return exc.user_msg_vi
     return getattr(exc, "user_msg", None) or _("The request could not be handled.")
 
 
+def row_errors(problems) -> list[dict]:
+    """Return row problems in the API's error shape, in the request's language."""
+    vietnamese = _vietnamese()
+    return [
+        {
+            "row": p.row,
+            "field": p.field,
+            "value": p.value,
+            "message": p.message_vi if vietnamese else p.message_en,
+        }
+        for p in problems
+    ]
+
+
 def _field_errors(exc: Exception) -> list[dict]:
+    problems = getattr(exc, "problems", None)
+    if problems and hasattr(problems[0], "message_en") and hasattr(problems[0], "value"):
+        return row_errors(problems)
     field = getattr(exc, "field", None)
     if field is None:
         return []

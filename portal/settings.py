@@ -38,6 +38,8 @@ class PortalSettings(BaseSettings):
     cluster_threshold: int = 1500
     #: Most features one page of /api/layers/<id>/features returns.
     max_features_page: int = 10000
+    #: Largest file accepted by an upload, in megabytes.
+    max_upload_mb: int = 200
     #: Secret key for sessions; generated per instance when empty.
     secret_key: str = ""
     #: Create the schema, boundaries and demo data on first start when the database is empty.

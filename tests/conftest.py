@@ -71,3 +71,31 @@ def pytest_sessionfinish(session, exitstatus):
     if _skipped and exitstatus == 0:
         print(f"\n{len(_skipped)} test(s) skipped; skipping is not allowed: {_skipped[:5]}")
         session.exitstatus = 1
+
+
+LOGIN_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def login(app, client):
+    """Create a user of ``role`` (scoped to ``areas``), sign the client in, return a CSRF token."""
+    import re
+
+    from portal.auth.users import create_user
+    from portal.database import get_database
+
+    def sign_in(role: str, areas: tuple[str, ...] = (), name: str | None = None) -> str:
+        name = name or f"{role}-{'-'.join(areas) or 'tinh'}"
+        with get_database(app).transaction() as session:
+            create_user(session, name, LOGIN_PASSWORD, role, areas=areas)
+        page = client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        response = client.post(
+            "/login", data={"username": name, "password": LOGIN_PASSWORD, "csrf_token": token}
+        )
+        assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+        page = client.get("/import").get_data(as_text=True)
+        match = re.search(r'name="csrf-token" content="([^"]+)"', page)
+        return match.group(1) if match else token
+
+    return sign_in

@@ -120,6 +120,7 @@ def geopark():
         communes=communes,
         label=label,
         locale=current_locale(),
+        as_of=state.as_of,
         map_html=render_map(state, "maps.geopark", layers=(layer,)),
     )
 

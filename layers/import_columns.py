@@ -1,0 +1,303 @@
+"""Which file column is which field, the words a cell may use, and the problems found.
+
+Headers match in Vietnamese or English whatever their accents, case, spaces or underscores:
+"Ngày cập nhật", "ngay_cap_nhat" and "NGAY CAP NHAT" are one key. :class:`Problems` gathers
+what every check finds, one :class:`RowProblem` per row and column, worded in both languages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from geodata.text import fold
+from layers.base import FieldSpec, LayerSpec
+
+# Column name -> its stripped text, ``<NA>`` for empty cells (made once per column).
+Texts = Callable[[str], pd.Series]
+
+# Roles a column can play besides the layer's own fields, each with its accepted headers; the
+# first header is the one messages name when the column is missing.
+ROLE_ALIASES: dict[str, tuple[str, ...]] = {
+    "layer": ("loai", "layer", "lop", "layer_id", "loai_lop"),
+    "record_id": ("ma", "ma_ho_so", "id", "record_id", "code", "ma_du_an", "ma_so"),
+    "name": ("ten", "name", "ten_thon", "ten_du_an", "ten_cong_trinh", "ten_diem", "ho_ten"),
+    "lon": ("kinh_do", "lon", "lng", "long", "longitude"),
+    "lat": ("vi_do", "lat", "latitude"),
+    "x": ("x", "easting", "toa_do_x", "x_vn2000"),
+    "y": ("y", "northing", "toa_do_y", "y_vn2000"),
+    "wkt": ("wkt", "geometry", "hinh_hoc", "geom"),
+    "status": ("trang_thai", "status", "tinh_trang"),
+    "progress": ("tien_do", "progress", "phan_tram", "tien_do_phan_tram"),
+    "date": ("ngay_cap_nhat", "ngay", "date", "updated", "ngay_bao_cao"),
+    "commune": (
+        "ma_xa", "commune_code", "xa", "commune", "ten_xa", "xa_phuong", "ten_xa_phuong",
+        "commune_name",
+    ),
+}  # fmt: skip
+
+# The province's generic statuses, as written in its reports, in English and as ids.
+GENERIC_STATUS_WORDS: dict[str, tuple[str, ...]] = {
+    "not_started": ("Chưa triển khai", "Chưa thực hiện", "Chưa bắt đầu", "not started"),
+    "in_progress": ("Đang triển khai", "Đang thực hiện", "in progress", "ongoing"),
+    "paused": ("Tạm dừng", "Tạm ngừng", "paused", "on hold"),
+    "done": ("Hoàn thành", "Đã hoàn thành", "done", "completed", "finished"),
+}
+GENERIC_STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "not_started": ("Chưa triển khai", "not started"),
+    "in_progress": ("Đang triển khai", "in progress"),
+    "paused": ("Tạm dừng", "paused"),
+    "done": ("Hoàn thành", "done"),
+}
+
+
+def column_key(text: object) -> str:
+    """Return the matching key of a header or a label: folded, letters and digits only.
+
+    >>> column_key("Ngày cập nhật"), column_key("ngay_cap_nhat"), column_key(" NGAY-CAP nhat ")
+    ('ngaycapnhat', 'ngaycapnhat', 'ngaycapnhat')
+    >>> column_key("Diện tích (ha)")
+    'dientichha'
+    """
+    return re.sub(r"[^0-9a-z]+", "", fold(str(text)))
+
+
+@dataclass
+class ColumnMap:
+    """What each column of a file is.
+
+    Attributes
+    ----------
+    roles : dict
+        Role (``record_id``, ``lon``, ``status``, ...) -> file column.
+    fields : dict
+        Layer id -> field name -> file column.
+    report : dict
+        File column -> the role or field it fills, for the import report.
+    unused : list
+        Columns that match nothing.
+    repeated : list
+        ``(ignored column, used column)`` pairs: two columns for one role or field.
+    """
+
+    roles: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, dict[str, str]] = field(default_factory=dict)
+    report: dict[str, str] = field(default_factory=dict)
+    unused: list[str] = field(default_factory=list)
+    repeated: list[tuple[str, str]] = field(default_factory=list)
+
+
+def field_keys(spec: FieldSpec) -> set[str]:
+    """Return the header keys that name a field: its name and both labels."""
+    return {column_key(spec.name), column_key(spec.label_vi), column_key(spec.label_en)}
+
+
+def match_columns(columns: Iterable[str], layers: Sequence[LayerSpec], multi: bool) -> ColumnMap:
+    """Decide which role or layer field each column fills; the first of two rivals wins.
+
+    Parameters
+    ----------
+    columns : iterable of str
+        The file's headers, in file order.
+    layers : sequence of LayerSpec
+        The layer of the file, or every layer a multi-layer file may hold.
+    multi : bool
+        Whether a ``loai``/``layer`` column names each row's layer; otherwise such a header is
+        free to be a field (the border layer labels its ``kind`` field "Loại").
+
+    Returns
+    -------
+    ColumnMap
+        A column can fill a role and a field at once (signal's "Xã" is both the commune checked
+        against the position and the ``commune_name`` attribute), never two fields.
+    """
+    role_of = {
+        column_key(alias): role
+        for role, aliases in ROLE_ALIASES.items()
+        if multi or role != "layer"
+        for alias in aliases
+    }
+    result = ColumnMap(fields={layer.id: {} for layer in layers})
+    for column in columns:
+        key = column_key(column)
+        role = role_of.get(key)
+        if role is not None:
+            _claim(result.roles, role, column, result)
+        if role == "layer":
+            continue
+        named = _claim_fields(result, layers, key, column)
+        if role is None and named is None:
+            result.unused.append(column)
+        elif named is not None:
+            result.report[column] = named
+    return result
+
+
+def _claim(slots: dict[str, str], target: str, column: str, result: ColumnMap) -> None:
+    """Give ``target`` to ``column`` unless an earlier column has it."""
+    if target in slots:
+        result.repeated.append((column, slots[target]))
+        return
+    slots[target] = column
+    result.report[column] = target
+
+
+def _claim_fields(result: ColumnMap, layers: Sequence[LayerSpec], key: str, column: str):
+    """Match ``column`` against every layer's fields; return the field name it fills."""
+    named = None
+    for layer in layers:
+        for spec in layer.fields:
+            if key in field_keys(spec):
+                slots = result.fields[layer.id]
+                if spec.name in slots:
+                    result.repeated.append((column, slots[spec.name]))
+                else:
+                    slots[spec.name] = column
+                    named = named or spec.name
+                break
+    return named
+
+
+def choice_labels(layer: LayerSpec, spec: FieldSpec) -> dict[str, tuple[str, str]]:
+    """Return each choice of a field with its (vi, en) label; the id where none is declared."""
+    return {
+        value: (
+            layer.extra.get(f"choice:{spec.name}:{value}:vi", value),
+            layer.extra.get(f"choice:{spec.name}:{value}:en", value),
+        )
+        for value in spec.choices
+    }
+
+
+def choice_lookup(layer: LayerSpec, spec: FieldSpec) -> dict[str, str]:
+    """Return the keys of a choice field's ids and labels, each to its id."""
+    return {
+        column_key(text): value
+        for value, labels in choice_labels(layer, spec).items()
+        for text in (value, *labels)
+    }
+
+
+def status_lookup(layer: LayerSpec) -> tuple[dict[str, str], dict[str, str]]:
+    """Return the keys of a layer's statuses, and of the generic words the layer lacks.
+
+    The layer's own ids and labels win over the generic words; a generic word goes through
+    ``layer.generic_statuses``. The second mapping holds the generic words with no status in
+    this layer (``paused`` for the geopark), each to its generic id, for a precise message.
+    """
+    lookup: dict[str, str] = {}
+    lacking: dict[str, str] = {}
+    for generic, words in GENERIC_STATUS_WORDS.items():
+        target = layer.generic_statuses.get(generic)
+        for word in (generic, *words):
+            if target is None:
+                lacking[column_key(word)] = generic
+            else:
+                lookup[column_key(word)] = target
+    for status in layer.statuses:
+        for text in (status.id, status.label_vi, status.label_en):
+            lookup[column_key(text)] = status.id
+            lacking.pop(column_key(text), None)
+    return lookup, lacking
+
+
+# --- problems --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One thing wrong in a file: where (the user's row, the file's column), what, and why."""
+
+    row: int | None
+    field: str | None
+    value: str | None
+    message_en: str
+    message_vi: str
+
+
+class Problems:
+    """Every problem found so far, and which rows have one.
+
+    Templates are ``str.format`` strings with ``{value}`` (the raw cell) and named extras, one
+    value per row; English ones write ``{value!r}``, Vietnamese ones «{value}».
+    """
+
+    def __init__(self, rows: np.ndarray, columns: Sequence[str]) -> None:
+        self.rows = rows
+        self.items: list[RowProblem] = []
+        self.bad = np.zeros(len(rows), dtype=bool)
+        self._order = {column: i for i, column in enumerate(columns)}
+
+    def add(self, mask: np.ndarray, column: str, values, en: str, vi: str, **extra) -> None:
+        """Add a problem for each row in ``mask``; ``values`` and extras cover every row."""
+        index = np.flatnonzero(mask)
+        if index.size == 0:
+            return
+        raw = np.asarray(values, dtype=object)[index]
+        picked = {key: np.asarray(v)[index] for key, v in extra.items()}
+        self.add_at(index, column, raw, en, vi, **picked)
+
+    def add_at(self, index: np.ndarray, column: str, raw, en: str, vi: str, **extra) -> None:
+        """Add a problem for each row in ``index``; ``raw`` and extras follow ``index``."""
+        self.bad[index] = True
+        for k, (i, value) in enumerate(zip(index.tolist(), list(raw), strict=True)):
+            text = None if value is None or value is pd.NA or value != value else str(value)
+            params = {key: values[k] for key, values in extra.items()}
+            self.items.append(
+                RowProblem(
+                    int(self.rows[i]),
+                    column,
+                    text,
+                    en.format(value=text, **params),
+                    vi.format(value=text, **params),
+                )  # fmt: skip
+            )
+
+    def whole_file(self, column: str, en: str, vi: str) -> None:
+        """Add a problem of the whole file (row None)."""
+        self.items.append(RowProblem(None, column, None, en, vi))
+
+    def missing_column(
+        self, header: str, what_en: str, what_vi: str, aliases, layer: str | None = None
+    ) -> None:
+        """Report a required column that is not in the file (of ``layer``, if given)."""
+        accepted = " / ".join(dict.fromkeys(aliases))
+        of_en, of_vi = (f" of layer {layer}", f" của lớp {layer}") if layer else ("", "")
+        self.whole_file(
+            header,
+            f"Required column '{header}' ({what_en}){of_en} is missing; accepted headers: "
+            + accepted,
+            f"Thiếu cột bắt buộc «{header}» ({what_vi}){of_vi}; tên cột được chấp nhận: "
+            + accepted,
+        )
+
+    def add_missing(self, mask: np.ndarray, column: str) -> None:
+        """Report empty cells in a required column."""
+        self.add(
+            mask, column, np.full(len(mask), None, dtype=object),
+            f"Missing value in required column '{column}'",
+            f"Thiếu giá trị ở cột bắt buộc «{column}»",
+        )  # fmt: skip
+
+    def add_bad_dates(self, mask, column: str, values, not_date, unreal) -> None:
+        """Report cells that are not written as a date, and dates not in the calendar."""
+        self.add(
+            mask & not_date, column, values,
+            "{value!r} is not a date; write dd/mm/yyyy",
+            "«{value}» không phải là ngày; hãy ghi dạng dd/mm/yyyy",
+        )  # fmt: skip
+        self.add(
+            mask & unreal, column, values,
+            "{value!r} is not a real date", "«{value}» không phải là ngày có thật",
+        )  # fmt: skip
+
+    def sorted(self) -> list[RowProblem]:
+        """Return the problems by row (whole-file ones first), then by column."""
+        return sorted(
+            self.items,
+            key=lambda p: (p.row is not None, p.row or 0, self._order.get(p.field or "", -1)),
+        )

@@ -1,0 +1,172 @@
+"""Data in and out over HTTP: file imports (signed-in editors) and exports (public fields)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.utils import secure_filename
+
+from geodata.readers import SOURCE_FORMATS
+from layers import CATALOGUE, get_layer
+from layers.base import LayerSpec
+from layers.importing import RowProblem
+from portal import exports
+from portal.api import params
+from portal.auth.roles import can_edit, can_read_restricted, layers_edited_by, require_roles
+from portal.database import get_database, get_session
+from portal.errors import BadRequest, PermissionDenied
+from portal.i18n import current_locale
+
+blueprint = Blueprint("data_api", __name__)
+
+EDITOR_ROLES = (
+    "planner", "industry_editor", "border_editor", "tourism_editor", "telecom_editor",
+    "housing_editor",
+)
+UPLOAD_SUFFIXES = (".csv", ".txt", ".xlsx", ".geojson", ".json", ".gpkg", ".zip", ".kml")
+
+
+def _download(content: bytes, mime: str, name: str) -> Response:
+    response = Response(content, mimetype=mime)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _may_export_restricted(layer: LayerSpec) -> bool:
+    """Restricted exports need a role that reads this layer for the whole province."""
+    return bool(
+        current_user.is_authenticated
+        and can_read_restricted(current_user, layer.id, ())
+        and (current_user.role == "admin" or not current_user.areas)
+    )
+
+
+@blueprint.get("/layers/<layer_id>/export")
+def export_layer(layer_id: str) -> Response:
+    """Download a layer's records on ``as_of``: public fields for the public."""
+    layer = get_layer(layer_id)
+    restricted = request.args.get("restricted") == "1"
+    if (not layer.records_public or restricted) and not _may_export_restricted(layer):
+        raise PermissionDenied(
+            _("Records of this layer are personal data: only per-area counts are public.")
+        )
+    fmt = request.args.get("format", "geojson")
+    if fmt not in exports.EXPORT_FORMATS:
+        raise BadRequest(
+            _("format must be one of: %(formats)s.", formats=", ".join(exports.EXPORT_FORMATS)),
+            field="format",
+        )
+    code = request.args.get("code")
+    area = (params.level(), code) if code else None
+    content, mime, name = exports.export_layer(
+        get_session(), layer, fmt, params.as_of(), locale=current_locale(), bbox=params.bbox(),
+        area=area, crs=request.args.get("crs") or None,
+        include_restricted=restricted or not layer.records_public,
+    )
+    return _download(content, mime, name)
+
+
+@blueprint.get("/progress/export")
+def export_progress() -> Response:
+    """Download the per-area progress table of a layer as CSV or XLSX."""
+    layer, level, as_of = params.layer_arg(), params.level(), params.as_of()
+    fmt = request.args.get("format", "csv")
+    if fmt not in exports.TABLE_FORMATS:
+        raise BadRequest(_("format must be csv or xlsx."), field="format")
+    content, mime, name = exports.export_progress(
+        get_session(), layer, level, fmt, as_of, current_locale()
+    )
+    return _download(content, mime, name)
+
+
+def _saved_upload(folder: Path) -> Path:
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise BadRequest(_("Choose a file to import."), field="file")
+    name = secure_filename(upload.filename) or "upload"
+    if not name.lower().endswith(UPLOAD_SUFFIXES):
+        raise BadRequest(
+            _("Unsupported file type. Use CSV, XLSX, GeoJSON, GeoPackage, zipped Shapefile "
+              "or KML."),
+            field="file",
+        )
+    path = folder / name
+    upload.save(path)
+    return path
+
+
+def _outside_user_scope(records, districts) -> list[RowProblem]:
+    """Rows the signed-in user may not write: another sector's layer or another area."""
+    problems = []
+    for record, district in zip(records, districts, strict=True):
+        if can_edit(current_user, record.layer_id, record.commune_code, district):
+            continue
+        problems.append(
+            RowProblem(
+                row=record.row, field=None, value=record.record_id,
+                message_en=f"You may not change records of layer {record.layer_id} in this area.",
+                message_vi=f"Bạn không có quyền cập nhật lớp {record.layer_id} tại địa bàn này.",
+            )
+        )
+    return problems
+
+
+def _import(layer_id: str | None) -> Response:
+    from portal.imports import run_import
+
+    if layer_id is not None and layer_id not in layers_edited_by(current_user.role):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    dry_run = request.form.get("dry_run") in ("1", "true", "on")
+    with tempfile.TemporaryDirectory() as folder:
+        path = _saved_upload(Path(folder))
+        result = run_import(
+            get_database(), path, layer_id,
+            sheet=request.form.get("sheet") or None,
+            crs_text=request.form.get("crs") or None,
+            dry_run=dry_run,
+            author=current_user.username,
+            check=_outside_user_scope,
+        )
+    return jsonify({
+        "ok": True,
+        "dry_run": dry_run,
+        "file": result.source,
+        "summary": result.plan.summary(),
+        "notes": result.report.notes,
+        "columns": result.report.columns,
+        "rows_read": result.report.rows_read,
+    })
+
+
+@blueprint.post("/layers/<layer_id>/imports")
+@require_roles(*EDITOR_ROLES)
+def import_layer(layer_id: str) -> Response:
+    """Import a file into one layer: every row checked first, all written or none."""
+    get_layer(layer_id)
+    return _import(layer_id)
+
+
+@blueprint.post("/imports")
+@require_roles(*EDITOR_ROLES)
+def import_many() -> Response:
+    """Import a file whose `loai`/`layer` column names each row's layer."""
+    return _import(None)
+
+
+def importable_layers() -> list[LayerSpec]:
+    """Return the layers the signed-in user may import into."""
+    editable = layers_edited_by(current_user.role)
+    return [layer for layer in CATALOGUE if layer.id in editable]
+
+
+def max_upload_bytes() -> int:
+    """Return the largest upload accepted (Flask's MAX_CONTENT_LENGTH)."""
+    return int(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
+
+
+__all__ = ["SOURCE_FORMATS", "blueprint", "importable_layers", "max_upload_bytes"]

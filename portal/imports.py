@@ -1,0 +1,291 @@
+"""Importing a file into the layers: read, validate every row, then write all of it or nothing.
+
+Upserts keep history: a record whose status, progress or dated attributes changed gets a new
+dated state row (the previous one is closed, never overwritten); a record that did not change
+is left alone, so importing the same file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import shapely
+
+from geodata.assign import assign_points, representative_xy
+from geodata.crs import resolve_crs
+from geodata.errors import LegacyEncoding
+from geodata.readers import read_table
+from geodata.text import fold, nfc
+from layers import get_layer
+from layers.importing import (
+    ImportContext,
+    ImportRejected,
+    ImportReport,
+    ParsedRecord,
+    RowProblem,
+    parse_records,
+)
+from portal.store import loader
+from portal.store.db import Database
+from portal.store.models import Feature, FeatureState
+
+
+@dataclass
+class ImportPlan:
+    """What an import adds, changes and leaves unchanged."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    layers: Counter = field(default_factory=Counter)
+
+    def summary(self) -> dict[str, Any]:
+        """Return counts and the first ids of each kind, JSON-ready."""
+        return {
+            "added": len(self.added),
+            "changed": len(self.changed),
+            "unchanged": len(self.unchanged),
+            "by_layer": dict(self.layers),
+            "examples": {
+                "added": self.added[:20],
+                "changed": self.changed[:20],
+                "unchanged": self.unchanged[:20],
+            },
+        }
+
+
+@dataclass
+class ImportResult:
+    """The outcome of an import or a dry run."""
+
+    plan: ImportPlan
+    report: ImportReport
+    dry_run: bool
+    source: str
+
+
+def import_context(session: Session, crs_text: str | None, today: dt.date) -> ImportContext:
+    """Build the validation context from the stored boundaries."""
+    communes = loader.load_areas(session, "commune")
+    province = loader.load_areas(session, "province").geometry.iloc[0]
+    return ImportContext(
+        province=province,
+        communes=communes,
+        crs=resolve_crs(crs_text) if crs_text else None,
+        today=today,
+    )
+
+
+def _state_key(status: str, progress: float | None, attributes: dict[str, Any]) -> tuple:
+    return (status, None if progress is None else round(float(progress), 3), sorted(
+        loader.jsonable(dict(attributes)).items()
+    ))
+
+
+def _feature_changed(feature: Feature, record: ParsedRecord) -> bool:
+    attributes = loader.jsonable(dict(record.attributes))
+    return (
+        feature.name != nfc(record.name)
+        or (feature.attributes or {}) != attributes
+        or not shapely.equals_exact(shapely.from_wkb(feature.geom), record.geometry, 1e-9)
+    )
+
+
+def _state_on(session: Session, feature_id: int, day: dt.date) -> FeatureState | None:
+    return session.scalars(
+        select(FeatureState)
+        .where(FeatureState.feature_id == feature_id, FeatureState.valid_from <= day)
+        .order_by(FeatureState.valid_from.desc())
+        .limit(1)
+    ).first()
+
+
+def _new_state_needed(session: Session, feature: Feature, record: ParsedRecord) -> bool:
+    state = record.state
+    if state is None:
+        return False
+    current = _state_on(session, feature.id, state.date)
+    if current is None:
+        return True
+    return _state_key(current.status, current.progress, current.attributes) != _state_key(
+        state.status, state.progress, dict(state.attributes)
+    )
+
+
+def plan_import(session: Session, records: list[ParsedRecord]) -> ImportPlan:
+    """Sort records into added, changed and unchanged against the store."""
+    plan = ImportPlan()
+    for record in records:
+        plan.layers[record.layer_id] += 1
+        feature = session.scalar(
+            select(Feature).where(
+                Feature.layer_id == record.layer_id, Feature.record_id == record.record_id
+            )
+        )
+        label = f"{record.layer_id}/{record.record_id}"
+        if feature is None:
+            plan.added.append(label)
+        elif _feature_changed(feature, record) or _new_state_needed(session, feature, record):
+            plan.changed.append(label)
+        else:
+            plan.unchanged.append(label)
+    return plan
+
+
+def _initial_state(record: ParsedRecord, today: dt.date) -> loader.StateRow:
+    layer = get_layer(record.layer_id)
+    if record.state is None:
+        return loader.StateRow(date=today, status=layer.statuses[0].id, author="import")
+    return loader.StateRow(
+        date=record.state.date,
+        status=record.state.status,
+        progress=record.state.progress,
+        attributes=dict(record.state.attributes),
+        author="import",
+    )
+
+
+def _insert_state(session: Session, feature: Feature, record: ParsedRecord, author: str) -> None:
+    """Insert a dated state in its place in the history, closing the row it interrupts."""
+    state = record.state
+    assert state is not None
+    before = _state_on(session, feature.id, state.date)
+    following = session.scalars(
+        select(FeatureState)
+        .where(FeatureState.feature_id == feature.id, FeatureState.valid_from > state.date)
+        .order_by(FeatureState.valid_from)
+        .limit(1)
+    ).first()
+    if before is not None and before.valid_from == state.date:
+        # A different state for a day already recorded: the new one supersedes it from that day.
+        before.valid_to = state.date
+        before.note = (before.note + " [superseded by an import the same day]").strip()
+    elif before is not None:
+        before.valid_to = state.date
+    session.add(
+        FeatureState(
+            feature_id=feature.id,
+            layer_id=feature.layer_id,
+            valid_from=state.date,
+            valid_to=following.valid_from if following else None,
+            status=state.status,
+            progress=state.progress,
+            attributes=loader.jsonable(dict(state.attributes)),
+            author=author,
+        )
+    )
+
+
+def _update_feature(feature: Feature, record: ParsedRecord) -> None:
+    bounds = record.geometry.bounds
+    feature.name = nfc(record.name)
+    feature.name_ascii = fold(record.name)
+    feature.attributes = loader.jsonable(dict(record.attributes))
+    feature.geom = shapely.to_wkb(record.geometry)
+    feature.geom_type = record.geometry.geom_type
+    feature.minx, feature.miny, feature.maxx, feature.maxy = bounds
+
+
+def apply_import(
+    session: Session, records: list[ParsedRecord], today: dt.date, author: str
+) -> ImportPlan:
+    """Write the records: insert new ones, update changed ones with a new dated state."""
+    plan = plan_import(session, records)
+    added = set(plan.added)
+    new_rows = [
+        loader.RecordRow(
+            layer_id=r.layer_id,
+            record_id=r.record_id,
+            name=r.name,
+            geometry=r.geometry,
+            attributes=dict(r.attributes),
+            history=[_initial_state(r, today)],
+        )
+        for r in records
+        if f"{r.layer_id}/{r.record_id}" in added
+    ]
+    changed = set(plan.changed)
+    for record in records:
+        if f"{record.layer_id}/{record.record_id}" not in changed:
+            continue
+        feature = session.scalar(
+            select(Feature).where(
+                Feature.layer_id == record.layer_id, Feature.record_id == record.record_id
+            )
+        )
+        if _feature_changed(feature, record):
+            _update_feature(feature, record)
+        if _new_state_needed(session, feature, record):
+            _insert_state(session, feature, record, author)
+    session.flush()
+    loader.write_records(session, new_rows)
+    if plan.changed:
+        loader.reassign_features(session)
+        loader.bump_data_version(session)
+    return plan
+
+
+def _district_codes(session: Session, records: list[ParsedRecord]) -> list[str | None]:
+    xs, ys = representative_xy([r.geometry for r in records])
+    return list(assign_points(xs, ys, loader.load_areas(session, "district")))
+
+
+def _read(path: str | Path, sheet: str | None, crs):
+    """Read the file; undecidable legacy text becomes row problems like any other."""
+    try:
+        return read_table(path, sheet=sheet, crs=crs)
+    except LegacyEncoding as exc:
+        problems = getattr(exc, "problems", None)
+        if not problems:
+            raise
+        raise ImportRejected(
+            [
+                RowProblem(
+                    row=p.row, field=p.field, value=p.value_repr,
+                    message_en=p.message_en, message_vi=p.message_vi,
+                )
+                for p in problems
+            ]
+        ) from None
+
+
+def run_import(
+    db: Database,
+    path: str | Path,
+    layer_id: str | None,
+    *,
+    sheet: str | None = None,
+    crs_text: str | None = None,
+    dry_run: bool = False,
+    author: str = "import",
+    today: dt.date | None = None,
+    check: Callable[[list[ParsedRecord], list[str | None]], list[RowProblem]] | None = None,
+) -> ImportResult:
+    """Import a file into one layer (or several, by its layer column): all rows or none.
+
+    ``check`` receives the parsed records and their pre-2025 district codes and returns
+    extra problems (e.g. rows outside the signed-in user's area); any problem stops the import.
+    """
+    today = today or dt.date.today()
+    layer = get_layer(layer_id) if layer_id else None
+    crs = resolve_crs(crs_text) if crs_text else None
+    table = _read(path, sheet, crs)
+    with db.transaction() as session:
+        context = import_context(session, crs_text, today)
+        records, report = parse_records(table, layer, context)
+        if check is not None and records:
+            report.problems.extend(check(records, _district_codes(session, records)))
+        report.raise_for_problems()
+        if dry_run:
+            plan = plan_import(session, records)  # reads only; the transaction writes nothing
+        else:
+            plan = apply_import(session, records, today, author)
+    return ImportResult(plan=plan, report=report, dry_run=dry_run, source=Path(path).name)

@@ -1,0 +1,170 @@
+import csv
+import io
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from portal.database import get_database
+from portal.store.models import Feature, FeatureState
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def _counts(app):
+    with get_database(app).sessions() as session:
+        return (
+            session.scalar(select(func.count(Feature.id))),
+            session.scalar(select(func.count(FeatureState.id))),
+        )
+
+
+def test_a_dry_run_reports_additions_and_writes_nothing(app, runner):
+    before = _counts(app)
+    result = runner.invoke(args=["import", "signal", str(DATA / "good_signal_villages.csv"),
+                                 "--dry-run", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "would be added" in result.output
+    assert _counts(app) == before
+
+
+def test_a_file_with_a_bad_row_is_refused_whole_naming_row_and_column(app, runner):
+    before = _counts(app)
+    result = runner.invoke(args=["import", "signal", str(DATA / "swapped_latlon.csv")])
+    assert result.exit_code == 1
+    assert "Dòng 3" in result.output and "bị đảo" in result.output
+    assert _counts(app) == before
+
+
+def test_importing_the_same_file_twice_changes_nothing_the_second_time(app, runner):
+    path = str(DATA / "good_signal_villages.csv")
+    first = runner.invoke(args=["import", "signal", path, "--lang", "en"])
+    assert first.exit_code == 0 and "5 added" in first.output
+    after_first = _counts(app)
+    second = runner.invoke(args=["import", "signal", path, "--lang", "en"])
+    assert second.exit_code == 0 and "0 added, 0 changed, 5 unchanged" in second.output
+    assert _counts(app) == after_first
+
+
+def test_a_changed_status_becomes_a_new_dated_state_and_the_past_is_kept(app, runner, tmp_path):
+    source = (DATA / "good_signal_villages.csv").read_text(encoding="utf-8-sig")
+    original = str(DATA / "good_signal_villages.csv")
+    assert runner.invoke(args=["import", "signal", original]).exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(source)))
+    first = rows[0]
+    first["Trạng thái"] = "Đã phát sóng"
+    first["Ngày cập nhật"] = "20/10/2025"
+    first["Ngày phát sóng"] = "20/10/2025"
+    updated = tmp_path / "update.csv"
+    with updated.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    result = runner.invoke(args=["import", "signal", str(updated), "--lang", "en"])
+    assert result.exit_code == 0 and "1 changed" in result.output, result.output
+    with get_database(app).sessions() as session:
+        feature = session.scalar(select(Feature).where(Feature.record_id == first["Mã"]))
+        states = sorted(feature.states, key=lambda s: s.valid_from)
+    assert [s.status for s in states] == ["listed", "on_air"]
+    assert states[0].valid_to == states[1].valid_from
+    assert states[1].valid_to is None
+
+
+def test_the_import_api_needs_a_signed_in_editor(client):
+    with (DATA / "good_signal_villages.csv").open("rb") as handle:
+        response = client.post("/api/layers/signal/imports", data={"file": (handle, "v.csv")})
+    assert response.status_code in (400, 401)
+    assert response.get_json()["ok"] is False
+
+
+def test_a_telecom_editor_imports_through_the_api_with_the_csrf_header(app, client, login):
+    token = login("telecom_editor")
+    before = _counts(app)
+    with (DATA / "good_signal_villages.csv").open("rb") as handle:
+        response = client.post(
+            "/api/layers/signal/imports",
+            data={"file": (handle, "villages.csv"), "dry_run": "0"},
+            headers={"X-CSRFToken": token},
+        )
+    body = response.get_json()
+    assert response.status_code == 200, body
+    assert body["summary"]["added"] == 5
+    assert _counts(app)[0] == before[0] + 5
+
+
+def test_an_editor_may_not_import_into_another_sectors_layer(client, login):
+    token = login("telecom_editor")
+    with (DATA / "good_signal_villages.csv").open("rb") as handle:
+        response = client.post(
+            "/api/layers/housing/imports", data={"file": (handle, "v.csv")},
+            headers={"X-CSRFToken": token},
+        )
+    assert response.status_code == 403
+
+
+def test_an_area_scoped_editor_cannot_write_rows_outside_the_area(app, client, login):
+    token = login("telecom_editor", areas=("06400",))
+    before = _counts(app)
+    with (DATA / "good_signal_villages.csv").open("rb") as handle:
+        response = client.post(
+            "/api/layers/signal/imports", data={"file": (handle, "v.csv")},
+            headers={"X-CSRFToken": token, "Accept": "application/json"},
+        )
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    assert errors and all("quyền" in e["message"] for e in errors)
+    assert _counts(app) == before
+
+
+def test_the_api_lists_every_row_problem_in_the_error_shape(client, login):
+    token = login("telecom_editor")
+    with (DATA / "swapped_latlon.csv").open("rb") as handle:
+        response = client.post(
+            "/api/layers/signal/imports?lang=en", data={"file": (handle, "bad.csv")},
+            headers={"X-CSRFToken": token},
+        )
+    body = response.get_json()
+    assert response.status_code == 422
+    assert body["ok"] is False and body["status"] == 422
+    assert body["errors"][0]["row"] == 3
+    assert "swapped" in body["errors"][0]["message"]
+
+
+def test_the_import_page_asks_anonymous_users_to_sign_in(client):
+    response = client.get("/import")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "csv", "xlsx", "gpkg", "shapefile", "kml"])
+def test_every_export_format_opens_in_gdal_with_the_public_records(client, tmp_path, fmt):
+    response = client.get(f"/api/layers/signal/export?format={fmt}&as_of=2025-11-30")
+    assert response.status_code == 200
+    name = response.headers["Content-Disposition"].split('filename="')[1].rstrip('"')
+    path = tmp_path / name
+    path.write_bytes(response.data)
+    target = f"/vsizip/{path}" if fmt == "shapefile" else str(path)
+    if fmt == "xlsx":
+        sheet = openpyxl.load_workbook(path).active
+        assert sheet.max_row > 100
+        return
+    info = subprocess.run(["ogrinfo", "-ro", "-al", "-so", target], capture_output=True,
+                          text=True, check=True).stdout
+    count = int(info.split("Feature Count: ")[1].split()[0])
+    assert count >= 100
+    assert "beneficiary" not in info
+
+
+def test_housing_records_cannot_be_exported_by_the_public(client):
+    response = client.get("/api/layers/housing/export?format=csv")
+    assert response.status_code == 403
+
+
+def test_the_progress_table_exports_as_csv_with_a_bom_and_as_xlsx(client):
+    csv_response = client.get("/api/progress/export?layer=signal&level=district&format=csv")
+    assert csv_response.data.startswith("\ufeff".encode())
+    assert "Lạng Sơn" in csv_response.data.decode("utf-8-sig")
+    xlsx = client.get("/api/progress/export?layer=signal&level=district&format=xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.data))
+    assert book.active.max_row == 12
