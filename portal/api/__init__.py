@@ -237,7 +237,11 @@ def _search_features(key: str, locale: str) -> list[dict[str, Any]]:
     public = [layer.id for layer in CATALOGUE if layer.records_public]
     rows = get_session().scalars(
         select(Feature)
-        .where(Feature.layer_id.in_(public), Feature.name_ascii.contains(key, autoescape=True))
+        .where(
+            Feature.layer_id.in_(public),
+            Feature.deleted_at.is_(None),
+            Feature.name_ascii.contains(key, autoescape=True),
+        )
         .order_by(Feature.name)
         .limit(15)
     )

@@ -96,6 +96,11 @@ class Feature(BBoxMixin, Base):
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Optimistic locking: every change bumps it; an edit based on an older version gets 409.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Soft delete: a deleted record disappears from maps and counts but can be restored.
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    deleted_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
     states: Mapped[list[FeatureState]] = relationship(
         back_populates="feature", order_by="FeatureState.valid_from"
@@ -128,6 +133,47 @@ class FeatureState(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     feature: Mapped[Feature] = relationship(back_populates="states")
+
+
+class AuditEvent(Base):
+    """Who did what, when: sign-ins, edits, imports, restricted exports, account changes."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_at", "at"), Index("ix_audit_action", "action", "at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    actor: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    layer_id: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    feature_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    record_id: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    commune_code: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    district_code: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    # Before/after values of an edit (restricted values included: the log is admin-only).
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reverted_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class Photo(Base):
+    """A photo attached to a record; stored in the database so it follows its transaction."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feature_id: Mapped[int] = mapped_column(ForeignKey("features.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    mime: Mapped[str] = mapped_column(String(40))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    thumbnail: Mapped[bytes] = mapped_column(LargeBinary)
+    caption: Mapped[str] = mapped_column(Text, default="")
+    uploaded_by: Mapped[str] = mapped_column(String(80))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class Target(Base):
