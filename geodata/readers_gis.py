@@ -135,7 +135,15 @@ def read_frame(
         driver = pyogrio.read_info(path, layer=layer)["driver"]
         if driver not in _DRIVERS[source_format]:
             raise DataSourceError(f"opened by GDAL driver {driver}")
-        frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding)
+        # A ring left open is a row problem for the importer, not a crash: GDAL gives an empty
+        # geometry for it, and pyogrio turns any other unreadable geometry into None.
+        # ref: https://gdal.org/user/configoptions.html (OGR_GEOMETRY_ACCEPT_UNCLOSED_RING)
+        pyogrio.set_gdal_config_options({"OGR_GEOMETRY_ACCEPT_UNCLOSED_RING": "NO"})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            frame = pyogrio.read_dataframe(
+                path, layer=layer, encoding=encoding, on_invalid="ignore"
+            )
     except _READ_ERRORS as exc:
         raise _unreadable(path, source_format, exc) from None
     if not isinstance(frame, gpd.GeoDataFrame):

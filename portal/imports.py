@@ -108,11 +108,26 @@ def _state_on(session: Session, feature_id: int, day: dt.date) -> FeatureState |
     ).first()
 
 
-def _new_state_needed(session: Session, feature: Feature, record: ParsedRecord) -> bool:
+def _existing(session: Session, records: list[ParsedRecord]) -> dict[tuple[str, str], Feature]:
+    """Load the stored features the file names, in one query per layer."""
+    found: dict[tuple[str, str], Feature] = {}
+    for layer_id in {r.layer_id for r in records}:
+        ids = {r.record_id for r in records if r.layer_id == layer_id}
+        for feature in session.scalars(select(Feature).where(Feature.layer_id == layer_id)):
+            if feature.record_id in ids:
+                found[(layer_id, feature.record_id)] = feature
+    return found
+
+
+def _state_changed(history: list[FeatureState], record: ParsedRecord) -> bool:
+    """Whether the record's dated state differs from the stored state on that date."""
     state = record.state
     if state is None:
         return False
-    current = _state_on(session, feature.id, state.date)
+    current = None
+    for row in history:  # ordered by valid_from
+        if row.valid_from <= state.date:
+            current = row
     if current is None:
         return True
     return _state_key(current.status, current.progress, current.attributes) != _state_key(
@@ -120,20 +135,32 @@ def _new_state_needed(session: Session, feature: Feature, record: ParsedRecord) 
     )
 
 
+def _histories(session: Session, features: list[Feature]) -> dict[int, list[FeatureState]]:
+    ids = [f.id for f in features]
+    histories: dict[int, list[FeatureState]] = {i: [] for i in ids}
+    for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
+        rows = session.scalars(
+            select(FeatureState)
+            .where(FeatureState.feature_id.in_(ids[start : start + 900]))
+            .order_by(FeatureState.feature_id, FeatureState.valid_from)
+        )
+        for row in rows:
+            histories[row.feature_id].append(row)
+    return histories
+
+
 def plan_import(session: Session, records: list[ParsedRecord]) -> ImportPlan:
     """Sort records into added, changed and unchanged against the store."""
     plan = ImportPlan()
+    existing = _existing(session, records)
+    histories = _histories(session, list(existing.values()))
     for record in records:
         plan.layers[record.layer_id] += 1
-        feature = session.scalar(
-            select(Feature).where(
-                Feature.layer_id == record.layer_id, Feature.record_id == record.record_id
-            )
-        )
+        feature = existing.get((record.layer_id, record.record_id))
         label = f"{record.layer_id}/{record.record_id}"
         if feature is None:
             plan.added.append(label)
-        elif _feature_changed(feature, record) or _new_state_needed(session, feature, record):
+        elif _feature_changed(feature, record) or _state_changed(histories[feature.id], record):
             plan.changed.append(label)
         else:
             plan.unchanged.append(label)
@@ -223,7 +250,7 @@ def apply_import(
         )
         if _feature_changed(feature, record):
             _update_feature(feature, record)
-        if _new_state_needed(session, feature, record):
+        if _state_changed(_histories(session, [feature])[feature.id], record):
             _insert_state(session, feature, record, author)
     session.flush()
     loader.write_records(session, new_rows)
@@ -238,6 +265,20 @@ def _district_codes(session: Session, records: list[ParsedRecord]) -> list[str |
     return list(assign_points(xs, ys, loader.load_areas(session, "district")))
 
 
+def _as_row_problem(problem) -> RowProblem:
+    """Turn an encoding problem (or error) of the reader into an import row problem."""
+    english = getattr(problem, "message_en", None) or getattr(problem, "user_msg", "")
+    return RowProblem(
+        row=problem.row,
+        field=problem.field,
+        value=getattr(problem, "value_repr", None) or getattr(problem, "value", None),
+        message_en=english,
+        message_vi=getattr(problem, "message_vi", None)
+        or getattr(problem, "user_msg_vi", None)
+        or english,
+    )
+
+
 def _read(path: str | Path, sheet: str | None, crs):
     """Read the file; undecidable legacy text becomes row problems like any other."""
     try:
@@ -246,15 +287,7 @@ def _read(path: str | Path, sheet: str | None, crs):
         problems = getattr(exc, "problems", None)
         if not problems:
             raise
-        raise ImportRejected(
-            [
-                RowProblem(
-                    row=p.row, field=p.field, value=p.value_repr,
-                    message_en=p.message_en, message_vi=p.message_vi,
-                )
-                for p in problems
-            ]
-        ) from None
+        raise ImportRejected([_as_row_problem(p) for p in problems]) from None
 
 
 def run_import(

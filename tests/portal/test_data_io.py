@@ -168,3 +168,27 @@ def test_the_progress_table_exports_as_csv_with_a_bom_and_as_xlsx(client):
     xlsx = client.get("/api/progress/export?layer=signal&level=district&format=xlsx")
     book = openpyxl.load_workbook(io.BytesIO(xlsx.data))
     assert book.active.max_row == 12
+
+
+@pytest.mark.parametrize(
+    ("layer", "name", "exit_code", "expected"),
+    [
+        ("signal", "swapped_latlon.csv", 1, "Row 3, column Kinh độ"),
+        ("industry", "progress_out_of_range.xlsx", 1, "Row 3, column Tiến độ (%), value '120'"),
+        ("signal", "metres_in_degree_columns.csv", 1, "Row 3, column kinh_do"),
+        ("signal", "point_in_wrong_commune.csv", 1, "lies in Xã Lộc Bình"),
+        ("geopark", "outside_province.geojson", 1, "km outside Lạng Sơn"),
+        ("geopark", "unclosed_ring.geojson", 1, "Row 2, column geometry"),
+        ("signal", "names_undecidable.csv", 1, "Row 2, column ten"),
+        ("signal", "shapefile_without_prj.zip", 2, "--crs"),
+        ("geopark", "broken.geojson", 2, "could not be read as GeoJSON"),
+    ],
+)
+def test_each_broken_file_is_refused_naming_the_problem_and_the_store_is_unchanged(
+    app, runner, layer, name, exit_code, expected
+):
+    before = _counts(app)
+    result = runner.invoke(args=["import", layer, str(DATA / name), "--lang", "en"])
+    assert result.exit_code == exit_code, result.output
+    assert expected in result.output
+    assert _counts(app) == before
