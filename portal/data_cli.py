@@ -130,7 +130,56 @@ def export_command(target, fmt, out, as_of, progress_layer, level, area_code, cr
     click.echo(f"{path} ({len(content):,} bytes)")
 
 
+def _echo_checks(checks, lang: str) -> None:
+    for check in checks:
+        message = check.message_en if lang == "en" else check.message_vi
+        click.echo(f"  ! {message}")
+
+
+@click.command("import-boundaries")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--level", required=True,
+              type=click.Choice(["commune", "district", "province", "legacy_commune"]))
+@click.option("--vintage", required=True, type=click.Choice(["2025", "2019"]))
+@click.option("--crs", "crs_text", help="CRS when the file does not say (e.g. vn2000-langson).")
+@click.option("--source", help="Who published the file (kept with the boundaries).")
+@click.option("--date", "source_date", type=click.DateTime(["%Y-%m-%d"]),
+              help="Date of the official boundaries.")
+@click.option("--dry-run", is_flag=True, help="Check only; replace nothing.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), help="Language of the messages.")
+@with_appcontext
+def import_boundaries_command(file, level, vintage, crs_text, source, source_date, dry_run,
+                              lang) -> None:
+    """Replace derived boundaries of one level with an official file (Shapefile, GPKG, GeoJSON)."""
+    from portal.boundary_import import BoundariesRejected, run_boundary_import
+
+    lang = _lang(lang)
+    try:
+        result = run_boundary_import(
+            get_database(), file, level, vintage, crs=crs_text, source=source,
+            source_date=source_date.date() if source_date else None, dry_run=dry_run,
+        )
+    except BoundariesRejected as exc:
+        click.echo(_say(exc, lang), err=True)
+        echo_problems(exc.problems, lang)
+        _echo_checks(exc.checks, lang)
+        sys.exit(1)
+    except GeodataError as exc:
+        click.echo(_say(exc, lang), err=True)
+        sys.exit(2)
+    _echo_checks(result.imported.checks, lang)
+    if lang == "en":
+        verb = "checked (dry run)" if dry_run else "now official"
+        click.echo(f"{result.units} {level} units {verb}; {result.records_reassigned} records "
+                   "re-assigned to their areas.")
+    else:
+        verb = "đã kiểm tra (chạy thử)" if dry_run else "đã thay bằng ranh giới chính thức"
+        click.echo(f"{result.units} đơn vị cấp {level} {verb}; {result.records_reassigned} bản "
+                   "ghi đã được gán lại địa bàn.")
+
+
 def register(group: click.Group) -> None:
     """Add the data commands to the ``langson-portal`` group."""
     group.add_command(import_command)
+    group.add_command(import_boundaries_command)
     group.add_command(export_command)

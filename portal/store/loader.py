@@ -16,6 +16,7 @@ import geopandas as gpd
 import shapely
 
 from geodata.assign import assign_points, representative_xy
+from geodata.boundaries import COLUMNS as BOUNDARY_COLUMNS
 from geodata.boundaries import BoundarySet
 from geodata.text import fold, nfc
 from portal.store.models import Area, Feature, FeatureState, Meta, Target
@@ -89,6 +90,12 @@ def get_meta(session: Session, key: str) -> str | None:
     return session.scalar(select(Meta.value).where(Meta.key == key))
 
 
+def _date_or_none(value: Any) -> dt.date | None:
+    if value is None or (not isinstance(value, dt.date) and pd.isna(value)):
+        return None
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
 def _area_rows(frame: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     bounds = frame.geometry.bounds
     rows = []
@@ -106,7 +113,7 @@ def _area_rows(frame: gpd.GeoDataFrame) -> list[dict[str, Any]]:
                 "commune_code": item.get("commune_code"),
                 "provenance": item["provenance"],
                 "source": item.get("source") or "",
-                "source_date": item.get("source_date"),
+                "source_date": _date_or_none(item.get("source_date")),
                 "area_km2": float(item["area_km2"]),
                 "official_area_km2": None if pd.isna(official) else float(official),
                 "label_lon": float(item["label_lon"]),
@@ -135,6 +142,29 @@ def write_boundaries(session: Session, boundaries: BoundarySet) -> None:
     reassign_features(session)
     set_meta(session, "boundaries_provenance", str(boundaries.communes["provenance"].iloc[0]))
     bump_data_version(session)
+
+
+def load_boundary_set(session: Session) -> BoundarySet:
+    """Return every stored level as a BoundarySet (to merge an official import into)."""
+    frames = {}
+    for level in AREA_LEVELS:
+        areas = list(session.scalars(select(Area).where(Area.level == level).order_by(Area.code)))
+        frames[level] = gpd.GeoDataFrame(
+            {
+                column: [getattr(a, column) for a in areas]
+                for column in BOUNDARY_COLUMNS
+                if column != "geometry"
+            }
+            | {"source_date": [a.source_date for a in areas]},
+            geometry=shapely.from_wkb([a.geom for a in areas]),
+            crs=4326,
+        )
+    return BoundarySet(
+        province=frames["province"],
+        districts=frames["district"],
+        legacy_communes=frames["legacy_commune"],
+        communes=frames["commune"],
+    )
 
 
 def load_areas(session: Session, level: str) -> gpd.GeoDataFrame:

@@ -1,0 +1,523 @@
+"""Import official boundary files and put them in place of the approximate ones.
+
+A department's Shapefile, GeoPackage or GeoJSON (VN-2000 or WGS 84) is read with
+:func:`geodata.readers.read_table`, each feature matched by code to the official list of its
+level (:func:`geodata.admin_units.load_admin_units`) and reprojected to WGS 84. What blocks the
+import is a :class:`BoundaryProblem` (unknown, duplicated or missing codes, empty or broken
+geometry); what the user should see but may accept is a :class:`BoundaryCheck` (gaps and
+overlaps between neighbours, repaired rings, names that differ from the official ones).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import geopandas as gpd
+import pyproj
+import shapely
+
+from geodata.admin_units import PROVINCE_CODE, load_admin_units
+from geodata.boundaries import COLUMNS, BoundarySet
+from geodata.crs import LANGSON_BBOX
+from geodata.errors import GeodataError, InvalidCRS
+from geodata.generators import EQUAL_AREA_CRS
+from geodata.rawtable import RawTable, user_error
+from geodata.readers import read_table
+from geodata.text import fold, nfc
+
+logger = logging.getLogger(__name__)
+
+PROVENANCE = "official"
+DERIVED = "dissolved from official "  # how the source of a derived row starts
+_MAX_AREA_CHANGE = 0.01  # a repair may change a unit's area by 1 % at most
+_BBOX_SLACK_DEG = 0.1
+_TOUCH_M = 1.0  # a unit this close to a gap borders it
+_LISTED = 12  # missing units named in a message; the problem's value lists them all
+_LEVEL_LIST = "commune 2025, legacy_commune 2019, district 2019, province 2025"
+
+# Every message a user may see, English and Vietnamese, filled in with str.format.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "level": (f"Level {{level!r}}, vintage {{vintage!r}} cannot be imported; use {_LEVEL_LIST}.",
+              f"Không nhập được cấp {{level!r}}, thời điểm {{vintage!r}}; hãy dùng {_LEVEL_LIST}."),
+    "no_code_column": (
+        "No column holds the unit codes; name it one of {wanted} (the file has: {found}).",
+        "Không có cột mã đơn vị; hãy đặt tên cột là một trong {wanted} (tệp có: {found})."),
+    "unknown": ("Row {row}: {code} is not the code of any {noun_en} of Lạng Sơn.",
+                "Dòng {row}: {code} không phải mã của {noun_vi} nào của Lạng Sơn."),
+    "duplicate": ("Row {row}: code {code} appears again; it was first on row {first}.",
+                  "Dòng {row}: mã {code} bị lặp lại; mã này đã có ở dòng {first}."),
+    "missing": ("The file lacks {count} of the {total} units: {listed}.",
+                "Tệp thiếu {count} trong {total} đơn vị: {listed}."),
+    "no_geometry": ("{name} holds no geometry, so no boundaries.",
+                    "{name} không có dữ liệu hình học nên không có ranh giới."),
+    "empty": ("Row {row}: the boundary of {code} is empty.",
+              "Dòng {row}: ranh giới của {code} trống."),
+    "not_polygon": ("Row {row}: the boundary of {code} is a {kind}, not a (Multi)Polygon.",
+                    "Dòng {row}: ranh giới của {code} là {kind}, không phải (Multi)Polygon."),
+    "outside": (
+        "Row {row}: the boundary of {code} lies outside Lạng Sơn; check the coordinate system.",
+        "Dòng {row}: ranh giới của {code} nằm ngoài Lạng Sơn; hãy kiểm tra hệ tọa độ."),
+    "unrepairable": (
+        "Row {row}: the boundary of {code} crosses itself and cannot be repaired without "
+        "changing its area by more than 1 %; correct it in a GIS.",
+        "Dòng {row}: ranh giới của {code} tự cắt và không sửa được mà không làm diện tích thay "
+        "đổi quá 1 %; hãy sửa bằng phần mềm GIS."),
+    "repaired": (
+        "Row {row}: the boundary of {code} crossed itself; it was repaired (area changed by "
+        "{hectares:,.2f} ha).",
+        "Dòng {row}: ranh giới của {code} tự cắt; đã được sửa (diện tích thay đổi "
+        "{hectares:,.2f} ha)."),
+    "name_differs": (
+        "Row {row}: the file names {code} “{given}”; the official name “{official}” is kept.",
+        "Dòng {row}: tệp ghi tên {code} là “{given}”; giữ tên chính thức “{official}”."),
+    "overlap": ("{a} and {b} overlap by {hectares:,.1f} ha.",
+                "{a} và {b} chồng lấn nhau {hectares:,.1f} ha."),
+    "gap": ("A gap of {hectares:,.1f} ha that no unit covers lies between {en}.",
+            "Có khoảng trống {hectares:,.1f} ha không thuộc đơn vị nào, giữa {vi}."),
+    "not_ok": ("The boundaries have {count} problem(s); fix them and import again.",
+               "Ranh giới còn {count} lỗi; hãy sửa rồi nhập lại."),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Level:
+    attribute: str  # of BoundarySet
+    vintages: tuple[str, ...]
+    width: int  # digits of a code
+    noun_en: str
+    noun_vi: str
+    code_headers: tuple[str, ...]
+    name_headers: tuple[str, ...]
+
+
+_COMMUNE_CODES = ("ma_xa", "maxa", "ma_phuong_xa", "ward_code", "commune_code", "ma_dvhc_xa")
+_COMMUNE_NAMES = ("ten_xa", "tenxa", "ten_phuong_xa", "ward_name", "commune_name", "ten_dvhc_xa")
+_GENERIC_CODES = ("ma_dvhc", "madvhc", "ma", "code", "ma_so")
+_GENERIC_NAMES = ("ten_dvhc", "tendvhc", "ten", "name")
+LEVELS = {
+    "commune": _Level("communes", ("2025",), 5, "commune or ward of 2025", "xã, phường (từ 2025)",
+                      _COMMUNE_CODES, _COMMUNE_NAMES),
+    "legacy_commune": _Level("legacy_communes", ("2019",), 5, "commune-level unit before 2025",
+                             "đơn vị cấp xã (trước 2025)", _COMMUNE_CODES, _COMMUNE_NAMES),
+    "district": _Level("districts", ("2019",), 3, "district-level unit", "đơn vị cấp huyện",
+                       ("ma_huyen", "mahuyen", "district_code", "ma_dvhc_huyen"),
+                       ("ten_huyen", "tenhuyen", "district_name", "ten_dvhc_huyen")),
+    "province": _Level("province", ("2019", "2025"), 2, "province", "tỉnh",
+                       ("ma_tinh", "matinh", "province_code"),
+                       ("ten_tinh", "tentinh", "province_name")),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class BoundaryProblem:
+    """Something that blocks the import, with the user's row, the column and the value."""
+
+    row: int | None
+    field: str | None
+    value: str | None
+    message_en: str
+    message_vi: str
+
+
+@dataclass(frozen=True)
+class BoundaryCheck:
+    """A warning that does not block: ``gap``, ``overlap``, ``repaired`` or ``name_differs``."""
+
+    kind: str
+    codes: tuple[str, ...]
+    hectares: float | None
+    message_en: str
+    message_vi: str
+
+
+@dataclass
+class BoundaryImport:
+    """The outcome of :func:`read_official_boundaries`.
+
+    ``frame`` holds the units that passed, in the official order, with
+    :data:`geodata.boundaries.COLUMNS` in EPSG:4326. ``problems`` block the import
+    (:func:`merge_into` refuses it); ``checks`` are warnings to show. ``level``, ``vintage``
+    and ``source_date`` are as asked; ``notes`` say what the reader converted (TCVN3 names...).
+    """
+
+    frame: gpd.GeoDataFrame
+    problems: list[BoundaryProblem] = field(default_factory=list)
+    checks: list[BoundaryCheck] = field(default_factory=list)
+    level: str = ""
+    vintage: str = ""
+    source_date: dt.date | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """Whether nothing blocks the import."""
+        return not self.problems
+
+    def problem(self, key: str, row: int | None, column: str | None, value: str | None,
+                **values: Any) -> None:
+        """Add a problem with the messages ``MESSAGES[key]`` filled with ``values``."""
+        en, vi = MESSAGES[key]
+        values.setdefault("row", row)
+        self.problems.append(
+            BoundaryProblem(row, column, value, en.format(**values), vi.format(**values))
+        )
+
+    def check(self, kind: str, codes: Sequence[str], hectares: float | None, **values: Any
+              ) -> None:
+        """Add a check with the messages ``MESSAGES[kind]`` filled with ``values``."""
+        en, vi = MESSAGES[kind]
+        message = {**values, "hectares": hectares}
+        self.checks.append(BoundaryCheck(kind, tuple(codes), hectares, en.format(**message),
+                                         vi.format(**message)))
+
+
+def header_key(header: object) -> str:
+    """Return the folded key a column header is matched by.
+
+    >>> header_key("Mã xã"), header_key("MA-HUYEN"), header_key("Mã ĐVHC")
+    ('ma_xa', 'ma_huyen', 'ma_dvhc')
+    """
+    return re.sub(r"[\s\-.]+", "_", fold(str(header)).strip())
+
+
+def normalise_code(text: str, width: int) -> str:
+    """Strip a code and left-pad a numeric one to ``width`` digits.
+
+    >>> normalise_code(" 6004 ", 5), normalise_code("178", 3), normalise_code("X1", 5)
+    ('06004', '178', 'X1')
+    """
+    code = text.strip()
+    return code.zfill(width) if code.isdigit() else code
+
+
+def _find_column(columns: Sequence[object], candidates: Sequence[str]) -> str | None:
+    """Return the column whose key comes first in ``candidates`` (the leftmost on a tie)."""
+    keys: dict[str, str] = {}
+    for column in columns:
+        keys.setdefault(header_key(column), str(column))
+    return next((keys[c] for c in candidates if c in keys), None)
+
+
+def _official_units(level: str) -> pd.DataFrame:
+    """Return the official list of a level, indexed by code, with the fields rows need."""
+    units = load_admin_units()
+    frame = {
+        "commune": units.communes, "district": units.districts, "province": units.province,
+        "legacy_commune": units.legacy_communes,
+    }[level].set_index("code")  # fmt: skip
+    parents = {"legacy_commune": frame.get("district_code"), "province": None}
+    frame["parent_code"] = parents.get(level, PROVINCE_CODE)
+    frame["commune_code"] = frame.get("commune_2025_code")
+    frame["official_area_km2"] = frame.get("official_area_km2")
+    return frame
+
+
+def read_official_boundaries(
+    path: str | Path,
+    level: str,
+    vintage: str,
+    *,
+    crs: pyproj.CRS | str | None = None,
+    source: str | None = None,
+    source_date: dt.date | None = None,
+    gap_tolerance_ha: float = 1.0,
+) -> BoundaryImport:
+    """Read an official boundary file of one level and check it against the official list.
+
+    Parameters
+    ----------
+    path : str or Path
+        Zipped Shapefile, GeoPackage or GeoJSON, one feature per unit.
+    level, vintage : str
+        ``commune`` 2025 (65 units), ``legacy_commune`` 2019 (194), ``district`` 2019 (11) or
+        ``province`` (2019 or 2025: the same border).
+    crs : pyproj.CRS or str, optional
+        The file's coordinate system when it has none or a wrong one (see ``read_table``).
+    source, source_date : optional
+        Who made the data and when; written into each row's ``source`` after the file name.
+    gap_tolerance_ha : float
+        Gaps and overlaps up to this size are slivers and not reported. Gaps are looked for
+        only when every unit is present, since a missing unit is a gap of its own.
+
+    Raises
+    ------
+    InvalidCRS
+        The file's coordinate system is missing and ``crs`` is not given.
+    GeodataError
+        The file cannot be read at all.
+    """
+    path = Path(path)
+    spec = LEVELS.get(level)
+    report = BoundaryImport(_empty_frame(), level=level, vintage=vintage, source_date=source_date)
+    if spec is None or vintage not in spec.vintages:
+        report.problem("level", None, "level", f"{level} {vintage}", level=level, vintage=vintage)
+        return report
+    raw = read_table(path, crs=crs)
+    if raw.geometry is None:  # CSV or XLSX
+        report.problem("no_geometry", None, "geometry", None, name=path.name)
+        return report
+    official = _official_units(level)
+    matched = _match_codes(raw, spec, official, report)
+    _compare_names(raw, spec, official, matched, report)
+    geometries = _wgs84_geometries(raw, path.name)
+    cleaned = {
+        code: geometry
+        for code, row in matched.items()
+        if (geometry := _clean_geometry(geometries[row], raw.row_numbers[row], code, report))
+    }
+    order = [code for code in official.index if code in cleaned]
+    kept = [cleaned[code] for code in order]
+    # A missing unit would be a gap of its own: look for gaps only when all are there.
+    _find_gaps_and_overlaps(order, kept, gap_tolerance_ha, report,
+                            gaps=len(order) == len(official))
+    said = [path.name, source, source_date and f"dated {source_date.isoformat()}"]
+    rows = official.loc[order].assign(
+        vintage=vintage, source="; ".join(s for s in said if s), provenance=PROVENANCE
+    )
+    report.frame, report.notes = _assemble(level, rows, kept), raw.notes
+    logger.info("%s: %d %s units, %d problems, %d checks", path.name, len(order), level,
+                len(report.problems), len(report.checks))
+    return report
+
+
+def _code_column(
+    raw: RawTable, spec: _Level, report: BoundaryImport
+) -> tuple[str | None, list[str]]:
+    """Return the code column and the normalised codes, or report that there is none."""
+    column = _find_column(list(raw.frame.columns), spec.code_headers + _GENERIC_CODES)
+    if column is not None:
+        return column, [normalise_code(v, spec.width) for v in raw.frame[column]]
+    if spec.attribute == "province" and len(raw.frame) == 1:
+        return None, [PROVINCE_CODE]  # one feature is the province, however it is labelled
+    report.problem("no_code_column", None, None, None,
+                   wanted=", ".join(spec.code_headers + _GENERIC_CODES),
+                   found=", ".join(map(str, raw.frame.columns)) or "-")
+    return None, []
+
+
+def _match_codes(
+    raw: RawTable, spec: _Level, official: pd.DataFrame, report: BoundaryImport
+) -> dict[str, int]:
+    """Match every row's code to the official list; return code -> position of its row."""
+    column, codes = _code_column(raw, spec, report)
+    first: dict[str, int] = {}
+    for position, code in enumerate(codes):
+        row = raw.row_numbers[position]
+        if code in first:
+            report.problem("duplicate", row, column, code, code=code,
+                           first=raw.row_numbers[first[code]])
+        elif code in official.index:
+            first[code] = position
+        else:
+            report.problem("unknown", row, column, code, code=code or "“”",
+                           noun_en=spec.noun_en, noun_vi=spec.noun_vi)
+    missing = [code for code in official.index if code not in first]
+    if codes and missing:
+        listed = ", ".join(f"{c} {official.at[c, 'name']}" for c in missing[:_LISTED])
+        listed += f", … (+{len(missing) - _LISTED})" if len(missing) > _LISTED else ""
+        report.problem("missing", None, column, ", ".join(missing), count=len(missing),
+                       total=len(official), listed=listed)
+    return first
+
+
+def _compare_names(raw: RawTable, spec: _Level, official: pd.DataFrame, matched: dict[str, int],
+                   report: BoundaryImport) -> None:
+    """Warn where the file's name is neither the official name nor its short form."""
+    column = _find_column(list(raw.frame.columns), spec.name_headers + _GENERIC_NAMES)
+    if column is None:
+        return
+    for code, position in matched.items():
+        given, unit = nfc(raw.frame[column].iloc[position]), official.loc[code]
+        if given and fold(given) not in (fold(unit["name"]), fold(unit["short_name"])):
+            report.check("name_differs", [code], None, row=raw.row_numbers[position], code=code,
+                         given=given, official=unit["name"])
+
+
+def _wgs84_geometries(raw: RawTable, name: str) -> np.ndarray:
+    """Return the file's geometries in EPSG:4326."""
+    if raw.crs is None or raw.geometry is None:
+        raise user_error(
+            InvalidCRS,
+            f"{name}: the coordinate system is unknown; give it with --crs (e.g. "
+            "--crs vn2000-langson).",
+            f"{name}: không rõ hệ tọa độ; hãy chỉ rõ bằng --crs (ví dụ --crs vn2000-langson).",
+        )
+    return raw.geometry.to_crs("EPSG:4326").to_numpy()
+
+
+def _clean_geometry(
+    geometry: shapely.Geometry | None, row: int, code: str, report: BoundaryImport
+) -> shapely.Geometry | None:
+    """Return a valid polygonal geometry, repaired if need be, or ``None`` with a problem."""
+    if geometry is None or geometry.is_empty:
+        report.problem("empty", row, "geometry", None, code=code)
+        return None
+    if geometry.geom_type not in ("Polygon", "MultiPolygon"):
+        kind = geometry.geom_type
+        report.problem("not_polygon", row, "geometry", kind, code=code, kind=kind)
+        return None
+    minx, miny, maxx, maxy = shapely.bounds(geometry)
+    west, south, east, north = np.add(LANGSON_BBOX, [-_BBOX_SLACK_DEG] * 2 + [_BBOX_SLACK_DEG] * 2)
+    if not (west <= minx and maxx <= east and south <= miny and maxy <= north):
+        report.problem("outside", row, "geometry", None, code=code)
+        return None
+    if geometry.is_valid:
+        return geometry
+    repaired = _polygonal(geometry)
+    before, after = _area_m2(geometry), _area_m2(repaired)
+    # A bow-tie's lobes cancel in the ring's signed area: a large change means the ring does
+    # not say which side is inside, and guessing would invent land.
+    if repaired.is_empty or before <= 0 or abs(after - before) > _MAX_AREA_CHANGE * before:
+        report.problem("unrepairable", row, "geometry", None, code=code)
+        return None
+    report.check("repaired", [code], abs(after - before) / 1e4, row=row, code=code)
+    return repaired
+
+
+def _polygonal(geometry: shapely.Geometry) -> shapely.Geometry:
+    """Return the polygons of ``make_valid(geometry)`` (it may add lines and points)."""
+    parts = shapely.get_parts(shapely.make_valid(geometry))
+    return shapely.union_all([p for p in parts if p.geom_type in ("Polygon", "MultiPolygon")])
+
+
+def _to_metres(geometries: Sequence[shapely.Geometry]) -> np.ndarray:
+    """Project WGS 84 geometries into the province's equal-area projection."""
+    transformer = pyproj.Transformer.from_crs("EPSG:4326", EQUAL_AREA_CRS, always_xy=True)
+    return shapely.transform(
+        np.asarray(geometries, dtype=object),
+        lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])),
+    )
+
+
+def _area_m2(geometry: shapely.Geometry) -> float:
+    return float(shapely.area(_to_metres([geometry])[0]))
+
+
+def _join(codes: Sequence[str], word: str) -> str:
+    """List codes for a message.
+
+    >>> _join(["06253"], "and"), _join(["06253", "06298", "06313"], "và")
+    ('06253', '06253, 06298 và 06313')
+    """
+    return f"{', '.join(codes[:-1])} {word} {codes[-1]}" if len(codes) > 1 else "".join(codes)
+
+
+def _find_gaps_and_overlaps(codes: list[str], geometries: list[shapely.Geometry],
+                            tolerance_ha: float, report: BoundaryImport, *, gaps: bool) -> None:
+    """Report overlapping pairs and holes in the union (inside its outer edge) over the tolerance.
+
+    Areas are measured in the province's equal-area projection.
+    """
+    projected = _to_metres(geometries)
+    left, right = shapely.STRtree(projected).query(projected, predicate="intersects")
+    for i, j in zip(left[left < right], right[left < right], strict=True):
+        hectares = float(shapely.area(shapely.intersection(projected[i], projected[j]))) / 1e4
+        if hectares > tolerance_ha:
+            report.check("overlap", [codes[i], codes[j]], hectares, a=codes[i], b=codes[j])
+    union = shapely.union_all(projected) if gaps else shapely.Polygon()
+    holes = [shapely.Polygon(r) for p in shapely.get_parts(union) for r in p.interiors]
+    for hole in sorted(holes, key=lambda h: -h.area):
+        if hole.area / 1e4 > tolerance_ha:
+            near = [c for c, g in zip(codes, projected, strict=True)
+                    if shapely.distance(hole, g) < _TOUCH_M]  # fmt: skip
+            report.check("gap", near, hole.area / 1e4, en=_join(near, "and"), vi=_join(near, "và"))
+
+
+def _label_points(geometries: np.ndarray, lon: Sequence[float], lat: Sequence[float]
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Return the official centroid where it lies inside the unit, else a point inside."""
+    given = shapely.points(np.asarray(lon, float), np.asarray(lat, float))
+    points = np.where(shapely.contains(geometries, given), given,
+                      shapely.point_on_surface(geometries))
+    return shapely.get_x(points), shapely.get_y(points)
+
+
+def _empty_frame() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({c: [] for c in COLUMNS[:-1]}, geometry=[], crs="EPSG:4326")
+
+
+def _assemble(level: str, rows: pd.DataFrame, geometries: Sequence[shapely.Geometry]
+              ) -> gpd.GeoDataFrame:
+    """Build a frame with :data:`COLUMNS` from official rows (indexed by code) and geometry."""
+    if rows.empty:
+        return _empty_frame()
+    array = np.asarray(geometries, dtype=object)
+    lon, lat = _label_points(array, rows["lon"], rows["lat"])
+    copied = ["name", "unit_type", "vintage", "parent_code", "commune_code", "provenance",
+              "source", "official_area_km2"]
+    data = {"level": level, "code": rows.index.to_numpy(),
+            **{c: rows[c].to_numpy() for c in copied},
+            "area_km2": shapely.area(_to_metres(array)) / 1e6, "label_lon": lon, "label_lat": lat}
+    return gpd.GeoDataFrame(data, geometry=array, crs="EPSG:4326")[COLUMNS]
+
+
+# --- merging ---------------------------------------------------------------------------------
+
+
+def _imported(frame: gpd.GeoDataFrame) -> bool:
+    """Tell whether every row was imported as official itself, not derived from another level."""
+    return bool(len(frame)) and all(
+        p == PROVENANCE and not str(s).startswith(DERIVED)
+        for p, s in zip(frame["provenance"], frame["source"], strict=True)
+    )
+
+
+def _official(frame: gpd.GeoDataFrame) -> bool:
+    return bool(len(frame)) and bool((frame["provenance"] == PROVENANCE).all())
+
+
+def _derive(level: str, parts: gpd.GeoDataFrame, keys: Sequence[str], what: str
+            ) -> gpd.GeoDataFrame:
+    """Dissolve official ``parts`` into the units of ``level`` by ``keys`` (one per part)."""
+    official = _official_units(level)
+    keys_array, cells = np.asarray(keys, dtype=object), parts.geometry.to_numpy()
+    geometries = [_polygonal(shapely.union_all(cells[keys_array == c])) for c in official.index]
+    sources = "; ".join(dict.fromkeys(parts["source"]))
+    rows = official.assign(
+        provenance=PROVENANCE, source=f"{DERIVED}{what} ({sources})",
+        vintage="2025" if level == "province" else "2019",
+    )  # fmt: skip
+    return _assemble(level, rows, geometries)
+
+
+def merge_into(boundaries: BoundarySet, imported: BoundaryImport) -> BoundarySet:
+    """Put an import in place of its level and re-derive what is dissolved from it.
+
+    Districts are re-derived from official legacy communes unless districts were imported
+    themselves; the province from official 2025 communes, else from official districts, unless
+    it was imported itself. A level whose parts are not all official keeps what it had, so each
+    row's ``provenance`` says what it is.
+
+    Raises
+    ------
+    GeodataError
+        If the import has problems; nothing is merged.
+    """
+    if not imported.ok or imported.level not in LEVELS:
+        en, vi = MESSAGES["not_ok"]
+        count = len(imported.problems)
+        raise user_error(GeodataError, en.format(count=count), vi.format(count=count))
+    frames = {
+        name: getattr(boundaries, name)
+        for name in ("province", "districts", "legacy_communes", "communes")
+    }
+    frames[LEVELS[imported.level].attribute] = imported.frame.copy()
+    legacy = frames["legacy_communes"]
+    if _official(legacy) and not _imported(frames["districts"]):
+        frames["districts"] = _derive("district", legacy, legacy["parent_code"], "communes 2019")
+    if not _imported(frames["province"]):
+        for name, what in (("communes", "communes 2025"), ("districts", "districts 2019")):
+            if _official(frames[name]):
+                parts = frames[name]
+                frames["province"] = _derive("province", parts, [PROVINCE_CODE] * len(parts), what)
+                break
+    return BoundarySet(**frames)
