@@ -21,3 +21,49 @@ def import_page():
         locale=current_locale(),
         max_upload_mb=max_upload_bytes() // (1024 * 1024),
     )
+
+
+@blueprint.route("/admin/boundaries", methods=["GET", "POST"])
+@require_roles("admin")
+def boundaries_page():
+    """Let an administrator replace derived boundaries with an official file."""
+    import datetime as dt
+    import tempfile
+    from pathlib import Path
+
+    from flask import request
+    from werkzeug.utils import secure_filename
+
+    from geodata.errors import GeodataError
+    from portal.boundary_import import BoundariesRejected, run_boundary_import
+    from portal.database import get_database, get_session
+    from portal.store.queries import boundary_provenance
+
+    outcome = None
+    if request.method == "POST":
+        upload = request.files.get("file")
+        form = request.form
+        try:
+            if upload is None or not upload.filename:
+                raise GeodataError("Choose a file.")
+            day = dt.date.fromisoformat(form["date"]) if form.get("date") else None
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / (secure_filename(upload.filename) or "boundaries")
+                upload.save(path)
+                result = run_boundary_import(
+                    get_database(), path, form.get("level", "commune"),
+                    form.get("vintage", "2025"), crs=form.get("crs") or None,
+                    source=form.get("source") or None, source_date=day,
+                    dry_run=form.get("dry_run") == "1",
+                )
+            outcome = {"ok": True, "result": result}
+        except BoundariesRejected as exc:
+            outcome = {"ok": False, "error": exc, "problems": exc.problems, "checks": exc.checks}
+        except (GeodataError, ValueError) as exc:
+            outcome = {"ok": False, "error": exc, "problems": [], "checks": []}
+    return render_template(
+        "admin/boundaries.html",
+        outcome=outcome,
+        provenance=boundary_provenance(get_session()),
+        locale=current_locale(),
+    )

@@ -43,3 +43,21 @@ def test_a_boundary_file_with_problems_replaces_nothing(app, runner):
     assert result.exit_code == 1
     assert "Row 8" in result.output and "1860" in result.output
     assert _provenance(app) == before
+
+
+def test_an_administrator_imports_official_boundaries_from_the_admin_page(app, client, login):
+    token = login("admin")
+    with (DATA / "districts_2019.zip").open("rb") as handle:
+        response = client.post("/admin/boundaries?lang=en", data={
+            "csrf_token": token, "file": (handle, "districts_2019.zip"), "level": "district",
+            "vintage": "2019", "source": "test", "date": "2019-12-31", "dry_run": "0",
+        })
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'data-outcome="ok"' in html, html[-2000:]
+    assert _provenance(app)["district"] == "official"
+
+
+def test_the_boundary_page_is_for_administrators_only(client, login):
+    login("planner")
+    assert client.get("/admin/boundaries").status_code == 403
