@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from portal import auth, cache, database, i18n
+from portal import auth, cache, database, i18n, security
 from portal.errors import register_error_handlers
 from portal.settings import PortalSettings, load_settings
 
@@ -22,6 +22,26 @@ def _secret_key(settings: PortalSettings) -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _register_blueprints(app: Flask) -> None:
+    """One blueprint per resource: pages, sign-in, data in/out, API, administration."""
+    from portal.api import blueprint as api_blueprint
+    from portal.api.data import blueprint as data_api_blueprint
+    from portal.api.editing import blueprint as editing_api_blueprint
+    from portal.views import blueprint as maps_blueprint
+    from portal.views.admin import blueprint as admin_blueprint
+    from portal.views.changes import blueprint as changes_blueprint
+    from portal.views.data import blueprint as data_blueprint
+
+    app.register_blueprint(maps_blueprint)
+    app.register_blueprint(auth.blueprint)
+    app.register_blueprint(data_blueprint)
+    app.register_blueprint(api_blueprint, url_prefix="/api")
+    app.register_blueprint(data_api_blueprint, url_prefix="/api")
+    app.register_blueprint(editing_api_blueprint, url_prefix="/api")
+    app.register_blueprint(admin_blueprint)  # its /admin prefix is on the blueprint
+    app.register_blueprint(changes_blueprint)  # /changes and /api/changes
 
 
 def _register_commands(app: Flask) -> None:
@@ -47,17 +67,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     i18n.init_app(app)
     cache.init_app(app)
     auth.init_app(app)
+    security.init_app(app)
 
-    from portal.api import blueprint as api_blueprint
-    from portal.api.data import blueprint as data_api_blueprint
-    from portal.views import blueprint as maps_blueprint
-    from portal.views.data import blueprint as data_blueprint
-
-    app.register_blueprint(maps_blueprint)
-    app.register_blueprint(auth.blueprint)
-    app.register_blueprint(data_blueprint)
-    app.register_blueprint(api_blueprint, url_prefix="/api")
-    app.register_blueprint(data_api_blueprint, url_prefix="/api")
+    _register_blueprints(app)
     register_error_handlers(app)
     _register_commands(app)
     return app

@@ -88,6 +88,15 @@ VENDOR_FILES: dict[str, str] = {
     # Chart.js (UMD build: a plain <script>, global `Chart`).
     "chart.js/dist/chart.umd.min.js": "chart.js/chart.umd.min.js",
     "chart.js/dist/chart.umd.min.js.map": "chart.js/chart.umd.min.js.map",
+    # Leaflet-Geoman (free, MIT): drawing and reshaping records for signed-in editors
+    # (static/js/portal-edit.js). Its stylesheet holds its icons as data: URIs.
+    "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js": "geoman/leaflet-geoman.min.js",
+    "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js.map": (
+        "geoman/leaflet-geoman.min.js.map"
+    ),
+    "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css": "geoman/leaflet-geoman.css",
+    "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css.map": "geoman/leaflet-geoman.css.map",
+    "@geoman-io/leaflet-geoman-free/LICENSE": "geoman/LICENSE",
     # Be Vietnam Pro; the SIL OFL asks for the licence to travel with the fonts.
     f"{_FONT_PACKAGE}/LICENSE": "be-vietnam-pro/LICENSE",
     **_font_files(),
@@ -118,6 +127,9 @@ FOLIUM_ASSETS: dict[str, str | None] = {
     "markerclusterjs": _vendor("leaflet.markercluster/leaflet.markercluster.js"),
     "markerclustercss": _vendor("leaflet.markercluster/MarkerCluster.css"),
     "markerclusterdefaultcss": _vendor("leaflet.markercluster/MarkerCluster.Default.css"),
+    # Not folium's: the names the map builder's editing element declares (portal-edit.js).
+    "geoman_js": _vendor("geoman/leaflet-geoman.min.js"),
+    "geoman_css": _vendor("geoman/leaflet-geoman.css"),
 }
 
 #: CSS and JS that every page template includes, in order.

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from geodata.errors import GeodataError
 from geodata.official_boundaries import BoundaryImport, merge_into, read_official_boundaries
+from portal import audit
 from portal.store import loader
 from portal.store.db import Database
 
@@ -53,6 +54,7 @@ def run_boundary_import(
     source: str | None = None,
     source_date: dt.date | None = None,
     dry_run: bool = False,
+    author: str = "cli",
 ) -> BoundaryResult:
     """Check an official boundary file and, unless a dry run, put it in place in one transaction."""
     imported = read_official_boundaries(
@@ -72,5 +74,10 @@ def run_boundary_import(
             communes=_stamp_source_date(merged.communes, day),
         )
         loader.write_boundaries(session, stamped)
+        audit.record(session, "boundaries_import", actor=author, detail={
+            "file": Path(path).name, "level": level, "vintage": vintage,
+            "units": len(imported.frame), "source": source,
+            "source_date": day.isoformat() if day else None,
+        })
         moved = loader.count_features(session)
     return BoundaryResult(imported, len(imported.frame), moved, False)

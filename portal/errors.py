@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
@@ -83,10 +83,52 @@ def _field_errors(exc: Exception) -> list[dict]:
     return [{"row": getattr(exc, "row", None), "field": field, "message": _user_message(exc)}]
 
 
+# Messages written in both languages here rather than in the catalogue, so that a 413 or 429
+# answer is translated even before the catalogue is updated.
+_BILINGUAL = {
+    413: (
+        "The file is larger than the limit of %(mb)s MB.",
+        "Tệp lớn hơn giới hạn %(mb)s MB.",
+    ),
+    429: (
+        "Too many requests. Wait a minute, then try again.",
+        "Quá nhiều yêu cầu. Vui lòng chờ một phút rồi thử lại.",
+    ),
+}
+
+
+def _http_message(status: int, exc: HTTPException) -> str:
+    """Return our own message for an HTTP error: never the exception's description."""
+    if status in _BILINGUAL:
+        en, vi = _BILINGUAL[status]
+        limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+        return (vi if _vietnamese() else en) % {"mb": f"{limit / 2**20:g}"}
+    messages = {
+        400: _("The request could not be handled."),
+        401: _("Sign in to continue."),
+        403: _("You do not have permission to do this."),
+        404: _("Page not found."),
+        405: _("Method not allowed."),
+    }
+    if status >= 500:
+        return _("Internal error. The administrators have been told.")
+    return messages.get(status, exc.name)
+
+
 def _respond(status: int, message: str, errors: list[dict]):
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return jsonify(error_body(status, message, errors)), status
-    return render_template("error.html", status=status, message=message), status
+    try:
+        return render_template("error.html", status=status, message=message), status
+    except Exception:  # the page itself failed (database down?): a bare page, still no detail
+        log.exception("The error page failed on %s", request.path)
+        return Response(_BARE_PAGE.format(status=status), status, mimetype="text/html")
+
+
+_BARE_PAGE = (
+    "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><title>{status}</title>"
+    "<h1>Lỗi {status} / Error {status}</h1></html>"
+)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -100,13 +142,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException):
-        messages = {
-            404: _("Page not found."),
-            405: _("Method not allowed."),
-        }
-        return _respond(exc.code or 500, messages.get(exc.code, exc.name), [])
+        status = exc.code or 500
+        return _respond(status, _http_message(status, exc), [])
 
     @app.errorhandler(Exception)
     def handle_crash(exc: Exception):
+        # The detail goes to the log only: no exception text or traceback reaches a user.
         log.exception("Unhandled error on %s", request.path)
         return _respond(500, _("Internal error. The administrators have been told."), [])

@@ -24,21 +24,34 @@ from portal.assets import vendor_url_path
 PROVINCE_CENTRE = (21.85, 106.62)
 PROVINCE_ZOOM = 9
 
-OWN_ASSETS = {"portal_map_js": "js/portal-map.js"}
+OWN_ASSETS = {"portal_map_js": "js/portal-map.js", "portal_edit_js": "js/portal-edit.js"}
 # The page template already loads Bootstrap; loading it twice would double its handlers.
 PROVIDED_BY_PAGE = {"bootstrap", "bootstrap_css"}
 
 
-class PortalClient(JSCSSMixin):
-    """Starts the portal's map client on the folium map with a JSON configuration."""
+class _ClientScript(JSCSSMixin):
+    """Calls ``<init_function>(map, config)`` once the map exists; config is JSON."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            PortalMap.init({{ this._parent.get_name() }}, {{ this.config_json }});
+            {{ this.init_function }}({{ this._parent.get_name() }}, {{ this.config_json }});
         {% endmacro %}
         """
     )
+    init_function = ""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = type(self).__name__
+        # "</" cannot close the script element once escaped; the JSON stays valid.
+        self.config_json = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
+
+
+class PortalClient(_ClientScript):
+    """Starts the portal's map client on the folium map with a JSON configuration."""
+
+    init_function = "PortalMap.init"
     default_js = [("portal_map_js", "portal-map.js")]
     # Cluster bubbles reuse Leaflet.markercluster's classes; fonts and portal.css come with
     # every page (PAGE_ASSETS).
@@ -47,11 +60,13 @@ class PortalClient(JSCSSMixin):
         ("markerclusterdefaultcss", "MarkerCluster.Default.css"),
     ]
 
-    def __init__(self, config: dict[str, Any]) -> None:
-        super().__init__()
-        self._name = "PortalClient"
-        # "</" cannot close the script element once escaped; the JSON stays valid.
-        self.config_json = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
+
+class PortalEditor(_ClientScript):
+    """Adds drawing, moving and status forms for a signed-in editor (static/js/portal-edit.js)."""
+
+    init_function = "PortalEdit.init"
+    default_js = [("geoman_js", "leaflet-geoman.min.js"), ("portal_edit_js", "portal-edit.js")]
+    default_css = [("geoman_css", "leaflet-geoman.css")]
 
 
 def static_url(name: str) -> str | None:
@@ -113,6 +128,8 @@ def build_map(
         folium.TileLayer(basemap_url, attr=basemap_attribution or " ", name="basemap").add_to(fmap)
     Fullscreen(position="topleft").add_to(fmap)
     PortalClient(config).add_to(fmap)
+    if config.get("edit"):
+        PortalEditor(config["edit"]).add_to(fmap)
     localize_assets(fmap)
     figure = fmap.get_root()
     figure.render()

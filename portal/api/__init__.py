@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
 import shapely
@@ -17,6 +18,7 @@ from shapely.geometry import mapping
 from geodata.text import fold
 from layers import CATALOGUE
 from layers.base import LayerSpec
+from portal import security
 from portal.api import params
 from portal.api.serialize import cluster_json, feature_json, layer_json
 from portal.cache import get_cache
@@ -37,16 +39,24 @@ def _settings():
     return current_app.config["PORTAL_SETTINGS"]
 
 
-def cached_json(key: tuple, compute) -> Response:
-    """Answer from the versioned cache, with an ETag so unchanged data costs a 304."""
+def cached_json(key: tuple, compute, private: bool = False) -> Response:
+    """Answer from the versioned cache, with an ETag so unchanged data costs a 304.
+
+    ``key`` must hold everything the answer depends on, the reader's scope included when the
+    answer differs by user; ``private`` answers (restricted data) are never stored by caches.
+    """
     full_key = (*key, data_version(get_session()))
     etag = hashlib.sha1(repr(full_key).encode()).hexdigest()
     if request.if_none_match.contains(etag):
-        return Response(status=304, headers={"ETag": f'"{etag}"'})
-    body = get_cache().get_or_compute(full_key, lambda: current_app.json.dumps(compute()))
-    response = Response(body, mimetype="application/json")
-    response.set_etag(etag)
-    response.cache_control.no_cache = True  # revalidate each time; the ETag makes that cheap
+        response = Response(status=304, headers={"ETag": f'"{etag}"'})
+    else:
+        body = get_cache().get_or_compute(full_key, lambda: current_app.json.dumps(compute()))
+        response = Response(body, mimetype="application/json")
+        response.set_etag(etag)
+    if private:
+        response.headers["Cache-Control"] = "private, no-store"
+    else:
+        response.cache_control.no_cache = True  # revalidate each time; the ETag makes that cheap
     return response
 
 
@@ -204,15 +214,22 @@ def list_areas() -> Response:
 
 @blueprint.get("/progress")
 def progress() -> Response:
-    """Return per-area progress of a layer: count, target, done, percent, lagging."""
+    """Return per-area progress of a layer: count, target, done, percent, lagging.
+
+    Counts of personal records (housing) come with small numbers hidden unless the reader may
+    see the records of that area (`security.shown_progress`); the cache key holds the reader's
+    scope, so no signed-in answer is ever served to the public.
+    """
     layer, level, as_of = params.layer_arg(), params.level(), params.as_of()
     threshold = _settings().lagging_threshold
+    scope = security.read_scope(current_user, layer)
 
     def compute() -> list[dict[str, Any]]:
         rows = area_progress(get_session(), layer, level, as_of, threshold)
-        return [r.as_dict() for r in rows]
+        return [r.as_dict() for r in security.shown_progress(layer, rows)]
 
-    return cached_json(("progress", layer.id, level, as_of, threshold), compute)
+    key = ("progress", layer.id, level, as_of, threshold, scope)
+    return cached_json(key, compute, private=scope not in (("public",), ("none",)))
 
 
 def _search_areas(key: str) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from geodata.readers import SOURCE_FORMATS
 from layers import CATALOGUE, get_layer
 from layers.base import LayerSpec
 from layers.importing import RowProblem
-from portal import exports
+from portal import audit, exports
 from portal.api import params
 from portal.auth.roles import can_edit, can_read_restricted, layers_edited_by, require_roles
 from portal.database import get_database, get_session
@@ -68,6 +68,10 @@ def export_layer(layer_id: str) -> Response:
         area=area, crs=request.args.get("crs") or None,
         include_restricted=restricted or not layer.records_public,
     )
+    if restricted or not layer.records_public:
+        audit.record_now("export_restricted", actor=current_user.username, layer_id=layer.id,
+                         detail={"format": fmt, "file": name, "area": code,
+                                 "crs": request.args.get("crs")})
     return _download(content, mime, name)
 
 

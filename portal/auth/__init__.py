@@ -70,6 +70,9 @@ def logout():
     """Sign out and go back to the map."""
     if current_user.is_authenticated:
         log.info("Sign-out: %r (user %s)", current_user.username, current_user.id)
+        from portal import audit
+
+        audit.record_now("logout", actor=current_user.username)
     logout_user()
     session.clear()
     return redirect(url_for("maps.index"))
@@ -81,6 +84,10 @@ def too_many_attempts(_exc: RateLimitExceeded):
     log.warning(
         "Sign-in rate limit reached: %r from %s", _typed_username(), request.remote_addr
     )
+    from portal import audit
+
+    audit.record_now("login_failed", actor=_typed_username(),
+                     detail={"username": _typed_username(), "rate_limited": True})
     message = _("Too many sign-in attempts. Wait a minute, then try again.")
     return _login_page(LoginForm(formdata=None), message, 429)
 
@@ -110,8 +117,15 @@ def _login_page(form: LoginForm, error: str | None, status: int = 200):
 
 
 def _check_credentials(username: str, password: str) -> User | None:
+    from portal import audit
+
     with get_database().transaction() as db_session:
         user = authenticate(db_session, username, password)
+        if user is None:
+            audit.record(db_session, "login_failed", actor=_clean(username),
+                         detail={"username": _clean(username)})
+        else:
+            audit.record(db_session, "login_ok", actor=user.username)
     if user is None:
         log.warning("Sign-in failed: %r from %s", _clean(username), request.remote_addr)
     else:

@@ -59,6 +59,9 @@ def create_user_command(
             user = create_user(
                 session, name, password, role, areas=areas, display_name=display_name
             )
+            from portal import audit
+
+            audit.record(session, "user_create", actor="cli", detail=audit.user_detail(user))
             summary = (
                 f"User {user.username!r} created with role {user.role}, "
                 f"areas: {', '.join(user.areas) or 'whole province'}."

@@ -12,6 +12,7 @@ from portal.api.params import default_as_of, parse_date
 from portal.api.serialize import label
 from portal.database import get_session
 from portal.i18n import current_locale
+from portal.security import ShownProgress, shown_progress
 from portal.store import features as feature_store
 from portal.store import queries
 from portal.store.progress import LEVELS, area_progress
@@ -42,11 +43,20 @@ def index():
     )
 
 
-def _ranked(layer, level: str, as_of):
-    rows = area_progress(get_session(), layer, level, as_of)
+def _shown(layer, level: str, as_of) -> list[ShownProgress]:
+    """Return a level's progress as the reader may see it (small counts of personal data hidden)."""
+    return shown_progress(layer, area_progress(get_session(), layer, level, as_of))
+
+
+def _ranked(layer, level: str, as_of) -> list[ShownProgress]:
+    rows = _shown(layer, level, as_of)
     with_target = [r for r in rows if r.percent is not None]
-    # Furthest behind the straight line first.
-    return sorted(with_target, key=lambda r: (r.percent - r.expected_percent, r.name))
+    # Furthest behind the straight line first; areas whose percent is hidden come last.
+    hidden = [
+        r for r in rows
+        if r.percent is None and (isinstance(r.done, str) or isinstance(r.target, str))
+    ]
+    return sorted(with_target, key=lambda r: (r.percent - r.expected_percent, r.name)) + hidden
 
 
 @blueprint.get("/planning")
@@ -55,9 +65,7 @@ def planning():
     state = read_map_state()
     layer = get_layer(state.layer)
     rows = _ranked(layer, state.level, state.as_of)
-    summary = [
-        (lay, area_progress(get_session(), lay, "province", state.as_of)) for lay in CATALOGUE
-    ]
+    summary = [(lay, _shown(lay, "province", state.as_of)) for lay in CATALOGUE]
     return render_template(
         "planning.html",
         state=state,
@@ -81,7 +89,7 @@ def area_page(level: str, code: str):
     as_of = parse_date(request.args.get("as_of"))
     progress = []
     for layer in CATALOGUE:
-        rows = {r.code: r for r in area_progress(session, layer, level, as_of)}
+        rows = {r.code: r for r in _shown(layer, level, as_of)}
         progress.append((layer, rows.get(code)))
     records = {
         layer.id: feature_store.read_features(

@@ -32,6 +32,7 @@ def boundaries_page():
     from pathlib import Path
 
     from flask import request
+    from flask_login import current_user
     from werkzeug.utils import secure_filename
 
     from geodata.errors import GeodataError
@@ -54,7 +55,7 @@ def boundaries_page():
                     get_database(), path, form.get("level", "commune"),
                     form.get("vintage", "2025"), crs=form.get("crs") or None,
                     source=form.get("source") or None, source_date=day,
-                    dry_run=form.get("dry_run") == "1",
+                    dry_run=form.get("dry_run") == "1", author=current_user.username,
                 )
             outcome = {"ok": True, "result": result}
         except BoundariesRejected as exc:

@@ -8,8 +8,10 @@ from typing import Any
 
 from flask import current_app, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from layers import CATALOGUE, get_layer
+from portal.api.edit_config import edit_client_config
 from portal.api.params import parse_date
 from portal.api.serialize import layer_json
 from portal.errors import BadRequest
@@ -115,6 +117,7 @@ def client_config(state: MapState, page_endpoint: str, layers=CATALOGUE) -> dict
         ],
         "levels": level_options(),
         "strings": client_strings(),
+        "edit": edit_client_config(current_user),
     }
 
 

@@ -23,3 +23,12 @@ def test_choice_values_reach_the_map_client_with_their_labels(client):
         if f["name"] == "site_type"
     )
     assert site_type_en["choices"] != site_type["choices"]
+
+
+def test_no_translation_has_a_bare_percent_sign_that_would_break_formatting():
+    import re
+
+    with CATALOGUE.open("rb") as handle:
+        catalog = read_po(handle)
+    bare = [m.id for m in catalog if m.string and re.search(r"%(?!\(|%)", str(m.string))]
+    assert bare == []

@@ -1312,6 +1312,11 @@
     return state;
   }
 
-  var PortalMap = { init: init, state: null };
+  var PortalMap = {
+    init: init,
+    state: null,
+    // Redraw areas and records after an edit (portal-edit.js).
+    refresh: function () { return state ? reloadAll() : null; }
+  };
   global.PortalMap = PortalMap;
 })(window);

@@ -1,0 +1,370 @@
+"""A telecom editor updates a village's status from its map popup, in headless Chromium.
+
+The test runs its own portal (a copy of the prepared store with a telecom editor of the
+village's commune) so its edits do not change what the other browser tests see. Until the map
+builder loads the editing add-on for editors, the test loads it into the page itself, exactly as
+the builder would: Geoman's files and ``portal-edit.js`` from the portal's own static route.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from sqlalchemy import select
+
+from portal.auth.users import create_user
+from portal.store.db import open_database
+from portal.store.models import Feature, FeatureState
+
+pytestmark = pytest.mark.browser
+
+EDITOR = "tram.viettel"
+PASSWORD = "Cột sóng Mẫu Sơn 2025"
+TODAY = dt.date.today().isoformat()
+
+# The real app; the editing API is registered here only until create_app does it.
+SERVE = """
+import sys
+from waitress import serve
+from portal import create_app
+app = create_app()
+if "editing_api" not in app.blueprints:
+    from portal.api.editing import blueprint
+    app.register_blueprint(blueprint, url_prefix="/api")
+serve(app, host="127.0.0.1", port=int(sys.argv[1]), threads=8)
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _prepare(path: Path) -> dict:
+    """Pick a village half-way through the workflow and create an editor of its commune."""
+    db = open_database(f"sqlite:///{path}")
+    with db.transaction() as session:
+        row = session.execute(
+            select(Feature.id, Feature.commune_code, Feature.x, Feature.y, FeatureState.status)
+            .join(FeatureState, FeatureState.feature_id == Feature.id)
+            .where(Feature.layer_id == "signal", FeatureState.valid_to.is_(None),
+                   FeatureState.status == "power")
+            .order_by(Feature.id)
+            .limit(1)
+        ).one()  # fmt: skip
+        create_user(session, EDITOR, PASSWORD, "telecom_editor", areas=(row.commune_code,))
+    db.engine.dispose()
+    return {"id": row.id, "commune": row.commune_code, "x": row.x, "y": row.y,
+            "status": row.status, "next": "station_built"}  # fmt: skip
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, log: Path, deadline_s: float) -> None:
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError(f"portal did not start within {deadline_s} s; log:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def editing_server(template_db, tmp_path_factory):
+    """The portal on a private copy of the store, with a telecom editor; yields (url, village)."""
+    folder = tmp_path_factory.mktemp("edit-live")
+    db_path = folder / "portal.sqlite3"
+    shutil.copy(template_db, db_path)
+    village = _prepare(db_path)
+    port = _free_port()
+    log = folder / "server.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{db_path}",
+        "PORTAL_INSTANCE_PATH": str(folder),
+        "PORTAL_DEFAULT_AS_OF": "2025-11-30",
+        "PORTAL_AUTO_SEED": "false",
+    }
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-c", SERVE, str(port)], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    base = f"http://127.0.0.1:{port}"
+    _wait_until_up(f"{base}/api/layers", process, log, deadline_s=60)
+    yield base, village
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def editor_session(browser, editing_server):
+    """The editor's signed-in cookies, signed in once: sign-ins are rate-limited per user."""
+    base, _village = editing_server
+    context = browser.new_context(locale="vi-VN")
+    tab = context.new_page()
+    tab.goto(f"{base}/login")
+    tab.fill("#username", EDITOR)
+    tab.fill("#password", PASSWORD)
+    with tab.expect_navigation():
+        tab.click("button[type=submit]")
+    assert tab.locator("form[action*='logout'], .navbar-text").first.is_visible()
+    state = context.storage_state()
+    context.close()
+    return state
+
+
+@pytest.fixture
+def editor_page(browser, editing_server, editor_session):
+    """A page signed in as the telecom editor; fails on console errors and foreign requests."""
+    base, _village = editing_server
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 860}, locale="vi-VN", storage_state=editor_session
+    )
+    tab = context.new_page()
+    errors: list[str] = []
+    foreign: list[str] = []
+    host = urlparse(base).netloc
+    tab.allowed_errors = []  # a test that provokes an HTTP error names it here
+
+    def on_console(message) -> None:
+        if message.type == "error" and not any(a in message.text for a in tab.allowed_errors):
+            errors.append(message.text)
+
+    tab.on("console", on_console)
+    tab.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+    tab.on("request", lambda r: foreign.append(r.url) if urlparse(r.url).scheme in (
+        "http", "https", "ws", "wss") and urlparse(r.url).netloc != host else None)  # fmt: skip
+    yield tab
+    context.close()
+    assert not errors, f"browser console errors: {errors}"
+    assert not foreign, f"requests outside 127.0.0.1: {foreign}"
+
+
+def _load_editing(page, base: str) -> None:
+    """Start the editing add-on, loading its files first if the map builder did not."""
+    page.wait_for_function("() => window.PortalMap && PortalMap.state && PortalMap.state.loaded",
+                           timeout=30000)  # fmt: skip
+    if not page.evaluate("() => !!window.PortalEdit"):
+        page.add_style_tag(url=f"{base}/static/vendor/geoman/leaflet-geoman.css")
+        page.add_script_tag(url=f"{base}/static/vendor/geoman/leaflet-geoman.min.js")
+        page.add_script_tag(url=f"{base}/static/js/portal-edit.js")
+        page.evaluate("() => PortalEdit.init(PortalMap.state.map)")
+    page.wait_for_selector(".portal-map[data-portal-edit='ready']", timeout=15000)
+
+
+def _progress(page, base: str, commune: str) -> dict:
+    rows = page.request.get(
+        f"{base}/api/progress?layer=signal&level=commune&as_of={TODAY}"
+    ).json()
+    return next(r for r in rows if r["code"] == commune)
+
+
+def _screenshot(page, name: str) -> None:
+    folder = Path(os.environ.get("PORTAL_SCREENSHOTS", "artifacts/screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"))
+
+
+def test_a_telecom_editor_moves_a_village_to_its_next_milestone_from_the_popup(
+    editor_page, editing_server
+):
+    base, village = editing_server
+    page = editor_page
+    before = _progress(page, base, village["commune"])
+    page.goto(f"{base}/?layer=signal&show=signal&lat={village['y']:.5f}&lon={village['x']:.5f}&z=15")
+    _load_editing(page, base)
+    assert page.locator(".leaflet-pm-toolbar .leaflet-pm-icon-marker").count() == 1
+
+    marker = page.locator(f"path.feature-marker[data-layer='signal'][data-id='{village['id']}']")
+    marker.click()
+    actions = page.locator(f".portal-edit-actions[data-id='{village['id']}']")
+    actions.wait_for()
+    assert actions.locator("button").first.inner_text() == "Cập nhật trạng thái"
+    _screenshot(page, "edit-popup-actions")
+    actions.locator(".portal-edit-status").click()
+
+    panel = page.locator(".portal-edit-panel")
+    panel.wait_for()
+    status = panel.locator("select").first
+    assert status.locator("option:not([disabled])").evaluate_all(
+        "options => options.map(o => o.value)"
+    ) == [village["status"], village["next"]]
+    status.select_option(village["next"])
+    panel.locator("textarea").fill("Đã lắp xong trạm BTS")
+    panel.locator(".portal-edit-save").click()
+    panel.locator(".alert-success").wait_for()
+    _screenshot(page, "edit-status-saved")
+
+    after = _progress(page, base, village["commune"])
+    assert after["status_counts"].get(village["next"], 0) == (
+        before["status_counts"].get(village["next"], 0) + 1
+    )
+    assert after["status_counts"].get("power", 0) == before["status_counts"].get("power", 0) - 1
+    history = page.request.get(
+        f"{base}/api/layers/signal/features/{village['id']}/history"
+    ).json()["history"]
+    latest = history[0]
+    assert (latest["status"], latest["valid_from"], latest["valid_to"]) == (
+        village["next"], TODAY, None
+    )
+    assert latest["author"] == EDITOR and latest["note"] == "Đã lắp xong trạm BTS"
+    assert history[1]["status"] == village["status"] and history[1]["valid_to"] == TODAY
+
+
+def _open_village(page, base: str, village: dict) -> None:
+    page.goto(f"{base}/?layer=signal&show=signal&lat={village['y']:.5f}&lon={village['x']:.5f}&z=15")
+    _load_editing(page, base)
+
+
+def _record(page, base: str, fid: int) -> dict:
+    return page.request.get(f"{base}/api/layers/signal/features/{fid}").json()
+
+
+def test_a_conflicting_edit_shows_both_versions_and_the_reload_applies_the_change_again(
+    editor_page, editing_server
+):
+    base, village = editing_server
+    page = editor_page
+    page.allowed_errors.append("status of 409")
+    _open_village(page, base, village)
+    page.locator(f"path.feature-marker[data-id='{village['id']}']").click()
+    page.locator(f".portal-edit-actions[data-id='{village['id']}'] .portal-edit-edit").click()
+    panel = page.locator(".portal-edit-panel")
+    households = panel.locator("[id^='portal-edit-households-']")
+    households.wait_for()
+
+    # Someone else saves first, from another tab.
+    stored = _record(page, base, village["id"])
+    token = page.get_attribute("meta[name='csrf-token']", "content")
+    other = page.request.patch(
+        f"{base}/api/layers/signal/features/{village['id']}",
+        data={"version": stored["version"], "properties": {"households": 140}},
+        headers={"X-CSRFToken": token},
+    )
+    assert other.status == 200
+
+    households.fill("150")
+    panel.locator(".portal-edit-save").click()
+    conflict = page.locator(".portal-edit-conflict")
+    conflict.wait_for()
+    changed = conflict.locator("tr.table-warning")
+    assert changed.count() == 1
+    assert changed.locator(".portal-edit-current").inner_text() == "140"
+    assert changed.locator(".portal-edit-yours").inner_text() == "150"
+    assert _record(page, base, village["id"])["properties"]["households"] == 140
+
+    page.locator(".portal-edit-reload").click()
+    households = page.locator(".portal-edit-panel [id^='portal-edit-households-']")
+    households.wait_for()
+    assert households.input_value() == "140"
+    households.fill("150")
+    page.locator(".portal-edit-panel .portal-edit-save").click()
+    page.locator(".portal-edit-panel .alert-success").wait_for()
+    assert _record(page, base, village["id"])["properties"]["households"] == 150
+
+
+def test_an_editor_draws_a_new_village_and_fills_its_form(editor_page, editing_server):
+    base, village = editing_server
+    page = editor_page
+    _open_village(page, base, village)
+    page.locator(".leaflet-pm-icon-marker").click()
+    point = page.evaluate(
+        "([lat, lon]) => PortalMap.state.map.latLngToContainerPoint([lat, lon])",
+        [village["y"] + 0.0015, village["x"] + 0.0015],
+    )
+    page.locator(".portal-map").click(position={"x": point["x"], "y": point["y"]})
+    panel = page.locator(".portal-edit-panel")
+    panel.locator("[id^='portal-edit-village-']").fill("Bản Nà Mới")
+    panel.locator("[id^='portal-edit-households-']").fill("23")
+    panel.locator("[id^='portal-edit-operator-']").select_option("vnpt")
+    statuses = panel.locator("[id^='portal-edit-status-'] option:not([disabled])")
+    assert statuses.evaluate_all("options => options.map(o => o.value)") == ["listed"]
+    panel.locator("textarea").fill("Thôn mới tách")
+    panel.locator(".portal-edit-save").click()
+    panel.locator(".alert-success").wait_for()
+    found = page.request.get(f"{base}/api/search?q=Ban Na Moi").json()
+    record = next(r for r in found if r["kind"] == "feature" and r["name"] == "Bản Nà Mới")
+    body = _record(page, base, record["id"])
+    assert body["properties"]["commune_code"] == village["commune"]
+    assert body["properties"]["operator"] == "vnpt" and body["properties"]["households"] == 23
+    assert body["properties"]["status"] == "listed" and body["version"] == 1
+
+
+def _png(width: int = 64, height: int = 48) -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (width, height), (20, 120, 60)).save(out, "PNG")
+    return out.getvalue()
+
+
+def _popup_action(page, village: dict, action: str) -> None:
+    page.locator(f"path.feature-marker[data-id='{village['id']}']").click()
+    page.locator(f".portal-edit-actions[data-id='{village['id']}'] .portal-edit-{action}").click()
+
+
+def test_an_editor_moves_a_village_by_dragging_it(editor_page, editing_server):
+    base, village = editing_server
+    page = editor_page
+    _open_village(page, base, village)
+    before = _record(page, base, village["id"])
+    _popup_action(page, village, "move")
+    handle = page.locator(".leaflet-marker-icon.leaflet-pm-draggable")
+    handle.wait_for()
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] - 4
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 40, y + 30, steps=8)
+    page.mouse.up()
+    page.locator(".portal-edit-panel textarea").fill("Đo lại bằng GPS")
+    page.locator(".portal-edit-panel .portal-edit-save").click()
+    page.locator(".portal-edit-panel .alert-success").wait_for()
+    after = _record(page, base, village["id"])
+    assert after["version"] == before["version"] + 1
+    lon, lat = after["geometry"]["coordinates"]
+    assert lon > before["geometry"]["coordinates"][0] and lat < before["geometry"]["coordinates"][1]
+    assert page.locator(".leaflet-pm-draggable").count() == 0
+
+
+def test_an_editor_adds_a_photo_then_deletes_the_village_and_undoes_it(editor_page, editing_server):
+    base, village = editing_server
+    page = editor_page
+    _open_village(page, base, village)
+    _popup_action(page, village, "photos")
+    panel = page.locator(".portal-edit-panel")
+    panel.locator("input[type=file]").set_input_files(
+        {"name": "tram.png", "mimeType": "image/png", "buffer": _png()}
+    )
+    panel.locator(".portal-edit-save").click()
+    thumb = page.locator(".portal-edit-panel .portal-edit-photos img")
+    thumb.wait_for()
+    page.wait_for_function(
+        "() => { const i = document.querySelector('.portal-edit-photos img');"
+        " return i && i.complete && i.naturalWidth === 64; }"
+    )
+    page.locator(".portal-edit-panel .btn-close").click()
+
+    _popup_action(page, village, "delete")
+    panel.locator("textarea").fill("Nhập trùng")
+    panel.locator(".portal-edit-save").click()
+    panel.locator(".alert-success").wait_for()
+    assert _record(page, base, village["id"])["deleted"] is True
+    panel.locator("button", has_text="Hoàn tác").click()
+    panel.locator(".alert-success", has_text="khôi phục").wait_for()
+    restored = _record(page, base, village["id"])
+    assert restored["deleted"] is False and len(restored["photos"]) == 1
