@@ -12,6 +12,7 @@ import shapely
 
 from geodata.writers import EXPORT_FORMATS, write_table, write_table_csv, write_table_xlsx
 from layers.base import LayerSpec
+from portal.api.serialize import status_display
 from portal.store import features as feature_store
 from portal.store.progress import area_progress
 
@@ -48,11 +49,7 @@ def _labels(layer: LayerSpec, locale: str, include_restricted: bool) -> dict[str
 
 
 def _row(layer, row, communes, districts, locale, include_restricted) -> dict[str, Any]:
-    try:
-        status = layer.status(row.status)
-        status_label = status.label_en if locale == "en" else status.label_vi
-    except KeyError:
-        status_label = row.status
+    status_label, _color = status_display(layer, row.status, locale)
     merged = {**(row.attributes or {}), **(row.state_attributes or {})}
     values: dict[str, Any] = {
         "record_id": row.record_id,

@@ -61,16 +61,21 @@ def public_properties(layer: LayerSpec, row: Row) -> dict[str, Any]:
     return {f.name: merged.get(f.name) for f in layer.public_fields}
 
 
+def status_display(layer: LayerSpec, status_id: str, locale: str) -> tuple[str, str]:
+    """Return a status's label in ``locale`` and its colour (grey for an unknown status)."""
+    try:
+        status = layer.status(status_id)
+    except KeyError:
+        return status_id, "#6c757d"
+    return label(status, locale), status.color
+
+
 def feature_json(
     layer: LayerSpec, row: Row, communes: dict[str, str], districts: dict[str, str]
 ) -> dict[str, Any]:
     """Return one record as a GeoJSON Feature with public fields only."""
     locale = current_locale()
-    try:
-        status = layer.status(row.status)
-        status_label, status_color = label(status, locale), status.color
-    except KeyError:
-        status_label, status_color = row.status, "#6c757d"
+    status_label, status_color = status_display(layer, row.status, locale)
     return {
         "type": "Feature",
         "id": row.id,
