@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -103,6 +104,7 @@ def editing_server(template_db, tmp_path_factory):
         )
     base = f"http://127.0.0.1:{port}"
     _wait_until_up(f"{base}/api/layers", process, log, deadline_s=60)
+    village["db_path"] = str(db_path)
     yield base, village
     process.terminate()
     process.wait(timeout=10)
@@ -221,6 +223,20 @@ def test_a_telecom_editor_moves_a_village_to_its_next_milestone_from_the_popup(
     )
     assert latest["author"] == EDITOR and latest["note"] == "Đã lắp xong trạm BTS"
     assert history[1]["status"] == village["status"] and history[1]["valid_to"] == TODAY
+
+    # The same edit is in "what changed" since yesterday and in the audit log.
+    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    changes = page.request.get(
+        f"{base}/api/changes?since={yesterday}&until={TODAY}&layer=signal&level=commune"
+    ).json()
+    changed = [r for r in changes["records"] if r["id"] == village["id"]]
+    assert changed and changed[0]["class"] == "advanced"
+    with sqlite3.connect(village["db_path"]) as connection:
+        events = connection.execute(
+            "SELECT actor, action, reason FROM audit_events WHERE feature_id = ?",
+            (village["id"],),
+        ).fetchall()
+    assert (EDITOR, "status", "Đã lắp xong trạm BTS") in events
 
 
 def _open_village(page, base: str, village: dict) -> None:
