@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -124,9 +125,14 @@ def export_layer(
 
 
 def progress_rows(
-    session: Session, layer: LayerSpec, level: str, as_of: dt.date, locale: str = "vi"
+    session: Session, layer: LayerSpec, level: str, as_of: dt.date, locale: str = "vi",
+    shown: Callable[[LayerSpec, list], list] | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """Return the per-area progress table and its column labels."""
+    """Return the per-area progress table and its column labels.
+
+    ``shown`` turns the rows into what the reader may see (`portal.security.shown_progress`:
+    small counts of personal data hidden); None keeps them as they are (scripts, CLI).
+    """
     vi = locale != "en"
     labels = {
         "code": "Mã địa bàn" if vi else "Area code",
@@ -139,20 +145,24 @@ def progress_rows(
         "lagging": "Chậm tiến độ" if vi else "Lagging",
         "as_of": "Số liệu đến ngày" if vi else "As of",
     }
+    areas = area_progress(session, layer, level, as_of)
+    if shown is not None:
+        areas = shown(layer, areas)
     rows = [
         {**{k: v for k, v in r.as_dict().items() if k in labels}, "as_of": as_of.isoformat()}
-        for r in area_progress(session, layer, level, as_of)
+        for r in areas
     ]
     return rows, labels
 
 
 def export_progress(
-    session: Session, layer: LayerSpec, level: str, fmt: str, as_of: dt.date, locale: str = "vi"
+    session: Session, layer: LayerSpec, level: str, fmt: str, as_of: dt.date, locale: str = "vi",
+    shown: Callable[[LayerSpec, list], list] | None = None,
 ) -> tuple[bytes, str, str]:
     """Write a per-area progress table as CSV (UTF-8 with BOM) or XLSX."""
     if fmt not in TABLE_FORMATS:
         raise UnknownFormat(fmt)
-    rows, labels = progress_rows(session, layer, level, as_of, locale)
+    rows, labels = progress_rows(session, layer, level, as_of, locale, shown)
     name = f"progress_{layer.id}_{level}_{as_of.isoformat()}"
     if fmt == "csv":
         return write_table_csv(rows, columns=list(labels)), "text/csv", f"{name}.csv"

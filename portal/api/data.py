@@ -20,6 +20,7 @@ from portal.auth.roles import can_edit, can_read_restricted, layers_edited_by, r
 from portal.database import get_database, get_session
 from portal.errors import BadRequest, PermissionDenied
 from portal.i18n import current_locale
+from portal.security import shown_progress
 
 blueprint = Blueprint("data_api", __name__)
 
@@ -83,7 +84,7 @@ def export_progress() -> Response:
     if fmt not in exports.TABLE_FORMATS:
         raise BadRequest(_("format must be csv or xlsx."), field="format")
     content, mime, name = exports.export_progress(
-        get_session(), layer, level, fmt, as_of, current_locale()
+        get_session(), layer, level, fmt, as_of, current_locale(), shown=shown_progress
     )
     return _download(content, mime, name)
 

@@ -31,6 +31,7 @@ def map_client_strings() -> dict[str, str]:
         "area_page_link": _("Open the area page"),
         "no_target": _("no target"),
         "counts_only_note": _("Personal data: only per-area counts are public."),
+        "suppressed_note": _("Numbers under 3 are hidden to protect households."),
         "status": _("Status"),
         "progress": _("Progress"),
         "commune": _("Commune (2025)"),

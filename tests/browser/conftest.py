@@ -137,7 +137,7 @@ class PageWatch:
 @pytest.fixture
 def page(browser, live_server):
     """A fresh browser page; the test fails on any console error or foreign request."""
-    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="vi-VN")
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="vi-VN")
     tab = context.new_page()
     watch = PageWatch(live_server)
     tab.on("console", watch.on_console)

@@ -124,7 +124,13 @@
   }
 
   function fmtNum(value) {
+    if (typeof value === 'string') return value;  // a hidden small count: "<3"
     return isNum(value) ? new Intl.NumberFormat(intlLocale()).format(value) : '–';
+  }
+
+  // A target to show: a number above 0, or a hidden small one.
+  function hasTarget(row) {
+    return typeof row.target === 'string' || (isNum(row.target) && row.target > 0);
   }
 
   function fmtPercent(value) {
@@ -345,7 +351,7 @@
     if (row) {
       addField(shell.fields, t('count'), fmtNum(row.count));
       addField(shell.fields, t('done_of_target'),
-        isNum(row.target) && row.target > 0 ? fmtNum(row.done) + ' / ' + fmtNum(row.target) : t('no_target'));
+        hasTarget(row) ? fmtNum(row.done) + ' / ' + fmtNum(row.target) : t('no_target'));
       if (classIndex(row) >= 0) {
         var wrap = el('div');
         wrap.appendChild(el('span', 'portal-percent', fmtPercent(row.percent)));
@@ -410,7 +416,8 @@
     shell.root.insertBefore(el('div', 'portal-popup-sub', spec.name), shell.fields);
     addField(shell.fields, t('count'), fmtNum(row.count));
     addField(shell.fields, t('done'), fmtNum(row.done));
-    addField(shell.fields, t('target'), isNum(row.target) && row.target > 0 ? fmtNum(row.target) : t('no_target'));
+    addField(shell.fields, t('target'), hasTarget(row) ? fmtNum(row.target) : t('no_target'));
+    if (row.suppressed) shell.root.appendChild(el('div', 'portal-popup-note', t('suppressed_note')));
     if (classIndex(row) >= 0) addField(shell.fields, t('percent'), progressBar(row.percent, row.expected_percent));
     shell.root.appendChild(el('div', 'portal-popup-note', t('counts_only_note')));
     if (spec.illustrative) shell.root.appendChild(el('div', 'portal-popup-note', t('illustrative_note')));
@@ -459,7 +466,7 @@
   }
 
   function bubbleIcon(count, extraClass) {
-    var size = count < 10 ? 'small' : count < 100 ? 'medium' : 'large';
+    var size = !isNum(count) || count < 10 ? 'small' : count < 100 ? 'medium' : 'large';
     var inner = el('div');
     inner.appendChild(el('span', null, fmtNum(count)));
     return L.divIcon({
@@ -711,7 +718,7 @@
       var props = feature.properties || {};
       var row = byCode[props.code];
       var point = labelPoint(feature);
-      if (!row || !point || !(row.count > 0 || row.target > 0)) return;
+      if (!row || !point || !(typeof row.count === 'string' || row.count > 0 || hasTarget(row))) return;
       var marker = L.marker(point, {
         icon: bubbleIcon(row.count || 0, 'area-count'),
         title: props.name,
@@ -722,7 +729,7 @@
       group.addLayer(marker);
       byId[props.code] = { open: function () { marker.openPopup(); } };
       drawn++;
-      records += row.count || 0;
+      records += isNum(row.count) ? row.count : 0;
     });
     state.featureIndex[spec.id] = byId;
     state.drawn[spec.id] = drawn;
