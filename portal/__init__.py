@@ -7,9 +7,9 @@ from pathlib import Path
 
 from flask import Flask
 
-from portal import auth, cache, database, i18n, security
-from portal.errors import register_error_handlers
 from portal.settings import PortalSettings, load_settings
+from portal.web import auth, cache, database, i18n, security
+from portal.web.errors import register_error_handlers
 
 
 def _secret_key(settings: PortalSettings) -> str:
@@ -26,13 +26,13 @@ def _secret_key(settings: PortalSettings) -> str:
 
 def _register_blueprints(app: Flask) -> None:
     """One blueprint per resource: pages, sign-in, data in/out, API, administration."""
-    from portal.api import blueprint as api_blueprint
     from portal.api.data import blueprint as data_api_blueprint
     from portal.api.editing import blueprint as editing_api_blueprint
-    from portal.views import blueprint as maps_blueprint
+    from portal.api.maps import blueprint as api_blueprint
     from portal.views.admin import blueprint as admin_blueprint
     from portal.views.changes import blueprint as changes_blueprint
     from portal.views.data import blueprint as data_blueprint
+    from portal.views.maps import blueprint as maps_blueprint
 
     app.register_blueprint(maps_blueprint)
     app.register_blueprint(auth.blueprint)
@@ -46,8 +46,8 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_commands(app: Flask) -> None:
     """Give ``flask --app portal`` (and test CLI runners) the data and account commands."""
-    from portal.auth.cli import register as register_auth_commands
-    from portal.data_cli import register as register_data_commands
+    from portal.cli.data import register as register_data_commands
+    from portal.cli.users import register as register_auth_commands
 
     register_auth_commands(app.cli)
     register_data_commands(app.cli)

@@ -24,7 +24,7 @@ import openpyxl
 
 import shapely
 
-from portal import bootstrap
+from portal.services import bootstrap
 from portal.store import loader
 from portal.store.db import open_database
 
@@ -92,7 +92,7 @@ def import_once(store: Path, path: Path) -> None:
     """Import ``path`` into ``store`` and print seconds and peak memory (child process)."""
     import datetime as dt
 
-    from portal.imports import run_import
+    from portal.services.imports import run_import
 
     db = open_database(f"sqlite:///{store}")
     started = time.perf_counter()

@@ -28,10 +28,11 @@ import numpy as np
 import shapely
 
 from layers import get_layer
-from portal import bootstrap, create_app
-from portal.cache import VersionedCache
+from portal import create_app
+from portal.services import bootstrap
 from portal.store import loader
 from portal.store.db import open_database
+from portal.web.cache import VersionedCache
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2025-11-30"

@@ -4,7 +4,7 @@ Run after ``npm ci`` at the repository root::
 
     .venv/bin/python scripts/vendor_assets.py
 
-The file list is ``VENDOR_FILES`` in ``portal/assets.py``. Running it again changes nothing
+The file list is ``VENDOR_FILES`` in ``portal/web/assets.py``. Running it again changes nothing
 unless node_modules changed. The result is git-ignored: vendor files are installed, never
 committed (STYLE.md §6, uMap's ``scripts/vendorsjs.sh`` copy step).
 """
@@ -24,12 +24,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _load_manifest() -> ModuleType:
-    """Load portal/assets.py by path.
+    """Load portal/web/assets.py by path.
 
-    Importing it as ``portal.assets`` would run ``portal/__init__.py`` and so need the whole
+    Importing it as ``portal.web.assets`` would run ``portal/__init__.py`` and so need the whole
     application (Flask, geopandas, a database) just to copy files at setup.
     """
-    path = ROOT / "portal" / "assets.py"
+    path = ROOT / "portal" / "web" / "assets.py"
     spec = importlib.util.spec_from_file_location("_portal_assets", path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {path}")

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from portal import bootstrap, create_app
+from portal import create_app
+from portal.services import bootstrap
 from portal.store.db import open_database
 
 
@@ -81,8 +82,8 @@ def login(app, client):
     """Create a user of ``role`` (scoped to ``areas``), sign the client in, return a CSRF token."""
     import re
 
-    from portal.auth.users import create_user
-    from portal.database import get_database
+    from portal.services.accounts import create_user
+    from portal.web.database import get_database
 
     def sign_in(role: str, areas: tuple[str, ...] = (), name: str | None = None) -> str:
         name = name or f"{role}-{'-'.join(areas) or 'tinh'}"

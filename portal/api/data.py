@@ -14,13 +14,13 @@ from geodata.readers import SOURCE_FORMATS
 from layers import CATALOGUE, get_layer
 from layers.base import LayerSpec
 from layers.importing import RowProblem
-from portal import audit, exports
-from portal.api import params
-from portal.auth.roles import can_edit, can_read_restricted, layers_edited_by, require_roles
-from portal.database import get_database, get_session
-from portal.errors import BadRequest, PermissionDenied
-from portal.i18n import current_locale
-from portal.security import shown_progress
+from portal.services import audit, exports
+from portal.services.access import can_edit, can_read_restricted, layers_edited_by, require_roles
+from portal.web import params
+from portal.web.database import get_database, get_session
+from portal.web.errors import BadRequest, PermissionDenied
+from portal.web.i18n import current_locale
+from portal.web.security import shown_progress
 
 blueprint = Blueprint("data_api", __name__)
 
@@ -122,7 +122,7 @@ def _outside_user_scope(records, districts) -> list[RowProblem]:
 
 
 def _import(layer_id: str | None) -> Response:
-    from portal.imports import run_import
+    from portal.services.imports import run_import
 
     if layer_id is not None and layer_id not in layers_edited_by(current_user.role):
         raise PermissionDenied(_("You do not have permission to do this."))

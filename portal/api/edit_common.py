@@ -11,12 +11,12 @@ from sqlalchemy import select
 
 from layers import get_layer
 from layers.base import LayerSpec
-from portal import editing
-from portal.auth.roles import can_edit
-from portal.edit_values import RecordNotFound, record_snapshot
-from portal.errors import PermissionDenied
-from portal.i18n import current_locale
+from portal.services.access import can_edit
+from portal.services.editing import records as editing
+from portal.services.editing.values import RecordNotFound, record_snapshot
 from portal.store.models import Area, Feature, Photo
+from portal.web.errors import PermissionDenied
+from portal.web.i18n import current_locale
 
 
 def message(exc: Any) -> str:

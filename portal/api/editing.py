@@ -1,6 +1,7 @@
 """Editing over HTTP: one record read, created, changed, re-statused, deleted, restored; photos.
 
-Thin adapters over ``portal.editing``: each view parses the JSON body, runs the service in one
+Thin adapters over ``portal.services.editing.records``: each view parses the JSON body, runs
+the service in one
 transaction and answers the record as the user may see it (restricted fields only for those who
 may read them, with its ``version`` for the next edit). Writes need an editor role and the CSRF
 header (``X-CSRFToken``, checked by ``CSRFProtect`` for every POST, PATCH and DELETE). A stale
@@ -19,16 +20,16 @@ from sqlalchemy import select
 from shapely.geometry import shape
 
 from layers import get_layer
-from portal import editing
-from portal.api import edit_photos
+from portal.api import photos as edit_photos
 from portal.api.data import EDITOR_ROLES
 from portal.api.edit_common import message, private, record_json, status_label, visible_feature
-from portal.api.edit_config import edit_client_config
-from portal.auth.roles import require_roles
-from portal.database import get_database, get_session
-from portal.edit_values import EditConflict, InvalidEdit, RecordNotFound
-from portal.errors import BadRequest, error_body, row_errors
+from portal.services.access import require_roles
+from portal.services.editing import records as editing
+from portal.services.editing.values import EditConflict, InvalidEdit, RecordNotFound
 from portal.store.models import FeatureState
+from portal.web.database import get_database, get_session
+from portal.web.edit_config import edit_client_config
+from portal.web.errors import BadRequest, error_body, row_errors
 
 blueprint = Blueprint("editing_api", __name__)
 

@@ -19,11 +19,9 @@ from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from layers import CATALOGUE
-from portal import audit
-from portal.api import params
-from portal.auth import safe_next
-from portal.auth.roles import ROLES, require_roles, role_label
-from portal.auth.users import (
+from portal.services import audit
+from portal.services.access import ROLES, require_roles, role_label
+from portal.services.accounts import (
     MAX_PASSWORD_LENGTH,
     AccountError,
     User,
@@ -31,10 +29,12 @@ from portal.auth.users import (
     check_password_strength,
     create_user,
 )
-from portal.database import get_database, get_session
-from portal.i18n import current_locale
-from portal.revert import RevertRefused
+from portal.services.revert import RevertRefused
 from portal.store.models import Area
+from portal.web import params
+from portal.web.auth import safe_next
+from portal.web.database import get_database, get_session
+from portal.web.i18n import current_locale
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -17,18 +17,18 @@ from flask_login import current_user
 
 from layers import CATALOGUE, get_layer
 from layers.base import LayerSpec
-from portal.api import params
-from portal.api.params import parse_date
-from portal.auth.roles import can_read_restricted
-from portal.database import get_session
-from portal.errors import BadRequest
-from portal.i18n import current_locale
-from portal.mapbuilder import PROVINCE_CENTRE, PROVINCE_ZOOM
-from portal.security import shown_progress
+from portal.services.access import can_read_restricted
 from portal.store import changes as change_store
 from portal.store import features as feature_store
 from portal.store.progress import area_progress
-from portal.views.mapconfig import MapState, level_options, render_map
+from portal.web import params
+from portal.web.database import get_session
+from portal.web.errors import BadRequest
+from portal.web.i18n import current_locale
+from portal.web.mapbuilder import PROVINCE_CENTRE, PROVINCE_ZOOM
+from portal.web.mapconfig import MapState, level_options, render_map
+from portal.web.params import parse_date
+from portal.web.security import shown_progress
 
 blueprint = Blueprint("changes", __name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from portal.api.data import EDITOR_ROLES, importable_layers, max_upload_bytes
-from portal.auth.roles import require_roles
-from portal.i18n import current_locale
+from portal.services.access import require_roles
+from portal.web.i18n import current_locale
 
 blueprint = Blueprint("data", __name__)
 
@@ -36,9 +36,9 @@ def boundaries_page():
     from werkzeug.utils import secure_filename
 
     from geodata.errors import GeodataError
-    from portal.boundary_import import BoundariesRejected, run_boundary_import
-    from portal.database import get_database, get_session
+    from portal.services.boundaries import BoundariesRejected, run_boundary_import
     from portal.store.queries import boundary_provenance
+    from portal.web.database import get_database, get_session
 
     outcome = None
     if request.method == "POST":

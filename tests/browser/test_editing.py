@@ -23,7 +23,7 @@ from urllib.parse import urlparse
 import pytest
 from sqlalchemy import select
 
-from portal.auth.users import create_user
+from portal.services.accounts import create_user
 from portal.store.db import open_database
 from portal.store.models import Feature, FeatureState
 

@@ -5,9 +5,9 @@ import pytest
 import shapely
 
 from layers import CATALOGUE
-from portal.database import get_database
 from portal.store import loader
 from portal.store.models import Feature
+from portal.web.database import get_database
 
 
 def test_layers_lists_the_six_layers_with_statuses(client):

@@ -8,11 +8,11 @@ from sqlalchemy import select
 import shapely
 from shapely.geometry import mapping
 
-from portal import audit
-from portal.auth.users import User, create_user, fold_username
-from portal.database import get_database
-from portal.revert import RevertRefused
+from portal.services import audit
+from portal.services.accounts import User, create_user, fold_username
+from portal.services.revert import RevertRefused
 from portal.store.models import AuditEvent, Feature, FeatureState
+from portal.web.database import get_database
 
 PASSWORD = "đèo Mẫu Sơn 1541 m"
 TODAY = dt.date.today()
@@ -470,14 +470,14 @@ def test_an_admin_cannot_lock_the_portal_out(app, client, login):
 
 
 def effective(session, feature_id):
-    from portal.edit_values import effective_attributes
+    from portal.services.editing.values import effective_attributes
 
     feature = session.get(Feature, feature_id)
     return effective_attributes(feature, open_state(session, feature_id))
 
 
 def test_edits_made_by_the_editor_revert_to_what_was_there(app):
-    from portal import editing
+    from portal.services.editing import records as editing
 
     with transaction(app) as session:
         create_user(session, "root", PASSWORD, "admin")
@@ -504,7 +504,7 @@ def test_edits_made_by_the_editor_revert_to_what_was_there(app):
 
 
 def test_a_delete_and_a_create_made_by_the_editor_revert(app):
-    from portal import editing
+    from portal.services.editing import records as editing
 
     with transaction(app) as session:
         create_user(session, "root", PASSWORD, "admin")

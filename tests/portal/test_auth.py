@@ -8,13 +8,19 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-import portal.auth
+import portal.web.auth
 from layers import CATALOGUE
-from portal.auth.cli import create_user_command
-from portal.auth.roles import ROLES, can_edit, can_read_restricted, layers_edited_by, require_roles
-from portal.auth.users import User, create_user, fold_username, set_password
-from portal.database import get_database
+from portal.cli.users import create_user_command
+from portal.services.access import (
+    ROLES,
+    can_edit,
+    can_read_restricted,
+    layers_edited_by,
+    require_roles,
+)
+from portal.services.accounts import User, create_user, fold_username, set_password
 from portal.store.models import Area, Feature
+from portal.web.database import get_database
 
 PASSWORD = "núi Mẫu Sơn 1541m"
 
@@ -23,8 +29,8 @@ PASSWORD = "núi Mẫu Sơn 1541m"
 def auth_app(app):
     """The portal with sign-in wired (until create_app does it) and two guarded test views."""
     if "auth" not in app.blueprints:
-        portal.auth.init_app(app)
-        app.register_blueprint(portal.auth.blueprint)
+        portal.web.auth.init_app(app)
+        app.register_blueprint(portal.web.auth.blueprint)
 
     @require_roles("admin")
     def admin_only():
@@ -265,7 +271,7 @@ def test_changing_the_password_ends_sessions_opened_with_the_old_one(auth_app, c
 
 def test_sign_in_is_logged_without_the_password(auth_app, client, caplog):
     make_user(auth_app, "lan", "viewer")
-    with caplog.at_level(logging.INFO, logger="portal.auth"):
+    with caplog.at_level(logging.INFO, logger="portal.web.auth"):
         sign_in(client, "lan", password="wrong but secret")
         sign_in(client, "lan")
     assert "Sign-in failed: 'lan'" in caplog.text and "Sign-in: 'lan'" in caplog.text

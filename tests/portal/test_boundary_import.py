@@ -2,8 +2,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from portal.database import get_database
 from portal.store.models import Area, Feature
+from portal.web.database import get_database
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

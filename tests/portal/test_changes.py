@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import select
 
 from layers import CATALOGUE, get_layer
-from portal.database import get_database
 from portal.store.models import Feature, FeatureState
+from portal.web.database import get_database
 
 SINCE, UNTIL = dt.date(2025, 3, 1), dt.date(2025, 9, 30)
 WINDOW = f"since={SINCE}&until={UNTIL}"

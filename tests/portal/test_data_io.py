@@ -7,8 +7,8 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from portal.database import get_database
 from portal.store.models import Feature, FeatureState
+from portal.web.database import get_database
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from portal.database import get_database
 from portal.store.models import Area, AuditEvent, Feature, FeatureState, Photo
+from portal.web.database import get_database
 
 TODAY = dt.date.today()
 GPS_IFD = 0x8825

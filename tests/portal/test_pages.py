@@ -85,8 +85,8 @@ def test_record_names_are_escaped_in_pages(client, app):
 
     import shapely
 
-    from portal.database import get_database
     from portal.store import loader
+    from portal.web.database import get_database
 
     evil = '<img src=x onerror="alert(1)">'
     with get_database(app).transaction() as session:
@@ -104,8 +104,8 @@ def test_without_a_date_pages_show_the_latest_update_not_today(db_path, tmp_path
     from sqlalchemy import func, select
 
     from portal import create_app
-    from portal.database import get_database
     from portal.store.models import FeatureState
+    from portal.web.database import get_database
 
     app = create_app({"database_url": f"sqlite:///{db_path}", "instance_path": tmp_path,
                       "auto_seed": False})

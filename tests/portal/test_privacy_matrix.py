@@ -26,11 +26,11 @@ import shapely
 from geodata.admin_units import PROVINCE_CODE
 from layers import CATALOGUE
 from portal import create_app
-from portal.auth.users import create_user
-from portal.database import get_database
+from portal.services.accounts import create_user
 from portal.store import loader
 from portal.store.db import open_database
 from portal.store.models import Area, Feature
+from portal.web.database import get_database
 
 PASSWORD = "correct horse battery staple"
 #: Blueprints written beside create_app, registered here until create_app does (as their tests do).
@@ -264,7 +264,7 @@ def world(template_db, tmp_path_factory):
     for who in WHO:
         result.clients[who.name] = sign_in(app, who, codes)
     with get_database(app).sessions() as session:
-        from portal.auth.users import User
+        from portal.services.accounts import User
 
         result.user_id = session.scalar(select(User.id).limit(1))
     if any("pid" in rule.arguments for rule in app.url_map.iter_rules()):
@@ -420,7 +420,7 @@ def test_every_get_route_answers_each_role_as_the_policy_says(world, rule, who):
 
 def test_every_identity_and_scope_is_in_the_matrix():
     names = {w.name for w in WHO}
-    from portal.auth.roles import ROLES
+    from portal.services.access import ROLES
 
     assert {w.role for w in WHO} - {None} == set(ROLES)
     assert {"viewer@A", "housing_editor@A", "housing_editor", "viewer", "anonymous"} <= names

@@ -18,10 +18,14 @@ from werkzeug.exceptions import TooManyRequests
 import shapely
 
 from layers import get_layer
-from portal import create_app, security
-from portal.auth.users import create_user
-from portal.database import get_database
-from portal.security import (
+from portal import create_app
+from portal.services.accounts import create_user
+from portal.store import loader
+from portal.store.models import Area
+from portal.store.progress import AreaProgress
+from portal.web import security
+from portal.web.database import get_database
+from portal.web.security import (
     ShownProgress,
     Suppressed,
     content_security_policy,
@@ -29,9 +33,6 @@ from portal.security import (
     suppress_small,
     tile_origin,
 )
-from portal.store import loader
-from portal.store.models import Area
-from portal.store.progress import AreaProgress
 
 PASSWORD = "correct horse battery staple"
 SECRET = "qzsecret-db-password-/etc/shadow"
@@ -186,7 +187,7 @@ def test_a_page_that_never_asks_for_the_nonce_keeps_unsafe_inline_and_no_hash(ap
     # Hashes or a nonce would switch 'unsafe-inline' off in browsers and break the page.
     from flask import render_template_string
 
-    from portal.mapbuilder import MapHtml
+    from portal.web.mapbuilder import MapHtml
 
     def legacy():
         folium = MapHtml(header=Markup("<script>var a;</script>"), body=Markup(""),

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from portal.edit_values import invalid
+from portal.services.editing.values import invalid
 
 MAX_BYTES = 10 * 1024 * 1024
 #: 50 megapixels: any phone camera, far below what would exhaust memory when decoded.

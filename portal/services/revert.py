@@ -1,6 +1,7 @@
 """Reverting a logged edit as a new change: history is added to, never rewritten.
 
-It reads the ``detail`` that ``portal.editing`` writes, ``{"before": {...}, "after": {...}}``
+It reads the ``detail`` that ``portal.services.editing.records`` writes,
+``{"before": {...}, "after": {...}}``
 holding only what changed:
 
 - ``status``: ``status``, ``progress`` and ``attributes`` (the dated attributes that changed);
@@ -29,12 +30,12 @@ from shapely.geometry import mapping, shape
 
 from geodata.text import fold, nfc
 from layers import get_layer
-from portal.audit import FEATURE_ACTIONS, REVERTIBLE, record
-from portal.edit_steps import current_state, last_state, locate, open_state
-from portal.edit_values import InvalidEdit, effective_attributes
-from portal.errors import PermissionDenied
+from portal.services.audit import FEATURE_ACTIONS, REVERTIBLE, record
+from portal.services.editing.steps import current_state, last_state, locate, open_state
+from portal.services.editing.values import InvalidEdit, effective_attributes
 from portal.store import loader
 from portal.store.models import AuditEvent, Feature, utcnow
+from portal.web.errors import PermissionDenied
 
 
 class RevertRefused(Exception):

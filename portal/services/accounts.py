@@ -18,7 +18,7 @@ from sqlalchemy import JSON, Boolean, DateTime, Integer, String, UniqueConstrain
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal.auth.roles import ROLES
+from portal.services.access import ROLES
 from portal.store.models import Area, Base, utcnow
 
 #: Fewest characters a password may have.

@@ -321,7 +321,7 @@ def run_import(
             plan = plan_import(session, records)  # reads only; the transaction writes nothing
         else:
             plan = apply_import(session, records, today, author)
-            from portal import audit
+            from portal.services import audit
 
             audit.record(session, "import", actor=author, layer_id=layer_id,
                          detail={"file": Path(path).name, **plan.summary()})

@@ -1,6 +1,6 @@
 """The steps every edit shares: locating, permission, optimistic lock, history, audit, workflow.
 
-Used by ``portal.editing``; no Flask request objects here either.
+Used by ``portal.services.editing.records``; no Flask request objects here either.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import shapely
 from geodata.assign import assign_points, representative_xy
 from layers import get_layer
 from layers.base import LayerSpec
-from portal.auth.roles import ALL_LAYER_ROLES, can_edit, can_read_restricted
-from portal.edit_values import (
+from portal.services.access import ALL_LAYER_ROLES, can_edit, can_read_restricted
+from portal.services.editing.values import (
     EditConflict,
     RecordNotFound,
     WorkflowViolation,
@@ -26,9 +26,9 @@ from portal.edit_values import (
     problem,
     record_snapshot,
 )
-from portal.errors import PermissionDenied
 from portal.store import loader
 from portal.store.models import AuditEvent, Feature, FeatureState
+from portal.web.errors import PermissionDenied
 
 # --- reading ---------------------------------------------------------------------------------
 

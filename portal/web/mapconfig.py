@@ -11,13 +11,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from layers import CATALOGUE, get_layer
-from portal.api.edit_config import edit_client_config
-from portal.api.params import parse_date
-from portal.api.serialize import layer_json
-from portal.errors import BadRequest
-from portal.i18n import current_locale
-from portal.mapbuilder import PROVINCE_CENTRE, PROVINCE_ZOOM, MapHtml, build_map
 from portal.store.progress import LEVELS
+from portal.web.edit_config import edit_client_config
+from portal.web.errors import BadRequest
+from portal.web.i18n import current_locale
+from portal.web.mapbuilder import PROVINCE_CENTRE, PROVINCE_ZOOM, MapHtml, build_map
+from portal.web.params import parse_date
+from portal.web.serialize import layer_json
 
 
 @dataclass(frozen=True)
@@ -81,15 +81,15 @@ def level_options() -> list[dict[str, str]]:
 
 def client_strings() -> dict[str, str]:
     """Return every word the map client shows, in the request's language."""
-    from portal.views.strings import map_client_strings
+    from portal.web.strings import map_client_strings
 
     return map_client_strings()
 
 
 def client_config(state: MapState, page_endpoint: str, layers=CATALOGUE) -> dict[str, Any]:
     """Build the JSON configuration of ``PortalMap.init``."""
-    from portal.database import get_session
     from portal.store.queries import illustrative_layers
+    from portal.web.database import get_session
 
     illustrative = illustrative_layers(get_session())
     settings = current_app.config["PORTAL_SETTINGS"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from geodata.errors import GeodataError
 from geodata.official_boundaries import BoundaryImport, merge_into, read_official_boundaries
-from portal import audit
+from portal.services import audit
 from portal.store import loader
 from portal.store.db import Database
 

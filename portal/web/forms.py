@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from portal.auth.users import MAX_PASSWORD_LENGTH
+from portal.services.accounts import MAX_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):

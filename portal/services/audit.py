@@ -3,7 +3,7 @@
 Every sign-in, edit, import, restricted export and account change writes one ``AuditEvent`` in
 the same transaction as the change it describes, so the log never claims a change that was
 rolled back. Edits carry ``detail = {"before": {...}, "after": {...}}`` so an administrator can
-revert them (``revert``, written in ``portal.revert``). Passwords never reach the log:
+revert them (``revert``, written in ``portal.services.revert``). Passwords never reach the log:
 ``record`` drops every key that names one, at any depth.
 """
 
@@ -173,7 +173,7 @@ def record(
 
 def record_now(action: str, **kwargs: Any) -> None:
     """Write one event in its own transaction (sign-out, exports: no other change to join)."""
-    from portal.database import get_database
+    from portal.web.database import get_database
 
     with get_database().transaction() as session:
         record(session, action, **kwargs)
@@ -268,7 +268,7 @@ def events_csv(session: Session, wanted: AuditFilter, locale: str, limit: int = 
 
 
 def revert(session: Session, event_id: int, user: Any, reason: str, today=None) -> AuditEvent:
-    """Revert the edit logged as ``event_id`` as a new change (see ``portal.revert``)."""
-    from portal.revert import revert as revert_event
+    """Revert the edit logged as ``event_id`` as a new change (see ``portal.services.revert``)."""
+    from portal.services.revert import revert as revert_event
 
     return revert_event(session, event_id, user, reason, today=today)

@@ -18,7 +18,7 @@ import folium
 from folium.elements import JSCSSMixin
 from folium.plugins import Fullscreen
 
-from portal.assets import vendor_url_path
+from portal.web.assets import vendor_url_path
 
 # Lạng Sơn's centre and a zoom that shows the whole province.
 PROVINCE_CENTRE = (21.85, 106.62)

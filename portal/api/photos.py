@@ -1,6 +1,7 @@
 """Photo views of the editing API (registered on its blueprint by ``portal.api.editing``).
 
-Uploads go through ``portal.photos.clean_photo``: checked by content, re-encoded without any
+Uploads go through ``portal.services.photos.clean_photo``: checked by content, re-encoded
+without any
 metadata. A photo is as visible as its record: public for public layers, otherwise only for
 users who may read the record's restricted fields.
 """
@@ -14,15 +15,16 @@ from sqlalchemy import func, select
 from werkzeug.utils import secure_filename
 
 from layers import get_layer
-from portal import editing, photos
 from portal.api.data import EDITOR_ROLES
 from portal.api.edit_common import message, photo_json, private, visible_feature
-from portal.auth.roles import require_roles
-from portal.database import get_database, get_session
-from portal.edit_steps import editable, require_edit
-from portal.edit_values import InvalidEdit, RecordNotFound
-from portal.errors import BadRequest
+from portal.services import photos
+from portal.services.access import require_roles
+from portal.services.editing import records as editing
+from portal.services.editing.steps import editable, require_edit
+from portal.services.editing.values import InvalidEdit, RecordNotFound
 from portal.store.models import AuditEvent, Feature, Photo, utcnow
+from portal.web.database import get_database, get_session
+from portal.web.errors import BadRequest
 
 MAX_PHOTOS_PER_RECORD = 30
 

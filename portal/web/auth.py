@@ -28,12 +28,12 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from limits import parse_many
 
-from portal.auth.forms import LoginForm
-from portal.auth.roles import require_roles, role_label, wants_json
-from portal.auth.users import User, authenticate, fold_username, load_session_user
-from portal.database import get_database, get_session
-from portal.errors import error_body
+from portal.services.access import require_roles, role_label, wants_json
+from portal.services.accounts import User, authenticate, fold_username, load_session_user
 from portal.settings import SettingsError
+from portal.web.database import get_database, get_session
+from portal.web.errors import error_body
+from portal.web.forms import LoginForm
 
 __all__ = ["blueprint", "init_app", "require_roles", "safe_next"]
 
@@ -70,7 +70,7 @@ def logout():
     """Sign out and go back to the map."""
     if current_user.is_authenticated:
         log.info("Sign-out: %r (user %s)", current_user.username, current_user.id)
-        from portal import audit
+        from portal.services import audit
 
         audit.record_now("logout", actor=current_user.username)
     logout_user()
@@ -84,7 +84,7 @@ def too_many_attempts(_exc: RateLimitExceeded):
     log.warning(
         "Sign-in rate limit reached: %r from %s", _typed_username(), request.remote_addr
     )
-    from portal import audit
+    from portal.services import audit
 
     audit.record_now("login_failed", actor=_typed_username(),
                      detail={"username": _typed_username(), "rate_limited": True})
@@ -117,7 +117,7 @@ def _login_page(form: LoginForm, error: str | None, status: int = 200):
 
 
 def _check_credentials(username: str, password: str) -> User | None:
-    from portal import audit
+    from portal.services import audit
 
     with get_database().transaction() as db_session:
         user = authenticate(db_session, username, password)

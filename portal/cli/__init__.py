@@ -10,10 +10,10 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
 
-from portal import bootstrap
-from portal.auth.cli import register as register_auth_commands
-from portal.data_cli import register as register_data_commands
-from portal.database import get_database
+from portal.cli.data import register as register_data_commands
+from portal.cli.users import register as register_auth_commands
+from portal.services import bootstrap
+from portal.web.database import get_database
 
 
 def _create_app():

@@ -45,7 +45,7 @@ def error_body(status: int, message: str, errors: list[dict] | None = None) -> d
 
 
 def _vietnamese() -> bool:
-    from portal.i18n import current_locale
+    from portal.web.i18n import current_locale
 
     return current_locale() != "en"
 

@@ -10,7 +10,7 @@ import shapely
 from shapely.geometry import mapping
 
 from layers.base import LayerSpec
-from portal.i18n import current_locale
+from portal.web.i18n import current_locale
 
 
 def label(obj: Any, locale: str) -> str:

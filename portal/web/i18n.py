@@ -39,7 +39,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def locale_context():
-        from portal.assets import PAGE_ASSETS
+        from portal.web.assets import PAGE_ASSETS
 
         return {
             "locale": current_locale(),

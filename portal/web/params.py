@@ -9,9 +9,9 @@ from flask_babel import gettext as _
 
 from layers import get_layer
 from layers.base import LayerSpec
-from portal.errors import BadRequest
 from portal.store.features import BBox, is_finite_bbox
 from portal.store.progress import LEVELS
+from portal.web.errors import BadRequest
 
 
 def default_as_of() -> dt.date:
@@ -24,10 +24,10 @@ def default_as_of() -> dt.date:
     configured = current_app.config["PORTAL_SETTINGS"].default_as_of
     if configured:
         return configured
-    from portal.cache import get_cache
-    from portal.database import get_session
     from portal.store.loader import data_version
     from portal.store.queries import latest_update
+    from portal.web.cache import get_cache
+    from portal.web.database import get_session
 
     session = get_session()
     latest = get_cache().get_or_compute(

@@ -168,7 +168,7 @@ class UnknownAsset(KeyError):
 
     def __str__(self) -> str:
         return (
-            f"unknown folium asset {self.name!r}: add it to FOLIUM_ASSETS in portal/assets.py "
+            f"unknown folium asset {self.name!r}: add it to FOLIUM_ASSETS in portal/web/assets.py "
             "(a static path, or None to drop it) and its file to VENDOR_FILES"
         )
 

@@ -14,9 +14,9 @@ from flask_wtf.csrf import generate_csrf
 
 from layers import get_layer
 from layers.base import LayerSpec
-from portal import photos
-from portal.auth.roles import ALL_LAYER_ROLES, layers_edited_by
-from portal.i18n import current_locale
+from portal.services import photos
+from portal.services.access import ALL_LAYER_ROLES, layers_edited_by
+from portal.web.i18n import current_locale
 
 EDIT_STRINGS: dict[str, tuple[str, str]] = {
     # Geoman toolbar, tooltips and actions while drawing.

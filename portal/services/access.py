@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext
 from flask_login import current_user
 
 from layers import CATALOGUE
-from portal.errors import PermissionDenied
+from portal.web.errors import PermissionDenied
 
 ROLES: tuple[str, ...] = (
     "admin",

@@ -8,10 +8,10 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy.exc import IntegrityError
 
-from portal import bootstrap
-from portal.auth.roles import ROLES
-from portal.auth.users import AccountError, check_password_strength, create_user
-from portal.database import get_database
+from portal.services import bootstrap
+from portal.services.access import ROLES
+from portal.services.accounts import AccountError, check_password_strength, create_user
+from portal.web.database import get_database
 
 
 def read_password(username: str) -> str:
@@ -59,7 +59,7 @@ def create_user_command(
             user = create_user(
                 session, name, password, role, areas=areas, display_name=display_name
             )
-            from portal import audit
+            from portal.services import audit
 
             audit.record(session, "user_create", actor="cli", detail=audit.user_detail(user))
             summary = (

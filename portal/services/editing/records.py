@@ -34,7 +34,7 @@ from shapely.geometry import mapping
 from geodata.text import fold
 from layers import get_layer
 from layers.base import LayerSpec
-from portal.edit_steps import (
+from portal.services.editing.steps import (
     audit,
     check_version,
     check_workflow,
@@ -49,7 +49,7 @@ from portal.edit_steps import (
     open_state,
     require_edit,
 )
-from portal.edit_values import (
+from portal.services.editing.values import (
     EditConflict,
     InvalidEdit,
     RecordNotFound,

@@ -13,9 +13,9 @@ import shapely
 
 from geodata.writers import EXPORT_FORMATS, write_table, write_table_csv, write_table_xlsx
 from layers.base import LayerSpec
-from portal.api.serialize import status_display
 from portal.store import features as feature_store
 from portal.store.progress import area_progress
+from portal.web.serialize import status_display
 
 BASE_COLUMNS = (
     "record_id", "name", "status", "status_label", "progress", "updated",
@@ -130,7 +130,7 @@ def progress_rows(
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """Return the per-area progress table and its column labels.
 
-    ``shown`` turns the rows into what the reader may see (`portal.security.shown_progress`:
+    ``shown`` turns the rows into what the reader may see (`portal.web.security.shown_progress`:
     small counts of personal data hidden); None keeps them as they are (scripts, CLI).
     """
     vi = locale != "en"

@@ -36,7 +36,7 @@ from jinja2.filters import do_format
 from markupsafe import Markup
 
 from layers.base import CountDone, LayerSpec
-from portal.auth.roles import can_read_restricted
+from portal.services.access import can_read_restricted
 from portal.store.progress import AreaProgress
 
 #: Headers every response carries besides the CSP.
@@ -93,7 +93,7 @@ def _trust_rendered_maps(_sender: Flask, template: Any, context: dict, **_extra:
     # folium's output is ours: its script's config JSON escapes "</", so no record text can
     # open a script element of its own. Templates place ``map_html.script`` alone between
     # <script> and </script>, which is what the hash covers.
-    from portal.mapbuilder import MapHtml
+    from portal.web.mapbuilder import MapHtml
 
     for value in context.values():
         if isinstance(value, MapHtml):

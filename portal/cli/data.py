@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 from geodata.errors import GeodataError
 from layers import UnknownLayer, get_layer
 from layers.importing import ImportRejected
-from portal.database import get_database
+from portal.web.database import get_database
 
 
 def _lang(value: str | None) -> str:
@@ -58,7 +58,7 @@ def _split_target(args: tuple[str, ...]) -> tuple[str | None, Path]:
 @with_appcontext
 def import_command(args, sheet, crs_text, dry_run, lang) -> None:
     """Import records into a layer (or into the layers a `loai`/`layer` column names)."""
-    from portal.imports import run_import
+    from portal.services.imports import run_import
 
     lang = _lang(lang)
     layer_id, path = _split_target(args)
@@ -106,10 +106,10 @@ def import_command(args, sheet, crs_text, dry_run, lang) -> None:
 def export_command(target, fmt, out, as_of, progress_layer, level, area_code, crs_text,
                    include_restricted, lang) -> None:
     """Export a layer's records, or a per-area progress table (`export progress --layer ...`)."""
-    from portal import exports
+    from portal.services import exports
 
     lang = _lang(lang)
-    from portal.api.params import default_as_of
+    from portal.web.params import default_as_of
 
     day = as_of.date() if as_of else default_as_of()
     with get_database().sessions() as session:
@@ -128,7 +128,7 @@ def export_command(target, fmt, out, as_of, progress_layer, level, area_code, cr
     path = Path(out or name)
     path.write_bytes(content)
     if target != "progress" and (include_restricted or not get_layer(target).records_public):
-        from portal import audit
+        from portal.services import audit
 
         audit.record_now("export_restricted", actor="cli", layer_id=target,
                          detail={"format": fmt, "file": str(path)})
@@ -156,7 +156,7 @@ def _echo_checks(checks, lang: str) -> None:
 def import_boundaries_command(file, level, vintage, crs_text, source, source_date, dry_run,
                               lang) -> None:
     """Replace derived boundaries of one level with an official file (Shapefile, GPKG, GeoJSON)."""
-    from portal.boundary_import import BoundariesRejected, run_boundary_import
+    from portal.services.boundaries import BoundariesRejected, run_boundary_import
 
     lang = _lang(lang)
     try:

@@ -4,7 +4,7 @@ Values come from forms and JSON, one record at a time. They are read the way a f
 its cells (``layers.import_values``: dd/mm/yyyy or ISO dates, có/không, choice labels or ids,
 "1.234" as a whole number), so a value accepted in a spreadsheet is accepted in the form too.
 Every problem is collected with an English and a Vietnamese message before one ``InvalidEdit``
-is raised, in the API's error shape (``portal.errors.row_errors``).
+is raised, in the API's error shape (``portal.web.errors.row_errors``).
 """
 
 from __future__ import annotations

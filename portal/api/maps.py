@@ -1,0 +1,279 @@
+"""JSON API: catalogue, features, areas, progress, search. Every route takes ``as_of``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+import numpy as np
+from flask import Blueprint, Response, current_app, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+import shapely
+from shapely.geometry import mapping
+
+from geodata.text import fold
+from layers import CATALOGUE
+from layers.base import LayerSpec
+from portal.store import features as feature_store
+from portal.store.loader import data_version
+from portal.store.models import Area, Feature
+from portal.store.progress import area_progress
+from portal.web import params, security
+from portal.web.cache import get_cache
+from portal.web.database import get_session
+from portal.web.errors import PermissionDenied
+from portal.web.i18n import current_locale
+from portal.web.serialize import cluster_json, feature_json, layer_json
+
+blueprint = Blueprint("api", __name__)
+WHOLE_WORLD = (-180.0, -90.0, 180.0, 90.0)
+CLOSE_UP_ZOOM = 12
+
+
+def _settings():
+    return current_app.config["PORTAL_SETTINGS"]
+
+
+def cached_json(key: tuple, compute, private: bool = False) -> Response:
+    """Answer from the versioned cache, with an ETag so unchanged data costs a 304.
+
+    ``key`` must hold everything the answer depends on, the reader's scope included when the
+    answer differs by user; ``private`` answers (restricted data) are never stored by caches.
+    """
+    full_key = (*key, data_version(get_session()))
+    etag = hashlib.sha1(repr(full_key).encode()).hexdigest()
+    if request.if_none_match.contains(etag):
+        response = Response(status=304, headers={"ETag": f'"{etag}"'})
+    else:
+        body = get_cache().get_or_compute(full_key, lambda: current_app.json.dumps(compute()))
+        response = Response(body, mimetype="application/json")
+        response.set_etag(etag)
+    if private:
+        response.headers["Cache-Control"] = "private, no-store"
+    else:
+        response.cache_control.no_cache = True  # revalidate each time; the ETag makes that cheap
+    return response
+
+
+def _require_public(layer: LayerSpec) -> None:
+    if not layer.records_public:
+        raise PermissionDenied(
+            _(
+                "Records of the layer %(layer)s are personal data: only per-area counts are "
+                "public.",
+                layer=layer.name(current_locale()),
+            )
+        )
+
+
+@blueprint.get("/layers")
+def list_layers() -> Response:
+    """Return the layer catalogue."""
+    locale = current_locale()
+    return jsonify({"layers": [layer_json(layer, locale) for layer in CATALOGUE]})
+
+
+@blueprint.get("/layers/<layer_id>")
+def get_layer_route(layer_id: str) -> Response:
+    """Return one layer of the catalogue."""
+    from layers import get_layer
+
+    return jsonify(layer_json(get_layer(layer_id), current_locale()))
+
+
+def _features_page(layer: LayerSpec, as_of: dt.date, bbox, limit: int, offset: int) -> dict:
+    session = get_session()
+    rows = feature_store.read_features(session, layer.id, as_of, bbox, limit, offset)
+    matched = feature_store.count_features(session, layer.id, as_of, bbox)
+    communes = feature_store.area_names(session, "commune")
+    districts = feature_store.area_names(session, "district")
+    return {
+        "type": "FeatureCollection",
+        "numberMatched": matched,
+        "numberReturned": len(rows),
+        "asOf": as_of.isoformat(),
+        "features": [feature_json(layer, r, communes, districts) for r in rows],
+    }
+
+
+def _point_index(layer: LayerSpec, as_of: dt.date) -> feature_store.PointIndex:
+    session = get_session()
+    done = {s.id for s in layer.statuses if s.done}
+    return get_cache().get_or_compute(
+        ("points", layer.id, as_of, data_version(session)),
+        lambda: feature_store.point_index(session, layer.id, as_of, done),
+    )
+
+
+def _count_in_view(layer: LayerSpec, as_of: dt.date, bbox, zoom: int) -> int:
+    """Count records in view: from the point index when cached or the view is wide, else SQL.
+
+    A wide view that is dense will be clustered from the point index anyway, so building it
+    first saves a second pass over the layer; a close-up view is cheaper to count in SQL.
+    """
+    session = get_session()
+    index = get_cache().peek(("points", layer.id, as_of, data_version(session)))
+    if index is None and zoom < CLOSE_UP_ZOOM:
+        index = _point_index(layer, as_of)
+    if index is not None:
+        return int(index.in_bbox(bbox or WHOLE_WORLD).sum())
+    return feature_store.count_features(session, layer.id, as_of, bbox)
+
+
+def _clusters(index: feature_store.PointIndex, as_of: dt.date, bbox, zoom: int) -> dict:
+    clusters = feature_store.grid_clusters(index, bbox, zoom)
+    return {
+        "type": "FeatureCollection",
+        "numberMatched": int(sum(c["count"] for c in clusters)),
+        "numberReturned": len(clusters),
+        "asOf": as_of.isoformat(),
+        "clustered": True,
+        "features": [cluster_json(c) for c in clusters],
+    }
+
+
+@blueprint.get("/layers/<layer_id>/features")
+def layer_features(layer_id: str) -> Response:
+    """Return a layer's records on ``as_of`` as GeoJSON; ``cluster=auto`` bundles dense views."""
+    from layers import get_layer
+
+    layer = get_layer(layer_id)
+    _require_public(layer)
+    as_of, bbox = params.as_of(), params.bbox()
+    settings = _settings()
+    limit = params.integer("limit", settings.max_features_page, 1, settings.max_features_page)
+    offset = params.integer("offset", 0, 0, 10**9)
+    zoom = params.integer("zoom", 10, 0, 22)
+    clustering = request.args.get("cluster", "false") == "auto"
+
+    def compute() -> dict[str, Any]:
+        if clustering and _count_in_view(layer, as_of, bbox, zoom) > settings.cluster_threshold:
+            return _clusters(_point_index(layer, as_of), as_of, bbox or WHOLE_WORLD, zoom)
+        return _features_page(layer, as_of, bbox, limit, offset)
+
+    key = ("features", layer.id, as_of, bbox, limit, offset, zoom, clustering, current_locale())
+    return cached_json(key, compute)
+
+
+# About 50 m: invisible at the zooms that show whole communes, and it keeps /api/areas small.
+DISPLAY_TOLERANCE_DEG = 0.0005
+
+
+def display_geometries(areas: list[Area]) -> list[shapely.Geometry]:
+    """Simplify a level's areas together, so neighbours keep one shared edge, to 1 m precision."""
+    geoms = shapely.coverage_simplify(
+        [shapely.from_wkb(a.geom) for a in areas], DISPLAY_TOLERANCE_DEG
+    )
+    return [shapely.transform(g, lambda coords: np.round(coords, 5)) for g in geoms]
+
+
+def _area_feature(area: Area, geometry: shapely.Geometry) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "id": area.code,
+        "geometry": mapping(geometry),
+        "properties": {
+            "code": area.code,
+            "name": area.name,
+            "level": area.level,
+            "unit_type": area.unit_type,
+            "vintage": area.vintage,
+            "provenance": area.provenance,
+            "source": area.source,
+            "parent_code": area.parent_code,
+            "area_km2": round(area.area_km2, 2),
+            "official_area_km2": area.official_area_km2,
+            "label_lon": area.label_lon,
+            "label_lat": area.label_lat,
+        },
+    }
+
+
+@blueprint.get("/areas")
+def list_areas() -> Response:
+    """Return the boundaries of one level as GeoJSON, with vintage and provenance."""
+    level = params.level()
+    params.as_of()  # validated for a uniform contract; boundaries have one vintage per level
+
+    def compute() -> dict[str, Any]:
+        areas = list(
+            get_session().scalars(select(Area).where(Area.level == level).order_by(Area.code))
+        )
+        features = [
+            _area_feature(a, g) for a, g in zip(areas, display_geometries(areas), strict=True)
+        ]
+        return {"type": "FeatureCollection", "features": features}
+
+    return cached_json(("areas", level), compute)
+
+
+@blueprint.get("/progress")
+def progress() -> Response:
+    """Return per-area progress of a layer: count, target, done, percent, lagging.
+
+    Counts of personal records (housing) come with small numbers hidden unless the reader may
+    see the records of that area (`security.shown_progress`); the cache key holds the reader's
+    scope, so no signed-in answer is ever served to the public.
+    """
+    layer, level, as_of = params.layer_arg(), params.level(), params.as_of()
+    threshold = _settings().lagging_threshold
+    scope = security.read_scope(current_user, layer)
+
+    def compute() -> list[dict[str, Any]]:
+        rows = area_progress(get_session(), layer, level, as_of, threshold)
+        return [r.as_dict() for r in security.shown_progress(layer, rows)]
+
+    key = ("progress", layer.id, level, as_of, threshold, scope)
+    return cached_json(key, compute, private=scope not in (("public",), ("none",)))
+
+
+def _search_areas(key: str) -> list[dict[str, Any]]:
+    rows = get_session().scalars(
+        select(Area)
+        .where(
+            Area.level.in_(("commune", "district", "province")),
+            Area.name_ascii.contains(key, autoescape=True),
+        )
+        .order_by(Area.level, Area.name)
+        .limit(10)
+    )
+    return [
+        {"kind": "area", "level": a.level, "layer": None, "code": a.code, "id": None,
+         "name": a.name, "detail": a.unit_type, "lon": a.label_lon, "lat": a.label_lat,
+         "bbox": [a.minx, a.miny, a.maxx, a.maxy]}
+        for a in rows
+    ]
+
+
+def _search_features(key: str, locale: str) -> list[dict[str, Any]]:
+    public = [layer.id for layer in CATALOGUE if layer.records_public]
+    rows = get_session().scalars(
+        select(Feature)
+        .where(
+            Feature.layer_id.in_(public),
+            Feature.deleted_at.is_(None),
+            Feature.name_ascii.contains(key, autoescape=True),
+        )
+        .order_by(Feature.name)
+        .limit(15)
+    )
+    names = {layer.id: layer.name(locale) for layer in CATALOGUE}
+    return [
+        {"kind": "feature", "level": None, "layer": f.layer_id, "code": f.commune_code,
+         "id": f.id, "name": f.name, "detail": names[f.layer_id], "lon": f.x, "lat": f.y,
+         "bbox": [f.minx, f.miny, f.maxx, f.maxy]}
+        for f in rows
+    ]
+
+
+@blueprint.get("/search")
+def search() -> Response:
+    """Find areas and public records by name, ignoring diacritics and case."""
+    key = fold(request.args.get("q", ""))[:80]
+    if len(key) < 2:
+        return jsonify([])
+    return jsonify(_search_areas(key) + _search_features(key, current_locale()))

@@ -1,0 +1,1 @@
+"""Editing records: values, workflow steps and the write operations."""

@@ -1,0 +1,175 @@
+"""Map pages: main map, planners, area, geopark, telecom tracker, about the data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
+
+from layers import CATALOGUE, get_layer
+from portal.store import features as feature_store
+from portal.store import queries
+from portal.store.progress import LEVELS, area_progress
+from portal.web.database import get_session
+from portal.web.i18n import current_locale
+from portal.web.mapconfig import level_options, read_map_state, render_map
+from portal.web.params import default_as_of, parse_date
+from portal.web.security import ShownProgress, shown_progress
+from portal.web.serialize import label
+
+blueprint = Blueprint("maps", __name__)
+
+
+@blueprint.app_context_processor
+def data_badges() -> dict:
+    """Give every page the provenance facts: approximate boundaries, illustrative data."""
+    session = get_session()
+    provenance = queries.boundary_provenance(session)
+    return {
+        "approximate_boundaries": "approximate" in provenance.values()
+        or "mixed" in provenance.values(),
+        "illustrative_layers": queries.illustrative_layers(session),
+        "catalogue": CATALOGUE,
+    }
+
+
+@blueprint.get("/")
+def index():
+    """Show the main map: every layer over the boundaries, with per-area progress."""
+    state = read_map_state()
+    return render_template(
+        "map.html", map_html=render_map(state, "maps.index"), state=state, levels=level_options()
+    )
+
+
+def _shown(layer, level: str, as_of) -> list[ShownProgress]:
+    """Return a level's progress as the reader may see it (small counts of personal data hidden)."""
+    return shown_progress(layer, area_progress(get_session(), layer, level, as_of))
+
+
+def _ranked(layer, level: str, as_of) -> list[ShownProgress]:
+    rows = _shown(layer, level, as_of)
+    with_target = [r for r in rows if r.percent is not None]
+    # Furthest behind the straight line first; areas whose percent is hidden come last.
+    hidden = [
+        r for r in rows
+        if r.percent is None and (isinstance(r.done, str) or isinstance(r.target, str))
+    ]
+    return sorted(with_target, key=lambda r: (r.percent - r.expected_percent, r.name)) + hidden
+
+
+@blueprint.get("/planning")
+def planning():
+    """Show planners per-area progress against target for a layer, ranked, with lagging flags."""
+    state = read_map_state()
+    layer = get_layer(state.layer)
+    rows = _ranked(layer, state.level, state.as_of)
+    summary = [(lay, _shown(lay, "province", state.as_of)) for lay in CATALOGUE]
+    return render_template(
+        "planning.html",
+        state=state,
+        layer=layer,
+        rows=rows,
+        summary=summary,
+        levels=level_options(),
+        map_html=render_map(state, "maps.planning"),
+    )
+
+
+@blueprint.get("/area/<level>/<code>")
+def area_page(level: str, code: str):
+    """Show every layer for one commune or district."""
+    if level not in LEVELS:
+        abort(404)
+    session = get_session()
+    area = queries.get_area(session, level, code)
+    if area is None:
+        abort(404)
+    as_of = parse_date(request.args.get("as_of"))
+    progress = []
+    for layer in CATALOGUE:
+        rows = {r.code: r for r in _shown(layer, level, as_of)}
+        progress.append((layer, rows.get(code)))
+    records = {
+        layer.id: feature_store.read_features(
+            session, layer.id, as_of, area=(level, code), limit=200
+        )
+        for layer in CATALOGUE
+        if layer.records_public and level != "province"
+    }
+    state = read_map_state(default_layer=request.args.get("layer", "signal"))
+    state = state.__class__(**{**state.__dict__, "area": code, "level": level})
+    return render_template(
+        "area.html",
+        area=area,
+        level=level,
+        as_of=as_of,
+        progress=progress,
+        records=records,
+        label=label,
+        locale=current_locale(),
+        map_html=render_map(state, "maps.index"),
+    )
+
+
+@blueprint.get("/geopark")
+def geopark():
+    """Show the public geopark page: map and list of sites, usable on a phone."""
+    layer = get_layer("geopark")
+    state = read_map_state(default_layer="geopark", default_visible=("geopark",))
+    session = get_session()
+    sites = feature_store.read_features(session, "geopark", state.as_of)
+    communes = feature_store.area_names(session, "commune")
+    return render_template(
+        "geopark.html",
+        layer=layer,
+        sites=sites,
+        communes=communes,
+        label=label,
+        locale=current_locale(),
+        as_of=state.as_of,
+        map_html=render_map(state, "maps.geopark", layers=(layer,)),
+    )
+
+
+@blueprint.get("/telecom")
+def telecom():
+    """Show the dead-zone tracker: villages by milestone, per commune, left over time."""
+    layer = get_layer("signal")
+    state = read_map_state(default_layer="signal", default_visible=("signal",))
+    session = get_session()
+    counts = queries.status_counts(session, "signal", state.as_of)
+    done = {s.id for s in layer.statuses if s.done}
+    total = sum(counts.values())
+    left = total - sum(n for s, n in counts.items() if s in done)
+    communes = sorted(
+        (r for r in area_progress(session, layer, "commune", state.as_of) if r.count),
+        key=lambda r: (-(r.count - r.done), r.name),
+    )
+    plan_start = dt.date(layer.deadline.year, 1, 1)
+    history = queries.timeline(session, "signal", done, queries.month_ends(plan_start, state.as_of))
+    return render_template(
+        "telecom.html",
+        layer=layer,
+        state=state,
+        counts=counts,
+        total=total,
+        left=left,
+        communes=communes,
+        history=history,
+        label=label,
+        map_html=render_map(state, "maps.telecom", layers=(layer,)),
+    )
+
+
+@blueprint.get("/about")
+def about():
+    """Explain where the data comes from and how far to trust it."""
+    session = get_session()
+    return render_template(
+        "about.html",
+        provenance=queries.boundary_provenance(session),
+        as_of=default_as_of(),
+        title=_("About the data"),
+    )

@@ -1,0 +1,1 @@
+"""Flask glue: request session, cache, i18n, errors, security headers, assets, map building."""
