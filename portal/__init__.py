@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from portal.settings import PortalSettings, load_settings
-from portal.web import auth, cache, database, i18n, security
+from portal.web import audit_log, auth, cache, database, i18n, security
 from portal.web.errors import register_error_handlers
 
 
@@ -26,22 +26,27 @@ def _secret_key(settings: PortalSettings) -> str:
 
 def _register_blueprints(app: Flask) -> None:
     """One blueprint per resource: pages, sign-in, data in/out, API, administration."""
+    from portal.api.changes import blueprint as changes_api_blueprint
     from portal.api.data import blueprint as data_api_blueprint
     from portal.api.editing import blueprint as editing_api_blueprint
     from portal.api.maps import blueprint as api_blueprint
+    from portal.views import auth as auth_views
     from portal.views.admin import blueprint as admin_blueprint
+    from portal.views.boundaries import blueprint as boundaries_blueprint
     from portal.views.changes import blueprint as changes_blueprint
     from portal.views.data import blueprint as data_blueprint
     from portal.views.maps import blueprint as maps_blueprint
 
     app.register_blueprint(maps_blueprint)
-    app.register_blueprint(auth.blueprint)
+    auth_views.register(app)
     app.register_blueprint(data_blueprint)
     app.register_blueprint(api_blueprint, url_prefix="/api")
     app.register_blueprint(data_api_blueprint, url_prefix="/api")
     app.register_blueprint(editing_api_blueprint, url_prefix="/api")
     app.register_blueprint(admin_blueprint)  # its /admin prefix is on the blueprint
-    app.register_blueprint(changes_blueprint)  # /changes and /api/changes
+    app.register_blueprint(boundaries_blueprint)
+    app.register_blueprint(changes_blueprint)
+    app.register_blueprint(changes_api_blueprint, url_prefix="/api")
 
 
 def _register_commands(app: Flask) -> None:
@@ -68,6 +73,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     cache.init_app(app)
     auth.init_app(app)
     security.init_app(app)
+    audit_log.init_app(app)
 
     _register_blueprints(app)
     register_error_handlers(app)

@@ -5,29 +5,27 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 
-from geodata.readers import SOURCE_FORMATS
-from layers import CATALOGUE, get_layer
+from layers import get_layer
 from layers.base import LayerSpec
 from layers.importing import RowProblem
-from portal.services import audit, exports
-from portal.services.access import can_edit, can_read_restricted, layers_edited_by, require_roles
+from portal.services import exports
+from portal.services.access import EDITOR_ROLES, can_edit, can_read_restricted, layers_edited_by
+from portal.services.disclosure import shown_progress
+from portal.services.errors import PermissionDenied
 from portal.web import params
+from portal.web.audit_log import record_now
+from portal.web.auth import require_roles
 from portal.web.database import get_database, get_session
-from portal.web.errors import BadRequest, PermissionDenied
+from portal.web.errors import BadRequest
 from portal.web.i18n import current_locale
-from portal.web.security import shown_progress
 
 blueprint = Blueprint("data_api", __name__)
 
-EDITOR_ROLES = (
-    "planner", "industry_editor", "border_editor", "tourism_editor", "telecom_editor",
-    "housing_editor",
-)
 UPLOAD_SUFFIXES = (".csv", ".txt", ".xlsx", ".geojson", ".json", ".gpkg", ".zip", ".kml")
 
 
@@ -70,7 +68,7 @@ def export_layer(layer_id: str) -> Response:
         include_restricted=restricted or not layer.records_public,
     )
     if restricted or not layer.records_public:
-        audit.record_now("export_restricted", actor=current_user.username, layer_id=layer.id,
+        record_now("export_restricted", actor=current_user.username, layer_id=layer.id,
                          detail={"format": fmt, "file": name, "area": code,
                                  "crs": request.args.get("crs")})
     return _download(content, mime, name)
@@ -84,7 +82,8 @@ def export_progress() -> Response:
     if fmt not in exports.TABLE_FORMATS:
         raise BadRequest(_("format must be csv or xlsx."), field="format")
     content, mime, name = exports.export_progress(
-        get_session(), layer, level, fmt, as_of, current_locale(), shown=shown_progress
+        get_session(), layer, level, fmt, as_of, current_locale(),
+        shown=lambda layer, rows: shown_progress(layer, rows, current_user),
     )
     return _download(content, mime, name)
 
@@ -161,17 +160,3 @@ def import_layer(layer_id: str) -> Response:
 def import_many() -> Response:
     """Import a file whose `loai`/`layer` column names each row's layer."""
     return _import(None)
-
-
-def importable_layers() -> list[LayerSpec]:
-    """Return the layers the signed-in user may import into."""
-    editable = layers_edited_by(current_user.role)
-    return [layer for layer in CATALOGUE if layer.id in editable]
-
-
-def max_upload_bytes() -> int:
-    """Return the largest upload accepted (Flask's MAX_CONTENT_LENGTH)."""
-    return int(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
-
-
-__all__ = ["SOURCE_FORMATS", "blueprint", "importable_layers", "max_upload_bytes"]

@@ -14,8 +14,8 @@ from layers.base import LayerSpec
 from portal.services.access import can_edit
 from portal.services.editing import records as editing
 from portal.services.editing.values import RecordNotFound, record_snapshot
+from portal.services.errors import PermissionDenied
 from portal.store.models import Area, Feature, Photo
-from portal.web.errors import PermissionDenied
 from portal.web.i18n import current_locale
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -20,16 +20,15 @@ from sqlalchemy import select
 from shapely.geometry import shape
 
 from layers import get_layer
-from portal.api import photos as edit_photos
-from portal.api.data import EDITOR_ROLES
-from portal.api.edit_common import message, private, record_json, status_label, visible_feature
-from portal.services.access import require_roles
+from portal.api import photos as photo_views
+from portal.api.edit_common import private, record_json, status_label, visible_feature
+from portal.services.access import EDITOR_ROLES
 from portal.services.editing import records as editing
-from portal.services.editing.values import EditConflict, InvalidEdit, RecordNotFound
 from portal.store.models import FeatureState
+from portal.web.auth import require_roles
 from portal.web.database import get_database, get_session
 from portal.web.edit_config import edit_client_config
-from portal.web.errors import BadRequest, error_body, row_errors
+from portal.web.errors import BadRequest
 
 blueprint = Blueprint("editing_api", __name__)
 
@@ -39,29 +38,6 @@ READ_ONLY = frozenset({
     "district_code", "district_name", "illustrative",
 })  # fmt: skip
 STATE_KEYS = frozenset({"status", "progress", "date"})
-
-
-# --- errors ------------------------------------------------------------------------------------
-
-
-@blueprint.app_errorhandler(EditConflict)
-def answer_conflict(exc: EditConflict):
-    """Answer 409: the error shape plus the stored and the proposed version."""
-    body = error_body(409, message(exc))
-    body.update(current=exc.current, proposed=exc.proposed)
-    return jsonify(body), 409
-
-
-@blueprint.app_errorhandler(InvalidEdit)
-def answer_invalid(exc: InvalidEdit):
-    """Answer 422 naming each field that does not fit the layer."""
-    return jsonify(error_body(422, message(exc), row_errors(exc.problems))), 422
-
-
-@blueprint.app_errorhandler(RecordNotFound)
-def answer_not_found(exc: RecordNotFound):
-    """Answer 404 in the error shape."""
-    return jsonify(error_body(404, message(exc))), 404
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -238,10 +214,10 @@ def restore_record(layer_id: str, fid: int) -> Response:
 
 
 for rule, view, methods in (
-    ("/layers/<layer_id>/features/<int:fid>/photos", edit_photos.add_photo, ["POST"]),
-    ("/photos/<int:pid>", edit_photos.photo_content, ["GET"]),
-    ("/photos/<int:pid>/thumb", edit_photos.photo_thumbnail, ["GET"]),
-    ("/photos/<int:pid>", edit_photos.delete_photo, ["DELETE"]),
+    ("/layers/<layer_id>/features/<int:fid>/photos", photo_views.add_photo, ["POST"]),
+    ("/photos/<int:pid>", photo_views.photo_content, ["GET"]),
+    ("/photos/<int:pid>/thumb", photo_views.photo_thumbnail, ["GET"]),
+    ("/photos/<int:pid>", photo_views.delete_photo, ["DELETE"]),
 ):
     blueprint.add_url_rule(rule, view_func=view, methods=methods)
 

@@ -18,14 +18,15 @@ from shapely.geometry import mapping
 from geodata.text import fold
 from layers import CATALOGUE
 from layers.base import LayerSpec
+from portal.services import disclosure
+from portal.services.errors import PermissionDenied
 from portal.store import features as feature_store
 from portal.store.loader import data_version
 from portal.store.models import Area, Feature
 from portal.store.progress import area_progress
-from portal.web import params, security
+from portal.web import params
 from portal.web.cache import get_cache
 from portal.web.database import get_session
-from portal.web.errors import PermissionDenied
 from portal.web.i18n import current_locale
 from portal.web.serialize import cluster_json, feature_json, layer_json
 
@@ -216,16 +217,16 @@ def progress() -> Response:
     """Return per-area progress of a layer: count, target, done, percent, lagging.
 
     Counts of personal records (housing) come with small numbers hidden unless the reader may
-    see the records of that area (`security.shown_progress`); the cache key holds the reader's
+    see the records of that area (`disclosure.shown_progress`); the cache key holds the reader's
     scope, so no signed-in answer is ever served to the public.
     """
     layer, level, as_of = params.layer_arg(), params.level(), params.as_of()
     threshold = _settings().lagging_threshold
-    scope = security.read_scope(current_user, layer)
+    scope = disclosure.read_scope(current_user, layer)
 
     def compute() -> list[dict[str, Any]]:
         rows = area_progress(get_session(), layer, level, as_of, threshold)
-        return [r.as_dict() for r in security.shown_progress(layer, rows)]
+        return [r.as_dict() for r in disclosure.shown_progress(layer, rows, current_user)]
 
     key = ("progress", layer.id, level, as_of, threshold, scope)
     return cached_json(key, compute, private=scope not in (("public",), ("none",)))

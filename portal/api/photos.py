@@ -15,14 +15,14 @@ from sqlalchemy import func, select
 from werkzeug.utils import secure_filename
 
 from layers import get_layer
-from portal.api.data import EDITOR_ROLES
 from portal.api.edit_common import message, photo_json, private, visible_feature
 from portal.services import photos
-from portal.services.access import require_roles
+from portal.services.access import EDITOR_ROLES
 from portal.services.editing import records as editing
 from portal.services.editing.steps import editable, require_edit
 from portal.services.editing.values import InvalidEdit, RecordNotFound
 from portal.store.models import AuditEvent, Feature, Photo, utcnow
+from portal.web.auth import require_roles
 from portal.web.database import get_database, get_session
 from portal.web.errors import BadRequest
 

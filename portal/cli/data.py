@@ -128,10 +128,10 @@ def export_command(target, fmt, out, as_of, progress_layer, level, area_code, cr
     path = Path(out or name)
     path.write_bytes(content)
     if target != "progress" and (include_restricted or not get_layer(target).records_public):
-        from portal.services import audit
+        from portal.web.audit_log import record_now
 
-        audit.record_now("export_restricted", actor="cli", layer_id=target,
-                         detail={"format": fmt, "file": str(path)})
+        record_now("export_restricted", actor="cli", layer_id=target,
+                   detail={"format": fmt, "file": str(path)})
     click.echo(f"{path} ({len(content):,} bytes)")
 
 

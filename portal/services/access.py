@@ -1,4 +1,4 @@
-"""Roles and what they allow: reading restricted records, editing, guarding views.
+"""Roles and what they allow: reading restricted records and editing, checked on the server.
 
 Which editor role edits which layer is read from the catalogue (``LayerSpec.editor_role``), so a
 new layer brings its own rule. Admins and planners edit every layer. Every role but admin is
@@ -7,17 +7,10 @@ limited to the account's areas when it has any (2025 commune codes or pre-2025 d
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from functools import wraps
+from collections.abc import Iterable
 from typing import Any
 
-from flask import current_app, request
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext
-from flask_login import current_user
-
 from layers import CATALOGUE
-from portal.web.errors import PermissionDenied
 
 ROLES: tuple[str, ...] = (
     "admin",
@@ -33,21 +26,11 @@ ROLES: tuple[str, ...] = (
 #: Roles that edit every layer (transport included).
 ALL_LAYER_ROLES = frozenset({"admin", "planner"})
 
-ROLE_LABELS = {
-    "admin": lazy_gettext("Administrator"),
-    "planner": lazy_gettext("Planner"),
-    "industry_editor": lazy_gettext("Industry editor"),
-    "border_editor": lazy_gettext("Border economy editor"),
-    "tourism_editor": lazy_gettext("Tourism editor"),
-    "telecom_editor": lazy_gettext("Telecom editor"),
-    "housing_editor": lazy_gettext("Housing editor"),
-    "viewer": lazy_gettext("Viewer"),
-}
-
-
-def role_label(role: str) -> str:
-    """Return the translated name of ``role`` (the id itself when unknown)."""
-    return str(ROLE_LABELS.get(role, role))
+#: Roles that may import and edit records (each limited to its layers and areas).
+EDITOR_ROLES = (
+    "planner", "industry_editor", "border_editor", "tourism_editor", "telecom_editor",
+    "housing_editor",
+)  # fmt: skip
 
 
 def layers_edited_by(role: str) -> frozenset[str]:
@@ -63,7 +46,8 @@ def layers_edited_by(role: str) -> frozenset[str]:
     return frozenset(layer.id for layer in CATALOGUE if layer.editor_role == role)
 
 
-def _signed_in(user: Any) -> bool:
+def signed_in(user: Any) -> bool:
+    """Return whether ``user`` is a signed-in, active account with a known role."""
     return bool(
         user is not None
         and getattr(user, "is_authenticated", False)
@@ -96,7 +80,7 @@ def can_read_restricted(
     area_codes_of_record
         The record's area codes, e.g. ``(commune_code, district_code)``; None entries are ignored.
     """
-    if not _signed_in(user):
+    if not signed_in(user):
         return False
     readable = (
         layers_edited_by("planner")
@@ -108,40 +92,6 @@ def can_read_restricted(
 
 def can_edit(user: Any, layer_id: str, commune_code: str | None, district_code: str | None) -> bool:
     """Return whether ``user`` may create or change a record of ``layer_id`` in these areas."""
-    if not _signed_in(user) or layer_id not in layers_edited_by(user.role):
+    if not signed_in(user) or layer_id not in layers_edited_by(user.role):
         return False
     return _in_areas(user, (commune_code, district_code))
-
-
-def wants_json() -> bool:
-    """Return whether the current request expects a JSON answer (API or ``fetch``)."""
-    return (
-        request.path.startswith("/api/")
-        or request.accept_mimetypes.best == "application/json"
-        or request.is_json
-    )
-
-
-def require_roles(*roles: str) -> Callable:
-    """Guard a view: anonymous users must sign in, other roles get 403 (admins always pass).
-
-    Anonymous page requests are sent to ``/login?next=...``; anonymous API requests get 401
-    with the API's JSON error shape (Flask-Login's unauthorized handler, set in ``init_app``).
-    """
-    unknown = set(roles) - set(ROLES)
-    if unknown:
-        raise ValueError(f"Unknown role(s): {sorted(unknown)}")
-    allowed = frozenset(roles) | {"admin"}
-
-    def decorate(view: Callable) -> Callable:
-        @wraps(view)
-        def guarded(*args: Any, **kwargs: Any) -> Any:
-            if not _signed_in(current_user):
-                return current_app.login_manager.unauthorized()
-            if current_user.role not in allowed:
-                raise PermissionDenied(_("You do not have permission to do this."))
-            return current_app.ensure_sync(view)(*args, **kwargs)
-
-        return guarded
-
-    return decorate

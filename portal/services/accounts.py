@@ -1,25 +1,24 @@
-"""Portal accounts: the ``users`` table, creating accounts, checking passwords.
+"""Portal accounts: creating accounts, checking passwords and sessions.
 
-Passwords are stored as werkzeug scrypt hashes, never in clear. A username is kept as typed
-(NFC) and is unique case-insensitively through ``username_key`` (its case fold).
+Passwords are stored as scrypt hashes (``portal.services.passwords``), never in clear. A
+username is kept as typed (NFC) and is unique case-insensitively through ``username_key``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import hmac
 import re
 import unicodedata
 from collections.abc import Iterable
 from functools import cache
 
-from sqlalchemy import JSON, Boolean, DateTime, Integer, String, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
-from werkzeug.security import check_password_hash, generate_password_hash
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from portal.services.access import ROLES
-from portal.store.models import Area, Base, utcnow
+from portal.services.passwords import check_password, hash_password
+from portal.store.models import Area, utcnow
+from portal.store.users import User, password_fingerprint
 
 #: Fewest characters a password may have.
 MIN_PASSWORD_LENGTH = 10
@@ -37,51 +36,6 @@ class AccountError(ValueError):
     def __init__(self, user_msg: str) -> None:
         super().__init__(user_msg)
         self.user_msg = user_msg
-
-
-class User(Base):
-    """A person who may sign in; ``areas`` empty means the whole province."""
-
-    __tablename__ = "users"
-    __table_args__ = (
-        UniqueConstraint("username", name="uq_users_username"),
-        UniqueConstraint("username_key", name="uq_users_username_key"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(String(80))
-    username_key: Mapped[str] = mapped_column(String(80))
-    display_name: Mapped[str] = mapped_column(String(120), default="")
-    password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(30), index=True)
-    areas: Mapped[list[str]] = mapped_column(JSON, default=list)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
-
-    # Flask-Login's protocol, written out: its UserMixin defines __eq__ without __hash__,
-    # which would make mapped instances unhashable.
-    is_authenticated = True
-    is_anonymous = False
-
-    @property
-    def is_active(self) -> bool:
-        """Return whether the account may sign in."""
-        return bool(self.active)
-
-    def get_id(self) -> str:
-        """Return the session id: the row id plus a fingerprint of the password hash.
-
-        Changing the password thus ends every session opened with the old one.
-        """
-        return f"{self.id}:{_fingerprint(self.password_hash)}"
-
-    def __repr__(self) -> str:
-        return f"<User {self.id} {self.username!r} {self.role}>"
-
-
-def _fingerprint(password_hash: str) -> str:
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
 
 def normalize_username(name: str) -> str:
@@ -116,7 +70,7 @@ def check_password_strength(password: str, username: str = "") -> None:
 def set_password(user: User, password: str) -> None:
     """Check ``password`` and store its scrypt hash on ``user`` (the caller commits)."""
     check_password_strength(password, user.username)
-    user.password_hash = generate_password_hash(password, method="scrypt")
+    user.password_hash = hash_password(password)
 
 
 def check_areas(session: Session, codes: Iterable[str]) -> list[str]:
@@ -180,7 +134,7 @@ def create_user(
 @cache
 def _decoy_hash() -> str:
     # Checked against when the username is unknown, so both cases cost one scrypt.
-    return generate_password_hash("decoy password, never valid", method="scrypt")
+    return hash_password("decoy password, never valid")
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
@@ -192,9 +146,9 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         return None
     user = session.scalar(select(User).where(User.username_key == fold_username(username)))
     if user is None:
-        check_password_hash(_decoy_hash(), password)
+        check_password(_decoy_hash(), password)
         return None
-    if not check_password_hash(user.password_hash, password) or not user.is_active:
+    if not check_password(user.password_hash, password) or not user.is_active:
         return None
     user.last_login_at = utcnow()
     return user
@@ -208,6 +162,6 @@ def load_session_user(session: Session, session_id: str) -> User | None:
     user = session.get(User, int(row_id))
     if user is None or not user.is_active:
         return None
-    if not hmac.compare_digest(_fingerprint(user.password_hash), fingerprint):
+    if not hmac.compare_digest(password_fingerprint(user.password_hash), fingerprint):
         return None
     return user

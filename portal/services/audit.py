@@ -3,7 +3,7 @@
 Every sign-in, edit, import, restricted export and account change writes one ``AuditEvent`` in
 the same transaction as the change it describes, so the log never claims a change that was
 rolled back. Edits carry ``detail = {"before": {...}, "after": {...}}`` so an administrator can
-revert them (``revert``, written in ``portal.services.revert``). Passwords never reach the log:
+revert them (``portal.services.revert``). Passwords never reach the log:
 ``record`` drops every key that names one, at any depth.
 """
 
@@ -12,10 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from flask import has_request_context, request
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
@@ -110,15 +110,17 @@ def _clip(text: str | None, limit: int) -> str | None:
     return cleaned[:limit]
 
 
+#: The client address of the request being served; the web layer sets it for each request.
+CLIENT_IP: ContextVar[str | None] = ContextVar("audit_client_ip", default=None)
+
+
 def client_ip() -> str | None:
     """Return the address of the current request's client, None outside a request.
 
     Behind a reverse proxy this is the proxy unless the app is wrapped in werkzeug's
     ``ProxyFix`` (then the forwarded address).
     """
-    if not has_request_context():
-        return None
-    return _clip(request.remote_addr, _IP_LENGTH)
+    return _clip(CLIENT_IP.get(), _IP_LENGTH)
 
 
 def record(
@@ -169,14 +171,6 @@ def record(
     session.add(event)
     session.flush()
     return event
-
-
-def record_now(action: str, **kwargs: Any) -> None:
-    """Write one event in its own transaction (sign-out, exports: no other change to join)."""
-    from portal.web.database import get_database
-
-    with get_database().transaction() as session:
-        record(session, action, **kwargs)
 
 
 def user_detail(user: Any) -> dict[str, Any]:
@@ -265,10 +259,3 @@ def events_csv(session: Session, wanted: AuditFilter, locale: str, limit: int = 
         for e in session.scalars(wanted.query().limit(limit))
     ]
     return write_table_csv(rows, columns=CSV_COLUMNS)
-
-
-def revert(session: Session, event_id: int, user: Any, reason: str, today=None) -> AuditEvent:
-    """Revert the edit logged as ``event_id`` as a new change (see ``portal.services.revert``)."""
-    from portal.services.revert import revert as revert_event
-
-    return revert_event(session, event_id, user, reason, today=today)

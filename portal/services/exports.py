@@ -130,8 +130,9 @@ def progress_rows(
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """Return the per-area progress table and its column labels.
 
-    ``shown`` turns the rows into what the reader may see (`portal.web.security.shown_progress`:
-    small counts of personal data hidden); None keeps them as they are (scripts, CLI).
+    ``shown`` turns the rows into what the reader may see
+    (`portal.services.disclosure.shown_progress`: small counts of personal data hidden); None keeps
+    them as they are (scripts, CLI).
     """
     vi = locale != "en"
     labels = {

@@ -33,9 +33,9 @@ from layers import get_layer
 from portal.services.audit import FEATURE_ACTIONS, REVERTIBLE, record
 from portal.services.editing.steps import current_state, last_state, locate, open_state
 from portal.services.editing.values import InvalidEdit, effective_attributes
+from portal.services.errors import PermissionDenied
 from portal.store import loader
 from portal.store.models import AuditEvent, Feature, utcnow
-from portal.web.errors import PermissionDenied
 
 
 class RevertRefused(Exception):

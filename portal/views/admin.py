@@ -20,19 +20,19 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from layers import CATALOGUE
 from portal.services import audit
-from portal.services.access import ROLES, require_roles, role_label
+from portal.services.access import ROLES
 from portal.services.accounts import (
     MAX_PASSWORD_LENGTH,
     AccountError,
-    User,
     check_areas,
     check_password_strength,
     create_user,
 )
-from portal.services.revert import RevertRefused
+from portal.services.revert import RevertRefused, revert
 from portal.store.models import Area
+from portal.store.users import User
 from portal.web import params
-from portal.web.auth import safe_next
+from portal.web.auth import require_roles, role_label, safe_next
 from portal.web.database import get_database, get_session
 from portal.web.i18n import current_locale
 
@@ -111,7 +111,7 @@ def revert_event(event_id: int):
     try:
         with get_database().transaction() as session:
             user = session.get(User, current_user.id)
-            event = audit.revert(session, event_id, user, request.form.get("reason", ""))
+            event = revert(session, event_id, user, request.form.get("reason", ""))
             message = _("Event #%(old)s reverted (event #%(new)s).", old=event_id, new=event.id)
         flash(message, "success")
     except RevertRefused as exc:

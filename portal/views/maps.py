@@ -6,8 +6,10 @@ import datetime as dt
 
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from layers import CATALOGUE, get_layer
+from portal.services.disclosure import ShownProgress, shown_progress
 from portal.store import features as feature_store
 from portal.store import queries
 from portal.store.progress import LEVELS, area_progress
@@ -15,7 +17,6 @@ from portal.web.database import get_session
 from portal.web.i18n import current_locale
 from portal.web.mapconfig import level_options, read_map_state, render_map
 from portal.web.params import default_as_of, parse_date
-from portal.web.security import ShownProgress, shown_progress
 from portal.web.serialize import label
 
 blueprint = Blueprint("maps", __name__)
@@ -45,7 +46,8 @@ def index():
 
 def _shown(layer, level: str, as_of) -> list[ShownProgress]:
     """Return a level's progress as the reader may see it (small counts of personal data hidden)."""
-    return shown_progress(layer, area_progress(get_session(), layer, level, as_of))
+    rows = area_progress(get_session(), layer, level, as_of)
+    return shown_progress(layer, rows, current_user)
 
 
 def _ranked(layer, level: str, as_of) -> list[ShownProgress]:

@@ -1,140 +1,79 @@
-"""Signing in and out: the ``auth`` blueprint and ``init_app``.
+"""Sessions, CSRF and the sign-in rate limit; guarding views by role.
 
 ``init_app`` sets up Flask-Login (sessions), Flask-WTF's ``CSRFProtect`` (every POST, PUT, PATCH
 and DELETE needs a token: the form field, or the ``X-CSRFToken`` header for ``fetch()``),
-Flask-Limiter on ``POST /login`` and the session cookie's flags.
+Flask-Limiter (applied to ``POST /login`` by ``portal.views.auth``) and the session cookie's
+flags. What each role may do is decided in ``portal.services.access``; here it is enforced on
+requests.
 """
 
 from __future__ import annotations
 
-import logging
 import unicodedata
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import (
-    Blueprint,
-    Flask,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Flask, current_app, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_limiter import Limiter, RateLimitExceeded
-from flask_login import LoginManager, current_user, login_user, logout_user
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_babel import lazy_gettext
+from flask_limiter import Limiter
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFProtect
 from limits import parse_many
 
-from portal.services.access import require_roles, role_label, wants_json
-from portal.services.accounts import User, authenticate, fold_username, load_session_user
+from portal.services.access import ROLES, signed_in
+from portal.services.accounts import fold_username, load_session_user
+from portal.services.errors import PermissionDenied
 from portal.settings import SettingsError
-from portal.web.database import get_database, get_session
-from portal.web.errors import error_body
-from portal.web.forms import LoginForm
-
-__all__ = ["blueprint", "init_app", "require_roles", "safe_next"]
-
-log = logging.getLogger(__name__)
-
-blueprint = Blueprint("auth", __name__)
+from portal.store.users import User
+from portal.web.database import get_session
+from portal.web.errors import error_body, wants_json
 
 #: Used until PortalSettings has ``login_rate_limit``; the same value as its default.
 DEFAULT_LOGIN_RATE_LIMIT = "5 per minute; 30 per hour"
 
-
-# --- views --------------------------------------------------------------------------------------
-
-
-@blueprint.route("/login", methods=["GET", "POST"])
-def login():
-    """Show the sign-in form; a right username and password sign in and go to ``next``."""
-    target = safe_next(request.args.get("next"))
-    if request.method == "GET" and current_user.is_authenticated:
-        return redirect(target)
-    form = LoginForm()
-    if form.validate_on_submit():
-        user = _check_credentials(form.username.data, form.password.data)
-        if user is not None:
-            session.clear()  # nothing from before the sign-in survives it
-            login_user(user)
-            return redirect(target)
-    error = _("Wrong username or password.") if request.method == "POST" else None
-    return _login_page(form, error)
+ROLE_LABELS = {
+    "admin": lazy_gettext("Administrator"),
+    "planner": lazy_gettext("Planner"),
+    "industry_editor": lazy_gettext("Industry editor"),
+    "border_editor": lazy_gettext("Border economy editor"),
+    "tourism_editor": lazy_gettext("Tourism editor"),
+    "telecom_editor": lazy_gettext("Telecom editor"),
+    "housing_editor": lazy_gettext("Housing editor"),
+    "viewer": lazy_gettext("Viewer"),
+}
 
 
-@blueprint.post("/logout")
-def logout():
-    """Sign out and go back to the map."""
-    if current_user.is_authenticated:
-        log.info("Sign-out: %r (user %s)", current_user.username, current_user.id)
-        from portal.services import audit
-
-        audit.record_now("logout", actor=current_user.username)
-    logout_user()
-    session.clear()
-    return redirect(url_for("maps.index"))
+def role_label(role: str) -> str:
+    """Return the translated name of ``role`` (the id itself when unknown)."""
+    return str(ROLE_LABELS.get(role, role))
 
 
-@blueprint.errorhandler(RateLimitExceeded)
-def too_many_attempts(_exc: RateLimitExceeded):
-    """Answer a rate-limited sign-in with the form and 429."""
-    log.warning(
-        "Sign-in rate limit reached: %r from %s", _typed_username(), request.remote_addr
-    )
-    from portal.services import audit
+def require_roles(*roles: str) -> Callable:
+    """Guard a view: anonymous users must sign in, other roles get 403 (admins always pass).
 
-    audit.record_now("login_failed", actor=_typed_username(),
-                     detail={"username": _typed_username(), "rate_limited": True})
-    message = _("Too many sign-in attempts. Wait a minute, then try again.")
-    return _login_page(LoginForm(formdata=None), message, 429)
+    Anonymous page requests are sent to ``/login?next=...``; anonymous API requests get 401
+    with the API's JSON error shape (Flask-Login's unauthorized handler, set in ``init_app``).
+    """
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"Unknown role(s): {sorted(unknown)}")
+    allowed = frozenset(roles) | {"admin"}
 
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            if not signed_in(current_user):
+                return current_app.login_manager.unauthorized()
+            if current_user.role not in allowed:
+                raise PermissionDenied(_("You do not have permission to do this."))
+            return current_app.ensure_sync(view)(*args, **kwargs)
 
-def form_expired(_exc: CSRFError):
-    """Answer a POST without a valid CSRF token with 400: a fresh form on the sign-in page."""
-    if request.endpoint != "auth.login":
-        message = _("The form has expired. Reload the page and try again.")
-        if wants_json():
-            return jsonify(error_body(400, message)), 400
-        return render_template("error.html", status=400, message=message), 400
-    message = _("The form has expired. Please sign in again.")
-    return _login_page(LoginForm(formdata=None), message, 400)
+        return guarded
 
-
-def _login_page(form: LoginForm, error: str | None, status: int = 200):
-    next_path = request.args.get("next")
-    return (
-        render_template(
-            "auth/login.html",
-            form=form,
-            error=error,
-            next_path=safe_next(next_path) if next_path else None,
-        ),
-        status,
-    )
-
-
-def _check_credentials(username: str, password: str) -> User | None:
-    from portal.services import audit
-
-    with get_database().transaction() as db_session:
-        user = authenticate(db_session, username, password)
-        if user is None:
-            audit.record(db_session, "login_failed", actor=_clean(username),
-                         detail={"username": _clean(username)})
-        else:
-            audit.record(db_session, "login_ok", actor=user.username)
-    if user is None:
-        log.warning("Sign-in failed: %r from %s", _clean(username), request.remote_addr)
-    else:
-        log.info("Sign-in: %r (user %s, %s) from %s", user.username, user.id, user.role,
-                 request.remote_addr)
-    return user
-
-
-# --- helpers ------------------------------------------------------------------------------------
+    return decorate
 
 
 def safe_next(target: str | None) -> str:
@@ -154,18 +93,25 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _clean(text: str | None, limit: int = 80) -> str:
-    # Typed usernames reach the logs; cut them short and keep them on one line.
+def clean_for_log(text: str | None, limit: int = 80) -> str:
+    """Return typed text cut short and on one line, fit for the logs."""
     return "".join(c for c in (text or "")[:limit] if c.isprintable())
 
 
-def _typed_username() -> str:
-    return _clean(request.form.get("username"))
+def typed_username() -> str:
+    """Return the username typed into the sign-in form, cleaned for the logs."""
+    return clean_for_log(request.form.get("username"))
 
 
 def login_rate_key() -> str:
     """Return the rate-limit key of a sign-in attempt: client address and username."""
-    return f"{request.remote_addr}|{fold_username(_typed_username())}"
+    return f"{request.remote_addr}|{fold_username(typed_username())}"
+
+
+def login_limiter(app: Flask) -> tuple[Limiter, str]:
+    """Return the app's limiter and the sign-in rate limit it applies."""
+    state = app.extensions["portal_auth"]
+    return state["limiter"], state["login_rate_limit"]
 
 
 def _load_user(session_id: str) -> User | None:
@@ -195,11 +141,8 @@ def _login_rate_limit(app: Flask) -> str:
     return value
 
 
-# --- setup --------------------------------------------------------------------------------------
-
-
 def init_app(app: Flask) -> None:
-    """Set up sessions, CSRF protection, the sign-in rate limit and cookie flags on ``app``."""
+    """Set up sessions, CSRF protection, the rate limiter and cookie flags on ``app``."""
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -219,7 +162,6 @@ def init_app(app: Flask) -> None:
     manager.unauthorized_handler(_answer_unauthorized)
 
     CSRFProtect(app)
-    app.register_error_handler(CSRFError, form_expired)
 
     # One limiter per app, so its counters belong to this app; PORTAL_FLASK_RATELIMIT_STORAGE_URI
     # may point every worker at one shared store (e.g. Redis).
@@ -230,14 +172,13 @@ def init_app(app: Flask) -> None:
         strategy="moving-window",
         headers_enabled=True,
     )
-    limiter.limit(
-        _login_rate_limit(app),
-        methods=["POST"],
-        exempt_when=lambda: request.endpoint != "auth.login",
-    )(blueprint)
 
     @app.context_processor
     def auth_context() -> dict:
         return {"current_user": current_user, "role_label": role_label}
 
-    app.extensions["portal_auth"] = {"login_manager": manager, "limiter": limiter}
+    app.extensions["portal_auth"] = {
+        "login_manager": manager,
+        "limiter": limiter,
+        "login_rate_limit": _login_rate_limit(app),
+    }

@@ -1,4 +1,10 @@
-"""One table from exception to HTTP status, and one JSON error shape for the API."""
+"""One table from exception to HTTP status, and one JSON error shape for the API.
+
+Every error the portal raises on purpose is in ``STATUS_CODES``; its message is the exception's
+``user_msg`` (``user_msg_vi`` in Vietnamese), never a library's text. Views that answer an error
+their own way (the sign-in page re-shows its form) register a blueprint handler, which Flask
+prefers; the status stays the one in this table.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +12,16 @@ import logging
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_limiter import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from geodata.errors import GeodataError
 from layers import UnknownLayer
+from portal.services.editing.values import EditConflict, InvalidEdit, RecordNotFound
+from portal.services.errors import PermissionDenied
 
 log = logging.getLogger(__name__)
-
-
-class PermissionDenied(Exception):
-    """The user may not see or change this."""
-
-    def __init__(self, user_msg: str) -> None:
-        super().__init__(user_msg)
-        self.user_msg = user_msg
 
 
 class BadRequest(Exception):
@@ -32,11 +34,25 @@ class BadRequest(Exception):
 
 
 STATUS_CODES: dict[type[Exception], int] = {
-    UnknownLayer: 404,
-    PermissionDenied: 403,
     BadRequest: 400,
-    GeodataError: 422,
+    CSRFError: 400,
+    PermissionDenied: 403,
+    UnknownLayer: 404,
+    RecordNotFound: 404,
+    EditConflict: 409,
+    GeodataError: 422,  # ImportRejected and BoundariesRejected too
+    InvalidEdit: 422,  # WorkflowViolation too
+    RateLimitExceeded: 429,
 }
+
+
+def wants_json() -> bool:
+    """Return whether the current request expects a JSON answer (API or ``fetch``)."""
+    return (
+        request.path.startswith("/api/")
+        or request.accept_mimetypes.best == "application/json"
+        or request.is_json
+    )
 
 
 def error_body(status: int, message: str, errors: list[dict] | None = None) -> dict:
@@ -53,6 +69,10 @@ def _vietnamese() -> bool:
 def _user_message(exc: Exception) -> str:
     if isinstance(exc, UnknownLayer):
         return _("Unknown layer: %(layer)s", layer=exc.layer_id)
+    if isinstance(exc, CSRFError):
+        return _("The form has expired. Reload the page and try again.")
+    if isinstance(exc, HTTPException):
+        return _http_message(exc.code or 500, exc)
     # The spatial core speaks English in ``user_msg`` and Vietnamese in ``user_msg_vi``.
     if _vietnamese() and getattr(exc, "user_msg_vi", None):
         return exc.user_msg_vi
@@ -115,9 +135,15 @@ def _http_message(status: int, exc: HTTPException) -> str:
     return messages.get(status, exc.name)
 
 
-def _respond(status: int, message: str, errors: list[dict]):
-    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
-        return jsonify(error_body(status, message, errors)), status
+def _extra_body(exc: Exception) -> dict:
+    if isinstance(exc, EditConflict):  # the client shows both versions side by side
+        return {"current": exc.current, "proposed": exc.proposed}
+    return {}
+
+
+def _respond(status: int, message: str, errors: list[dict], extra: dict | None = None):
+    if wants_json():
+        return jsonify({**error_body(status, message, errors), **(extra or {})}), status
     try:
         return render_template("error.html", status=status, message=message), status
     except Exception:  # the page itself failed (database down?): a bare page, still no detail
@@ -136,7 +162,7 @@ def register_error_handlers(app: Flask) -> None:
     for exc_type, status in STATUS_CODES.items():
 
         def handle(exc: Exception, status: int = status):
-            return _respond(status, _user_message(exc), _field_errors(exc))
+            return _respond(status, _user_message(exc), _field_errors(exc), _extra_body(exc))
 
         app.register_error_handler(exc_type, handle)
 

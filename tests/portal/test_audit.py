@@ -9,25 +9,14 @@ import shapely
 from shapely.geometry import mapping
 
 from portal.services import audit
-from portal.services.accounts import User, create_user, fold_username
-from portal.services.revert import RevertRefused
+from portal.services.accounts import create_user, fold_username
+from portal.services.revert import RevertRefused, revert
 from portal.store.models import AuditEvent, Feature, FeatureState
+from portal.store.users import User
 from portal.web.database import get_database
 
 PASSWORD = "đèo Mẫu Sơn 1541 m"
 TODAY = dt.date.today()
-
-
-@pytest.fixture(autouse=True)
-def portal_blueprints(app):
-    """Register the admin and changes blueprints until create_app does."""
-    from portal.views.admin import blueprint as admin_blueprint
-    from portal.views.changes import blueprint as changes_blueprint
-
-    for blueprint in (admin_blueprint, changes_blueprint):
-        if blueprint.name not in app.blueprints:
-            app.register_blueprint(blueprint)
-    return app
 
 
 def transaction(app):
@@ -205,7 +194,7 @@ def test_a_revert_message_is_in_vietnamese_by_default(app):
         sign_in_id = sign_in.id
     with pytest.raises(RevertRefused) as refused, transaction(app) as session:
         create_user(session, "root", PASSWORD, "admin")
-        audit.revert(session, sign_in_id, session.scalar(select(User)), "x")
+        revert(session, sign_in_id, session.scalar(select(User)), "x")
     assert "Không thể hoàn tác" in refused.value.message("vi")
     assert "cannot be reverted" in refused.value.message("en")
 
@@ -215,7 +204,7 @@ def test_a_revert_needs_a_reason_and_refuses_when_a_later_edit_exists(app):
     with transaction(app) as session:
         create_user(session, "root", PASSWORD, "admin")
     with pytest.raises(RevertRefused, match="reason"), transaction(app) as session:
-        audit.revert(session, first, admin_user(app), "  ")
+        revert(session, first, admin_user(app), "  ")
     with transaction(app) as session:
         feature = session.get(Feature, events(app, id=first)[0].feature_id)
         audit.record(
@@ -223,7 +212,7 @@ def test_a_revert_needs_a_reason_and_refuses_when_a_later_edit_exists(app):
             detail={"before": {"status": "site_agreed"}, "after": {"status": "power"}},
         )
     with pytest.raises(RevertRefused, match="changed again"), transaction(app) as session:
-        audit.revert(session, first, admin_user(app), "mistake")
+        revert(session, first, admin_user(app), "mistake")
 
 
 def test_reverting_an_update_restores_the_name_and_refuses_when_values_moved_on(app):
@@ -244,9 +233,9 @@ def test_reverting_an_update_restores_the_name_and_refuses_when_values_moved_on(
         )
         feature_id, renamed_id, stale_id = feature.id, renamed.id, stale.id
     with transaction(app) as session:
-        audit.revert(session, renamed_id, admin_user(app), "wrong village")
+        revert(session, renamed_id, admin_user(app), "wrong village")
     with pytest.raises(RevertRefused, match="has changed since"), transaction(app) as session:
-        audit.revert(session, stale_id, admin_user(app), "typo")
+        revert(session, stale_id, admin_user(app), "typo")
     with get_database(app).sessions() as session:
         feature = session.get(Feature, feature_id)
         assert feature.name == old_name and feature.version == 2
@@ -267,7 +256,7 @@ def test_reverting_a_move_puts_the_record_back_in_its_area(app):
         )
         feature_id, event_id = feature.id, event.id
     with transaction(app) as session:
-        audit.revert(session, event_id, admin_user(app), "moved by mistake")
+        revert(session, event_id, admin_user(app), "moved by mistake")
     with get_database(app).sessions() as session:
         feature = session.get(Feature, feature_id)
         assert (feature.x, feature.y, feature.commune_code, feature.district_code) == place
@@ -284,8 +273,8 @@ def test_reverting_a_delete_restores_and_reverting_a_create_soft_deletes(app):
         created = audit.record(session, "create", actor="lan", feature=other)
         ids = feature.id, other.id, deleted.id, created.id
     with transaction(app) as session:
-        audit.revert(session, ids[2], admin_user(app), "deleted by mistake")
-        audit.revert(session, ids[3], admin_user(app), "duplicate record")
+        revert(session, ids[2], admin_user(app), "deleted by mistake")
+        revert(session, ids[3], admin_user(app), "duplicate record")
     with get_database(app).sessions() as session:
         restored, removed = session.get(Feature, ids[0]), session.get(Feature, ids[1])
         assert restored.deleted_at is None and open_state(session, ids[0]) is not None
@@ -493,9 +482,9 @@ def test_edits_made_by_the_editor_revert_to_what_was_there(app):
     status_event, update_event = events(app, feature_id=fid)[-2:]
     assert (status_event.action, update_event.action) == ("status", "update")
     with transaction(app) as session:
-        audit.revert(session, update_event.id, admin_user(app), "wrong household count")
+        revert(session, update_event.id, admin_user(app), "wrong household count")
     with transaction(app) as session:
-        audit.revert(session, status_event.id, admin_user(app), "survey not done")
+        revert(session, status_event.id, admin_user(app), "survey not done")
     with get_database(app).sessions() as session:
         feature = session.get(Feature, fid)
         assert feature.name != "Bản Mới" and feature.version == version + 4
@@ -521,8 +510,8 @@ def test_a_delete_and_a_create_made_by_the_editor_revert(app):
     (deleted,) = events(app, feature_id=fid, action="delete")
     (create,) = events(app, feature_id=new_id, action="create")
     with transaction(app) as session:
-        audit.revert(session, deleted.id, admin_user(app), "not a duplicate")
-        audit.revert(session, create.id, admin_user(app), "test record")
+        revert(session, deleted.id, admin_user(app), "not a duplicate")
+        revert(session, create.id, admin_user(app), "test record")
     with get_database(app).sessions() as session:
         assert session.get(Feature, fid).deleted_at is None
         assert open_state(session, fid).status == "listed"

@@ -13,18 +13,6 @@ WINDOW = f"since={SINCE}&until={UNTIL}"
 PUBLIC_LAYERS = [layer.id for layer in CATALOGUE if layer.records_public]
 
 
-@pytest.fixture(autouse=True)
-def portal_blueprints(app):
-    """Register the admin and changes blueprints until create_app does."""
-    from portal.views.admin import blueprint as admin_blueprint
-    from portal.views.changes import blueprint as changes_blueprint
-
-    for blueprint in (admin_blueprint, changes_blueprint):
-        if blueprint.name not in app.blueprints:
-            app.register_blueprint(blueprint)
-    return app
-
-
 def histories(app, layer_id):
     """Every record's states, read plainly from the table: record_id -> [(from, to, status, %)]."""
     with get_database(app).sessions() as session:

@@ -18,16 +18,6 @@ TODAY = dt.date.today()
 GPS_IFD = 0x8825
 
 
-@pytest.fixture(autouse=True)
-def editing_api(app):
-    """The editing blueprint, registered here until create_app does it."""
-    if "editing_api" not in app.blueprints:
-        from portal.api.editing import blueprint
-
-        app.register_blueprint(blueprint, url_prefix="/api")
-    return app
-
-
 # --- helpers -------------------------------------------------------------------------------------
 
 

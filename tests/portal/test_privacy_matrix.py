@@ -10,7 +10,6 @@ unzipping XLSX, zipped Shapefile and other archives first.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import io
 import re
 import shutil
@@ -33,12 +32,6 @@ from portal.store.models import Area, Feature
 from portal.web.database import get_database
 
 PASSWORD = "correct horse battery staple"
-#: Blueprints written beside create_app, registered here until create_app does (as their tests do).
-PENDING_BLUEPRINTS = (
-    ("portal.views.admin", None),
-    ("portal.views.changes", None),
-    ("portal.api.editing", "/api"),
-)
 HOUSING_READERS = {"admin", "planner", "viewer", "housing_editor"}
 EDITORS = {
     "planner", "industry_editor", "border_editor", "tourism_editor", "telecom_editor",
@@ -132,13 +125,6 @@ class World:
 
 
 # --- building the world ----------------------------------------------------------------------
-
-
-def register_pending(app) -> None:
-    for module_name, prefix in PENDING_BLUEPRINTS:
-        blueprint = importlib.import_module(module_name).blueprint
-        if blueprint.name not in app.blueprints:
-            app.register_blueprint(blueprint, url_prefix=prefix)
 
 
 def canary_values(tag: str) -> tuple[dict[str, object], dict[str, object]]:
@@ -248,7 +234,6 @@ def world(template_db, tmp_path_factory):
     app = create_app({"database_url": f"sqlite:///{path}", "instance_path": folder,
                       "default_as_of": "2025-11-30", "auto_seed": False})
     app.config["TESTING"] = True
-    register_pending(app)
     with get_database(app).sessions() as session:
         records = {f.record_id: f for f in session.scalars(
             select(Feature).where(Feature.record_id.like("QZCANARY%")))}
@@ -264,7 +249,7 @@ def world(template_db, tmp_path_factory):
     for who in WHO:
         result.clients[who.name] = sign_in(app, who, codes)
     with get_database(app).sessions() as session:
-        from portal.services.accounts import User
+        from portal.store.users import User
 
         result.user_id = session.scalar(select(User.id).limit(1))
     if any("pid" in rule.arguments for rule in app.url_map.iter_rules()):
@@ -291,7 +276,6 @@ def _route_ids() -> list[str]:
     with tempfile.TemporaryDirectory() as folder:
         app = create_app({"database_url": f"sqlite:///{folder}/empty.sqlite3",
                           "instance_path": folder, "auto_seed": False, "secret_key": "x"})
-        register_pending(app)
         rules = [r.rule for r in get_rules(app)]
         app.extensions["portal_db"].engine.dispose()
     return rules

@@ -20,19 +20,13 @@ import shapely
 from layers import get_layer
 from portal import create_app
 from portal.services.accounts import create_user
+from portal.services.disclosure import ShownProgress, Suppressed, suppress_small
 from portal.store import loader
 from portal.store.models import Area
 from portal.store.progress import AreaProgress
 from portal.web import security
 from portal.web.database import get_database
-from portal.web.security import (
-    ShownProgress,
-    Suppressed,
-    content_security_policy,
-    script_hash,
-    suppress_small,
-    tile_origin,
-)
+from portal.web.security import content_security_policy, script_hash, tile_origin
 
 PASSWORD = "correct horse battery staple"
 SECRET = "qzsecret-db-password-/etc/shadow"

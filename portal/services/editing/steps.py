@@ -26,9 +26,9 @@ from portal.services.editing.values import (
     problem,
     record_snapshot,
 )
+from portal.services.errors import PermissionDenied
 from portal.store import loader
 from portal.store.models import AuditEvent, Feature, FeatureState
-from portal.web.errors import PermissionDenied
 
 # --- reading ---------------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-import portal.services.accounts  # noqa: F401  (registers the users table on Base)
+import portal.store.users  # noqa: F401  (registers the users table on Base)
 from portal.store.models import Base
 
 config = context.config

@@ -1,0 +1,32 @@
+"""The audit log inside requests: each request's client address, and events with no change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g, request
+
+from portal.services import audit
+from portal.web.database import get_database
+
+
+def record_now(action: str, **kwargs: Any) -> None:
+    """Write one event in its own transaction (sign-out, exports: no other change to join)."""
+    with get_database().transaction() as session:
+        audit.record(session, action, **kwargs)
+
+
+def _remember_client() -> None:
+    g.audit_ip_token = audit.CLIENT_IP.set(request.remote_addr)
+
+
+def _forget_client(_exc: BaseException | None) -> None:
+    token = g.pop("audit_ip_token", None)
+    if token is not None:
+        audit.CLIENT_IP.reset(token)
+
+
+def init_app(app: Flask) -> None:
+    """Give every audit event written during a request that request's client address."""
+    app.before_request(_remember_client)
+    app.teardown_request(_forget_client)
