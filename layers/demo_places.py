@@ -19,7 +19,8 @@ import shapely
 import shapely.ops
 from pyproj import Geod
 
-from geodata.admin_units import load_admin_units, load_neighbour_legacy_communes
+from geodata.admin_units import load_admin_units
+from geodata.neighbour_units import load_neighbour_legacy_communes
 from geodata.boundaries import check_centroids, vietnam_outline
 
 Where = tuple[str, str | None]
