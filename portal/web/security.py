@@ -11,11 +11,11 @@ for the nonce keeps ``'unsafe-inline'`` for scripts, so templates can move over 
 
 Per-area counts of a layer whose records are personal (``records_public=False``) are shown to
 readers who may not see the records with every number from 1 to ``minimum - 1`` replaced by
-``"<3"`` (DESIGN.md "Privacy"). Replacing a cell is not enough when its row or column total is
-published: ``count`` minus the other statuses, or the province minus the other communes, would
-give it back. So a row or column with exactly one hidden cell hides one more (a zero when there
-is one, shown as ``"<3"`` too; else the smallest, shown as ``"≥3"``): the usual secondary
-suppression of statistical tables.
+``"<3"``, so that a count cannot single out a household. Replacing a cell is not enough when its
+row or column total is published: ``count`` minus the other statuses, or the province minus the
+other communes, would give it back. So a row or column with exactly one hidden cell hides one
+more (a zero when there is one, shown as ``"<3"`` too; else the smallest, shown as ``"≥3"``): the
+usual secondary suppression of statistical tables.
 """
 
 from __future__ import annotations
