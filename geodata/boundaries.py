@@ -46,14 +46,9 @@ from geodata.generators import (
     project,
     project_boxes,
 )
-from geodata.weighted_voronoi import (
-    fit_group_scales,
-    label_pixels,
-    largest_parts,
-    make_raster,
-    polygonise,
-    reassign_stray_parts,
-)
+from geodata.voronoi_grid import make_raster
+from geodata.voronoi_polygons import largest_parts, polygonise, reassign_stray_parts
+from geodata.weighted_voronoi import fit_group_scales, label_pixels
 
 SOURCE = (
     "approximate: weighted Voronoi cells of pre-2025 commune centroids, bounded by the units' "

@@ -3,7 +3,7 @@
 The package's centroids and boxes come from a geocoder. Many boxes are just a point's (a few
 hundred metres wide) and some centroids are plainly someone else's: the district's, or a
 namesake's. This module keeps what is credible, repairs what can be repaired from the 2025
-data, and turns the rest into :class:`geodata.weighted_voronoi.Sites` for the diagram.
+data, and turns the rest into :class:`geodata.voronoi_grid.Sites` for the diagram.
 """
 
 from __future__ import annotations
@@ -14,13 +14,9 @@ from numpy.typing import ArrayLike
 
 from pyproj import Transformer
 
-from geodata.admin_units import (
-    BOUNDS_COLUMNS,
-    AdminUnits,
-    load_admin_units,
-    load_neighbour_legacy_communes,
-)
-from geodata.weighted_voronoi import Sites
+from geodata.admin_units import BOUNDS_COLUMNS, AdminUnits, load_admin_units
+from geodata.neighbour_units import load_neighbour_legacy_communes
+from geodata.voronoi_grid import Sites
 
 # An equal-area projection centred on the province: areas are exact and distances true to
 # well under 1 % across the province's 130 km, as the weighted Voronoi diagram needs.

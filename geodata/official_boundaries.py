@@ -1,11 +1,14 @@
-"""Import official boundary files and put them in place of the approximate ones.
+"""Read official boundary files and match their units by code to the official lists.
 
 A department's Shapefile, GeoPackage or GeoJSON (VN-2000 or WGS 84) is read with
 :func:`geodata.readers.read_table`, each feature matched by code to the official list of its
 level (:func:`geodata.admin_units.load_admin_units`) and reprojected to WGS 84. What blocks the
-import is a :class:`BoundaryProblem` (unknown, duplicated or missing codes, empty or broken
-geometry); what the user should see but may accept is a :class:`BoundaryCheck` (gaps and
-overlaps between neighbours, repaired rings, names that differ from the official ones).
+import is a :class:`geodata.boundary_report.BoundaryProblem` (unknown, duplicated or missing
+codes, empty or broken geometry); what the user should see but may accept is a
+:class:`geodata.boundary_report.BoundaryCheck` (gaps and overlaps between neighbours, repaired
+rings, names that differ from the official ones). Geometry is checked and repaired in
+:mod:`geodata.boundary_repair`, gaps and overlaps found in :mod:`geodata.boundary_overlaps`, and
+:func:`geodata.boundary_merge.merge_into` puts the result in place of the approximate units.
 """
 
 from __future__ import annotations
@@ -14,9 +17,8 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,11 +28,11 @@ import pyproj
 import shapely
 
 from geodata.admin_units import PROVINCE_CODE, load_admin_units
-from geodata.boundaries import COLUMNS, BoundarySet
-from geodata.crs import LANGSON_BBOX
-from geodata.errors import GeodataError, InvalidCRS
-from geodata.generators import EQUAL_AREA_CRS
-from geodata.official_messages import MESSAGES
+from geodata.boundaries import COLUMNS
+from geodata.boundary_overlaps import find_gaps_and_overlaps
+from geodata.boundary_repair import clean_geometry, to_metres
+from geodata.boundary_report import BoundaryImport
+from geodata.errors import InvalidCRS
 from geodata.rawtable import RawTable, user_error
 from geodata.readers import read_table
 from geodata.text import fold, nfc
@@ -38,10 +40,6 @@ from geodata.text import fold, nfc
 logger = logging.getLogger(__name__)
 
 PROVENANCE = "official"
-DERIVED = "dissolved from official "  # how the source of a derived row starts
-_MAX_AREA_CHANGE = 0.01  # a repair may change a unit's area by 1 % at most
-_BBOX_SLACK_DEG = 0.1
-_TOUCH_M = 1.0  # a unit this close to a gap borders it
 _LISTED = 12  # missing units named in a message; the problem's value lists them all
 
 
@@ -74,69 +72,6 @@ LEVELS = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True)
-class BoundaryProblem:
-    """Something that blocks the import, with the user's row, the column and the value."""
-
-    row: int | None
-    field: str | None
-    value: str | None
-    message_en: str
-    message_vi: str
-
-
-@dataclass(frozen=True)
-class BoundaryCheck:
-    """A warning that does not block: ``gap``, ``overlap``, ``repaired`` or ``name_differs``."""
-
-    kind: str
-    codes: tuple[str, ...]
-    hectares: float | None
-    message_en: str
-    message_vi: str
-
-
-@dataclass
-class BoundaryImport:
-    """The outcome of :func:`read_official_boundaries`.
-
-    ``frame`` holds the units that passed, in the official order, with
-    :data:`geodata.boundaries.COLUMNS` in EPSG:4326. ``problems`` block the import
-    (:func:`merge_into` refuses it); ``checks`` are warnings to show. ``level``, ``vintage``
-    and ``source_date`` are as asked; ``notes`` say what the reader converted (TCVN3 names...).
-    """
-
-    frame: gpd.GeoDataFrame
-    problems: list[BoundaryProblem] = field(default_factory=list)
-    checks: list[BoundaryCheck] = field(default_factory=list)
-    level: str = ""
-    vintage: str = ""
-    source_date: dt.date | None = None
-    notes: tuple[str, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        """Whether nothing blocks the import."""
-        return not self.problems
-
-    def problem(self, key: str, row: int | None, column: str | None, value: str | None,
-                **values: Any) -> None:
-        """Add a problem with the messages ``MESSAGES[key]`` filled with ``values``."""
-        en, vi = MESSAGES[key]
-        values.setdefault("row", row)
-        self.problems.append(
-            BoundaryProblem(row, column, value, en.format(**values), vi.format(**values))
-        )
-
-    def check(self, kind: str, codes: Sequence[str], hectares: float | None, **values: Any
-              ) -> None:
-        """Add a check with the messages ``MESSAGES[kind]`` filled with ``values``."""
-        en, vi = MESSAGES[kind]
-        message = {**values, "hectares": hectares}
-        self.checks.append(BoundaryCheck(kind, tuple(codes), hectares, en.format(**message),
-                                         vi.format(**message)))
-
-
 def header_key(header: object) -> str:
     """Return the folded key a column header is matched by.
 
@@ -164,7 +99,7 @@ def _find_column(columns: Sequence[object], candidates: Sequence[str]) -> str | 
     return next((keys[c] for c in candidates if c in keys), None)
 
 
-def _official_units(level: str) -> pd.DataFrame:
+def official_units(level: str) -> pd.DataFrame:
     """Return the official list of a level, indexed by code, with the fields rows need."""
     units = load_admin_units()
     frame = {
@@ -222,25 +157,25 @@ def read_official_boundaries(
     if raw.geometry is None:  # CSV or XLSX
         report.problem("no_geometry", None, "geometry", None, name=path.name)
         return report
-    official = _official_units(level)
+    official = official_units(level)
     matched = _match_codes(raw, spec, official, report)
     _compare_names(raw, spec, official, matched, report)
     geometries = _wgs84_geometries(raw, path.name)
     cleaned = {
         code: geometry
         for code, row in matched.items()
-        if (geometry := _clean_geometry(geometries[row], raw.row_numbers[row], code, report))
+        if (geometry := clean_geometry(geometries[row], raw.row_numbers[row], code, report))
     }
     order = [code for code in official.index if code in cleaned]
     kept = [cleaned[code] for code in order]
     # A missing unit would be a gap of its own: look for gaps only when all are there.
-    _find_gaps_and_overlaps(order, kept, gap_tolerance_ha, report,
-                            gaps=len(order) == len(official))
+    find_gaps_and_overlaps(order, kept, gap_tolerance_ha, report,
+                           gaps=len(order) == len(official))
     said = [path.name, source, source_date and f"dated {source_date.isoformat()}"]
     rows = official.loc[order].assign(
         vintage=vintage, source="; ".join(s for s in said if s), provenance=PROVENANCE
     )
-    report.frame, report.notes = _assemble(level, rows, kept), raw.notes
+    report.frame, report.notes = assemble(level, rows, kept), raw.notes
     logger.info("%s: %d %s units, %d problems, %d checks", path.name, len(order), level,
                 len(report.problems), len(report.checks))
     return report
@@ -311,84 +246,6 @@ def _wgs84_geometries(raw: RawTable, name: str) -> np.ndarray:
     return raw.geometry.to_crs("EPSG:4326").to_numpy()
 
 
-def _clean_geometry(
-    geometry: shapely.Geometry | None, row: int, code: str, report: BoundaryImport
-) -> shapely.Geometry | None:
-    """Return a valid polygonal geometry, repaired if need be, or ``None`` with a problem."""
-    if geometry is None or geometry.is_empty:
-        report.problem("empty", row, "geometry", None, code=code)
-        return None
-    if geometry.geom_type not in ("Polygon", "MultiPolygon"):
-        kind = geometry.geom_type
-        report.problem("not_polygon", row, "geometry", kind, code=code, kind=kind)
-        return None
-    minx, miny, maxx, maxy = shapely.bounds(geometry)
-    west, south, east, north = np.add(LANGSON_BBOX, [-_BBOX_SLACK_DEG] * 2 + [_BBOX_SLACK_DEG] * 2)
-    if not (west <= minx and maxx <= east and south <= miny and maxy <= north):
-        report.problem("outside", row, "geometry", None, code=code)
-        return None
-    if geometry.is_valid:
-        return geometry
-    repaired = _polygonal(geometry)
-    before, after = _area_m2(geometry), _area_m2(repaired)
-    # A bow-tie's lobes cancel in the ring's signed area: a large change means the ring does
-    # not say which side is inside, and guessing would invent land.
-    if repaired.is_empty or before <= 0 or abs(after - before) > _MAX_AREA_CHANGE * before:
-        report.problem("unrepairable", row, "geometry", None, code=code)
-        return None
-    report.check("repaired", [code], abs(after - before) / 1e4, row=row, code=code)
-    return repaired
-
-
-def _polygonal(geometry: shapely.Geometry) -> shapely.Geometry:
-    """Return the polygons of ``make_valid(geometry)`` (it may add lines and points)."""
-    parts = shapely.get_parts(shapely.make_valid(geometry))
-    return shapely.union_all([p for p in parts if p.geom_type in ("Polygon", "MultiPolygon")])
-
-
-def _to_metres(geometries: Sequence[shapely.Geometry]) -> np.ndarray:
-    """Project WGS 84 geometries into the province's equal-area projection."""
-    transformer = pyproj.Transformer.from_crs("EPSG:4326", EQUAL_AREA_CRS, always_xy=True)
-    return shapely.transform(
-        np.asarray(geometries, dtype=object),
-        lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])),
-    )
-
-
-def _area_m2(geometry: shapely.Geometry) -> float:
-    return float(shapely.area(_to_metres([geometry])[0]))
-
-
-def _join(codes: Sequence[str], word: str) -> str:
-    """List codes for a message.
-
-    >>> _join(["06253"], "and"), _join(["06253", "06298", "06313"], "và")
-    ('06253', '06253, 06298 và 06313')
-    """
-    return f"{', '.join(codes[:-1])} {word} {codes[-1]}" if len(codes) > 1 else "".join(codes)
-
-
-def _find_gaps_and_overlaps(codes: list[str], geometries: list[shapely.Geometry],
-                            tolerance_ha: float, report: BoundaryImport, *, gaps: bool) -> None:
-    """Report overlapping pairs and holes in the union (inside its outer edge) over the tolerance.
-
-    Areas are measured in the province's equal-area projection.
-    """
-    projected = _to_metres(geometries)
-    left, right = shapely.STRtree(projected).query(projected, predicate="intersects")
-    for i, j in zip(left[left < right], right[left < right], strict=True):
-        hectares = float(shapely.area(shapely.intersection(projected[i], projected[j]))) / 1e4
-        if hectares > tolerance_ha:
-            report.check("overlap", [codes[i], codes[j]], hectares, a=codes[i], b=codes[j])
-    union = shapely.union_all(projected) if gaps else shapely.Polygon()
-    holes = [shapely.Polygon(r) for p in shapely.get_parts(union) for r in p.interiors]
-    for hole in sorted(holes, key=lambda h: -h.area):
-        if hole.area / 1e4 > tolerance_ha:
-            near = [c for c, g in zip(codes, projected, strict=True)
-                    if shapely.distance(hole, g) < _TOUCH_M]  # fmt: skip
-            report.check("gap", near, hole.area / 1e4, en=_join(near, "and"), vi=_join(near, "và"))
-
-
 def _label_points(geometries: np.ndarray, lon: Sequence[float], lat: Sequence[float]
                   ) -> tuple[np.ndarray, np.ndarray]:
     """Return the official centroid where it lies inside the unit, else a point inside."""
@@ -402,8 +259,8 @@ def _empty_frame() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({c: [] for c in COLUMNS[:-1]}, geometry=[], crs="EPSG:4326")
 
 
-def _assemble(level: str, rows: pd.DataFrame, geometries: Sequence[shapely.Geometry]
-              ) -> gpd.GeoDataFrame:
+def assemble(level: str, rows: pd.DataFrame, geometries: Sequence[shapely.Geometry]
+             ) -> gpd.GeoDataFrame:
     """Build a frame with :data:`COLUMNS` from official rows (indexed by code) and geometry."""
     if rows.empty:
         return _empty_frame()
@@ -413,68 +270,5 @@ def _assemble(level: str, rows: pd.DataFrame, geometries: Sequence[shapely.Geome
               "source", "official_area_km2"]
     data = {"level": level, "code": rows.index.to_numpy(),
             **{c: rows[c].to_numpy() for c in copied},
-            "area_km2": shapely.area(_to_metres(array)) / 1e6, "label_lon": lon, "label_lat": lat}
+            "area_km2": shapely.area(to_metres(array)) / 1e6, "label_lon": lon, "label_lat": lat}
     return gpd.GeoDataFrame(data, geometry=array, crs="EPSG:4326")[COLUMNS]
-
-
-# --- merging ---------------------------------------------------------------------------------
-
-
-def _imported(frame: gpd.GeoDataFrame) -> bool:
-    """Tell whether every row was imported as official itself, not derived from another level."""
-    return bool(len(frame)) and all(
-        p == PROVENANCE and not str(s).startswith(DERIVED)
-        for p, s in zip(frame["provenance"], frame["source"], strict=True)
-    )
-
-
-def _official(frame: gpd.GeoDataFrame) -> bool:
-    return bool(len(frame)) and bool((frame["provenance"] == PROVENANCE).all())
-
-
-def _derive(level: str, parts: gpd.GeoDataFrame, keys: Sequence[str], what: str
-            ) -> gpd.GeoDataFrame:
-    """Dissolve official ``parts`` into the units of ``level`` by ``keys`` (one per part)."""
-    official = _official_units(level)
-    keys_array, cells = np.asarray(keys, dtype=object), parts.geometry.to_numpy()
-    geometries = [_polygonal(shapely.union_all(cells[keys_array == c])) for c in official.index]
-    sources = "; ".join(dict.fromkeys(parts["source"]))
-    rows = official.assign(
-        provenance=PROVENANCE, source=f"{DERIVED}{what} ({sources})",
-        vintage="2025" if level == "province" else "2019",
-    )  # fmt: skip
-    return _assemble(level, rows, geometries)
-
-
-def merge_into(boundaries: BoundarySet, imported: BoundaryImport) -> BoundarySet:
-    """Put an import in place of its level and re-derive what is dissolved from it.
-
-    Districts are re-derived from official legacy communes unless districts were imported
-    themselves; the province from official 2025 communes, else from official districts, unless
-    it was imported itself. A level whose parts are not all official keeps what it had, so each
-    row's ``provenance`` says what it is.
-
-    Raises
-    ------
-    GeodataError
-        If the import has problems; nothing is merged.
-    """
-    if not imported.ok or imported.level not in LEVELS:
-        en, vi = MESSAGES["not_ok"]
-        count = len(imported.problems)
-        raise user_error(GeodataError, en.format(count=count), vi.format(count=count))
-    frames = {
-        name: getattr(boundaries, name)
-        for name in ("province", "districts", "legacy_communes", "communes")
-    }
-    frames[LEVELS[imported.level].attribute] = imported.frame.copy()
-    legacy = frames["legacy_communes"]
-    if _official(legacy) and not _imported(frames["districts"]):
-        frames["districts"] = _derive("district", legacy, legacy["parent_code"], "communes 2019")
-    if not _imported(frames["province"]):
-        for name, what in (("communes", "communes 2025"), ("districts", "districts 2019")):
-            if _official(frames[name]):
-                parts = frames[name]
-                frames["province"] = _derive("province", parts, [PROVINCE_CODE] * len(parts), what)
-                break
-    return BoundarySet(**frames)

@@ -1,6 +1,7 @@
 """Every message an official boundary import may show, in English and Vietnamese.
 
-Filled in with ``str.format`` by :mod:`geodata.official_boundaries`.
+Filled in with ``str.format`` by :mod:`geodata.boundary_report` and
+:mod:`geodata.boundary_merge`.
 """
 
 from __future__ import annotations

@@ -12,14 +12,7 @@ import pandas as pd
 import geopandas as gpd
 import pyogrio
 import pyproj
-from pyogrio.errors import (
-    CRSError,
-    DataLayerError,
-    DataSourceError,
-    FeatureError,
-    FieldError,
-    GeometryError,
-)
+from pyogrio.errors import DataLayerError, DataSourceError
 
 from geodata.crs import NonStandardTowgs84Warning, crs_from_prj
 from geodata.errors import GeodataError
@@ -46,15 +39,8 @@ _KML_DEFAULTS: dict[str, object] = {
     "drawOrder": None,
     "icon": None,
 }
-_READ_ERRORS = (
-    CRSError,
-    DataLayerError,
-    DataSourceError,
-    FeatureError,
-    FieldError,
-    GeometryError,
-    UnicodeDecodeError,
-)
+# DataLayerError is the base of pyogrio's CRSError, FeatureError, FieldError and GeometryError.
+_READ_ERRORS = (DataLayerError, DataSourceError, UnicodeDecodeError)
 
 
 def read_gis_table(

@@ -59,18 +59,7 @@ def read_csv_table(path: Path) -> RawTable:
             grid, encoding = _parse_csv(raw.decode("cp1258"), delimiter, path), "cp1258"
         except UnicodeDecodeError:
             pass
-    header, frame, row_numbers, notes = table_from_grid(grid, path)
-    legacy, repair_notes = describe_repairs(found, dict(enumerate(header)))
-    return RawTable(
-        frame=frame,
-        geometry=None,
-        crs=None,
-        row_numbers=row_numbers,
-        source_format="csv",
-        encoding=legacy or encoding,
-        sheet=None,
-        notes=tuple(repair_notes + left + notes),
-    )
+    return _grid_table(grid, path, found, left, source_format="csv", encoding=encoding, sheet=None)
 
 
 def read_xlsx_table(path: Path, sheet: str | None) -> RawTable:
@@ -99,6 +88,20 @@ def read_xlsx_table(path: Path, sheet: str | None) -> RawTable:
     finally:
         workbook.close()
     grid, found, left = _repair_grid(grid, "cp1252")
+    return _grid_table(grid, path, found, left, source_format="xlsx", encoding="utf-8", sheet=title)
+
+
+def _grid_table(
+    grid: Grid,
+    path: Path,
+    found: dict[Hashable, str],
+    left: list[str],
+    *,
+    source_format: str,
+    encoding: str,
+    sheet: str | None,
+) -> RawTable:
+    """Build the table of a repaired grid; a legacy font found names the encoding."""
     header, frame, row_numbers, notes = table_from_grid(grid, path)
     legacy, repair_notes = describe_repairs(found, dict(enumerate(header)))
     return RawTable(
@@ -106,9 +109,9 @@ def read_xlsx_table(path: Path, sheet: str | None) -> RawTable:
         geometry=None,
         crs=None,
         row_numbers=row_numbers,
-        source_format="xlsx",
-        encoding=legacy or "utf-8",
-        sheet=title,
+        source_format=source_format,
+        encoding=legacy or encoding,
+        sheet=sheet,
         notes=tuple(repair_notes + left + notes),
     )
 

@@ -1,4 +1,4 @@
-"""A weighted Voronoi diagram on a pixel grid, fitted to target areas, then polygonised.
+"""A weighted Voronoi diagram on a pixel grid: labelling pixels and fitting areas to targets.
 
 Each site has a point, an allowed box, a group and a scale ``s``; a pixel belongs to the site
 with the least ``s·(d² + alpha·o²)``, where ``d`` is the distance to the site and ``o`` the
@@ -11,106 +11,22 @@ Pixels are handled tile by tile: for a tile, the cost of each site is bounded be
 the tile's rectangle) and above (the cost is convex, so its maximum is at a corner), and only the
 sites whose lower bound beats the best upper bound can win a pixel there. That keeps exact
 labelling of millions of pixels against about a thousand sites to a few seconds.
+
+The grid and its sites are in :mod:`geodata.voronoi_grid`; the labelled cells become polygons in
+:mod:`geodata.voronoi_polygons`.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
 import numpy as np
-from affine import Affine
 
 import shapely
-from rasterio.features import rasterize, shapes, sieve
+from rasterio.features import rasterize, shapes
+
+from geodata.voronoi_grid import Exclusions, Raster, Sites
+from geodata.voronoi_polygons import largest_parts
 
 _CHUNK_ELEMENTS = 3_000_000  # pixels x candidate sites per vectorised step
-
-
-@dataclass(frozen=True)
-class Sites:
-    """Generators of the diagram, in metres.
-
-    Attributes
-    ----------
-    x, y : numpy.ndarray
-        Site coordinates.
-    box : numpy.ndarray
-        ``(n, 4)`` box (minx, miny, maxx, maxy) the site's cell should keep to: pixels outside
-        it cost ``alpha`` times their squared distance to it more; ``±inf`` where unbounded.
-    limit : numpy.ndarray
-        ``(n, 4)`` box the site's cell can never leave; ``±inf`` where unbounded. Some site
-        without a limit must be able to take every pixel.
-    group : numpy.ndarray
-        Index of the group whose area is fitted, or -1 for sites that keep scale 1.
-    """
-
-    x: np.ndarray
-    y: np.ndarray
-    box: np.ndarray
-    limit: np.ndarray
-    group: np.ndarray
-
-
-@dataclass(frozen=True)
-class Raster:
-    """A pixel grid split into square tiles, with a land mask."""
-
-    x0: float
-    top: float
-    pixel_m: float
-    tile: int
-    rows: int
-    cols: int
-    land: np.ndarray  # (rows, cols) bool
-
-    @property
-    def transform(self) -> Affine:
-        """Return the affine transform from (col, row) to metres."""
-        return Affine(self.pixel_m, 0.0, self.x0, 0.0, -self.pixel_m, self.top)
-
-    @property
-    def pixel_km2(self) -> float:
-        """Return the area of one pixel in km²."""
-        return (self.pixel_m / 1000.0) ** 2
-
-    def to_tiles(self, array: np.ndarray) -> np.ndarray:
-        """Reorder a ``(rows, cols)`` array into ``(tiles, tile*tile)``."""
-        t = self.tile
-        shaped = array.reshape(self.rows // t, t, self.cols // t, t).transpose(0, 2, 1, 3)
-        return shaped.reshape(-1, t * t)
-
-    def from_tiles(self, array: np.ndarray) -> np.ndarray:
-        """Reorder a ``(tiles, tile*tile)`` array back into ``(rows, cols)``."""
-        t = self.tile
-        shaped = array.reshape(self.rows // t, self.cols // t, t, t).transpose(0, 2, 1, 3)
-        return shaped.reshape(self.rows, self.cols)
-
-    def tile_centres(self) -> tuple[np.ndarray, np.ndarray]:
-        """Return pixel-centre coordinates in tile order, each ``(tiles, tile*tile)``."""
-        t = self.tile
-        tr, tc = np.divmod(np.arange((self.rows // t) * (self.cols // t)), self.cols // t)
-        i, j = np.divmod(np.arange(t * t), t)
-        x = self.x0 + ((tc[:, None] * t + j[None, :]) + 0.5) * self.pixel_m
-        y = self.top - ((tr[:, None] * t + i[None, :]) + 0.5) * self.pixel_m
-        return x, y
-
-
-def make_raster(
-    extent: tuple[float, float, float, float],
-    land: shapely.Geometry,
-    pixel_m: float,
-    tile: int = 32,
-) -> Raster:
-    """Lay a tiled grid over ``extent`` (metres) and mark pixels whose centre is on ``land``."""
-    x0, y0, x1, y1 = extent
-    span = pixel_m * tile
-    cols = math.ceil((x1 - x0) / span) * tile
-    rows = math.ceil((y1 - y0) / span) * tile
-    top = y0 + rows * pixel_m
-    transform = Affine(pixel_m, 0.0, x0, 0.0, -pixel_m, top)
-    mask = rasterize([(land, 1)], out_shape=(rows, cols), transform=transform, dtype="uint8")
-    return Raster(x0, top, pixel_m, tile, rows, cols, mask.astype(bool))
 
 
 def _cost(
@@ -180,45 +96,6 @@ def _chunks(tiles: np.ndarray, counts: np.ndarray, pixels: int) -> list[tuple[np
 def _scaled(cost: np.ndarray, index: np.ndarray, scale: np.ndarray) -> np.ndarray:
     """Weight unweighted ``cost`` whose last axis holds the sites ``index``."""
     return cost * scale[index]
-
-
-@dataclass
-class Exclusions:
-    """Pixels of a grid that given sites may not take: where their cell would be a stray part."""
-
-    raster: Raster
-    sites: int
-    keys: np.ndarray  # sorted pixel * sites + site
-    flagged: np.ndarray  # (rows, cols) bool: the pixel excludes some site
-
-    @classmethod
-    def empty(cls, raster: Raster, sites: int) -> Exclusions:
-        """Return exclusions that forbid nothing."""
-        flagged = np.zeros((raster.rows, raster.cols), dtype=bool)
-        return cls(raster, sites, np.empty(0, dtype=np.int64), flagged)
-
-    def add(self, pixels: np.ndarray, sites: np.ndarray) -> None:
-        """Forbid ``sites[i]`` the grid's flat pixel ``pixels[i]``."""
-        new = pixels.astype(np.int64) * self.sites + sites
-        self.keys = np.union1d(self.keys, new)
-        self.flagged.ravel()[pixels] = True
-
-    def penalise(self, cost: np.ndarray, x: np.ndarray, y: np.ndarray, index: np.ndarray) -> None:
-        """Set to infinity the cost ``(t, p, m)`` of excluded pairs; ``index`` is ``(t, m)``."""
-        if not len(self.keys):
-            return
-        r = self.raster
-        col = np.clip(((x - r.x0) // r.pixel_m).astype(np.int64), 0, r.cols - 1)
-        row = np.clip(((r.top - y) // r.pixel_m).astype(np.int64), 0, r.rows - 1)
-        flat = row * r.cols + col
-        ti, pi = np.nonzero(self.flagged.ravel()[flat])
-        if not len(ti):
-            return
-        keys = flat[ti, pi][:, None] * self.sites + index[ti]
-        hit = np.isin(keys, self.keys)
-        sub = cost[ti, pi]
-        sub[hit] = np.inf
-        cost[ti, pi] = sub
 
 
 def label_pixels(
@@ -316,16 +193,6 @@ def _exclude_strays(
     return len(exclusions.keys) - before
 
 
-def largest_parts(owner: np.ndarray, area: np.ndarray) -> np.ndarray:
-    """Return a mask of the largest part of each owner."""
-    order = np.lexsort((-area, owner))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = owner[order][1:] != owner[order][:-1]
-    out = np.zeros(len(owner), dtype=bool)
-    out[order[first]] = True
-    return out
-
-
 def _group_areas(winner: np.ndarray, sites: Sites, groups: int, pixel_km2: float) -> np.ndarray:
     """Return each group's area (km²) given each land pixel's winning site."""
     group = sites.group[winner]
@@ -378,63 +245,3 @@ def fit_group_scales(
             )
         areas = _group_areas(_winners(index, cost, scale), sites, groups, raster.pixel_km2)
     return scale, exclusions
-
-
-def polygonise(
-    labels: np.ndarray,
-    raster: Raster,
-    wanted: np.ndarray,
-    anchors: np.ndarray,
-    min_pixels: int = 20,
-) -> dict[int, shapely.Geometry]:
-    """Polygonise the ``wanted`` labels; parts not holding their anchor join a neighbour.
-
-    Specks under ``min_pixels`` first join their largest neighbour (GDAL's sieve). ``anchors``
-    are shapely points per site number (the site itself); a cell's part that does not contain
-    it is handed to the adjacent cell it shares the longest edge with, so every cell comes out
-    in one piece where the raster allows. GDAL drops collinear vertices, so the cells are not
-    edge-matched yet: pass them through ``shapely.coverage_clean``.
-    """
-    wanted_set = {int(v) for v in wanted}
-    sieved = sieve(labels.astype(np.int32), min_pixels, connectivity=4)
-    pieces, owners = [], []
-    for geometry, value in shapes(sieved, connectivity=4, transform=raster.transform):
-        pieces.append(shapely.geometry.shape(geometry))
-        owners.append(int(value))
-    pieces_arr, owner = np.array(pieces, dtype=object), np.array(owners)
-    owner = reassign_stray_parts(pieces_arr, owner, anchors, wanted_set)
-    result = {}
-    for label in wanted_set:
-        parts = pieces_arr[owner == label]
-        if len(parts):
-            result[label] = shapely.union_all(parts)
-    return result
-
-
-def reassign_stray_parts(
-    pieces: np.ndarray, owner: np.ndarray, anchors: np.ndarray, wanted: set[int]
-) -> np.ndarray:
-    """Give each ``wanted`` owner's parts that miss its anchor to the longest-bordering owner.
-
-    An owner none of whose parts holds its anchor keeps its largest part. A part touching no
-    other owner stays where it is.
-    """
-    owner = owner.copy()
-    tree = shapely.STRtree(pieces)
-    for label in sorted(wanted):
-        mine = np.flatnonzero(owner == label)
-        if len(mine) < 2:
-            continue
-        holds = shapely.contains(pieces[mine], anchors[label])
-        score = holds if holds.any() else shapely.area(pieces[mine])
-        keep = mine[np.argmax(score)]
-        for part in mine[mine != keep]:
-            near = tree.query(pieces[part], predicate="dwithin", distance=1.0)
-            near = near[owner[near] != label]
-            if len(near):
-                # Clipped and simplified cells may miss each other by rounding: allow 1 m.
-                shared = shapely.length(
-                    shapely.intersection(pieces[part].boundary, shapely.buffer(pieces[near], 1.0))
-                )
-                owner[part] = owner[near[np.argmax(shared)]]
-    return owner

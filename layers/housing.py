@@ -21,8 +21,8 @@ CHOICE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 
-# Names, phone numbers, the village and the household size identify a family: restricted
-# (DESIGN.md "Privacy"); the public sees per-area counts only.
+# Names, phone numbers, the village and the household size identify a family: they are personal
+# data and never public; the public sees per-area counts only.
 FIELDS = (
     FieldSpec("beneficiary", "str", "Chủ hộ", "Head of household", public=False, required=True),
     FieldSpec("phone", "str", "Số điện thoại", "Phone", public=False),

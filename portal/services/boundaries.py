@@ -6,8 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from geodata.boundary_merge import merge_into
+from geodata.boundary_report import BoundaryImport
 from geodata.errors import GeodataError
-from geodata.official_boundaries import BoundaryImport, merge_into, read_official_boundaries
+from geodata.official_boundaries import read_official_boundaries
 from portal.services import audit
 from portal.store import loader
 from portal.store.db import Database

@@ -1,7 +1,7 @@
 """The one manifest of browser assets: vendor files from npm and the folium asset table.
 
-Every script, stylesheet, font and image a page needs is served by the portal itself (DESIGN.md,
-"Working offline"). `npm ci` installs the packages named in ``package.json``;
+Every script, stylesheet, font and image a page needs is served by the portal itself, so pages
+work on a network without internet access. `npm ci` installs the packages named in ``package.json``;
 ``scripts/vendor_assets.py`` copies the files listed in `VENDOR_FILES` into the git-ignored
 ``portal/static/vendor/``. The map builder points each folium asset name at a path from
 `FOLIUM_ASSETS`, so a rendered page never names another host (STYLE.md §6).

@@ -115,28 +115,12 @@ POINTS = [
     ("LS02", "Hữu Lũng", 106.3431, 21.5034),
     ("LS03", "Đình Lập", 107.0950, 21.5442),
 ]
-# TCVN3 (ABC, TCVN 5712:1993 VN3): untoned capitals and letters, then the toned lower-case vowels
-# with their codes for grave, hook, tilde, acute and dot below.
-_TCVN3 = dict(zip("ĂÂÊÔƠƯĐăâêôơưđ", range(0xA1, 0xAF), strict=True))
-for _vowel, _codes in {
-    "a": (0xB5, 0xB6, 0xB7, 0xB8, 0xB9), "ă": (0xBB, 0xBC, 0xBD, 0xBE, 0xC6),
-    "â": (0xC7, 0xC8, 0xC9, 0xCA, 0xCB), "e": (0xCC, 0xCE, 0xCF, 0xD0, 0xD1),
-    "ê": (0xD2, 0xD3, 0xD4, 0xD5, 0xD6), "i": (0xD7, 0xD8, 0xDC, 0xDD, 0xDE),
-    "o": (0xDF, 0xE1, 0xE2, 0xE3, 0xE4), "ô": (0xE5, 0xE6, 0xE7, 0xE8, 0xE9),
-    "ơ": (0xEA, 0xEB, 0xEC, 0xED, 0xEE), "u": (0xEF, 0xF1, 0xF2, 0xF3, 0xF4),
-    "ư": (0xF5, 0xF6, 0xF7, 0xF8, 0xF9), "y": (0xFA, 0xFB, 0xFC, 0xFD, 0xFE),
-}.items():
-    for _tone, _code in zip("\u0300\u0309\u0303\u0301\u0323", _codes, strict=True):
-        _TCVN3[unicodedata.normalize("NFC", _vowel + _tone)] = _code
 _CP1258_TONES = "\u0300\u0301\u0303\u0309\u0323"
 
 
 def tcvn3(text: str) -> bytes:
-    """Encode ``text`` in TCVN3 with the table above."""
-    out = bytearray()
-    for ch in unicodedata.normalize("NFC", text):
-        out += bytes([_TCVN3[ch]]) if ord(ch) > 127 else ch.encode("ascii")
-    return bytes(out)
+    """Encode ``text`` in TCVN3 (ABC, TCVN 5712:1993 VN3) with geodata's table."""
+    return encode_legacy(text, "tcvn3")
 
 
 def cp1258(text: str) -> bytes:

@@ -4,12 +4,8 @@ import unicodedata
 import pytest
 
 import geodata.admin_units
-from geodata.admin_units import (
-    PROVINCE_CODE,
-    PROVINCE_NAME,
-    load_admin_units,
-    load_neighbour_legacy_communes,
-)
+from geodata.admin_units import PROVINCE_CODE, PROVINCE_NAME, load_admin_units
+from geodata.neighbour_units import load_neighbour_legacy_communes
 
 DISTRICT_SHORT_NAMES = {
     "Lạng Sơn",

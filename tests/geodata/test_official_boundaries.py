@@ -11,15 +11,12 @@ import shapely
 import geodata.official_boundaries
 from geodata.admin_units import load_admin_units
 from geodata.boundaries import COLUMNS
+from geodata.boundary_merge import merge_into
+from geodata.boundary_report import BoundaryCheck, BoundaryProblem
 from geodata.errors import GeodataError, InvalidCRS
 from geodata.generators import EQUAL_AREA_CRS
-from geodata.official_boundaries import (
-    MESSAGES,
-    BoundaryCheck,
-    BoundaryProblem,
-    merge_into,
-    read_official_boundaries,
-)
+from geodata.official_boundaries import read_official_boundaries
+from geodata.official_messages import MESSAGES
 
 DATA = Path(__file__).parents[1] / "data"
 SOURCE = "Sở Nông nghiệp và Môi trường Lạng Sơn"

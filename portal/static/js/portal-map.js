@@ -170,7 +170,7 @@
     return null;
   }
 
-  // A layer whose records are not public is drawn as per-area counts (privacy, DESIGN.md).
+  // A layer whose records are not public (personal data) is drawn as per-area counts only.
   function countsOnly(spec) {
     return spec.recordsPublic === false && spec.canViewRecords !== true;
   }
@@ -1093,7 +1093,8 @@
     var level = levelSpec(state.config.level);
     if (level) body.appendChild(el('div', 'portal-legend-sub', level.label));
     body.appendChild(el('div', 'portal-legend-sub portal-legend-date', t('legend_as_of', { date: fmtDate(state.config.asOf) })));
-    // The caveats come first, where they are seen without scrolling (DESIGN.md: say so wherever shown).
+    // The caveats (approximate boundaries, illustrative data) come first, where they are seen
+    // without scrolling: wherever the data is shown, they are shown too.
     var badges = el('div', 'portal-legend-badges');
     if (state.approximate) {
       var approx = badge(t('badge_approximate'), null, 'badge-approximate');
