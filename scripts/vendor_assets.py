@@ -6,7 +6,7 @@ Run after ``npm ci`` at the repository root::
 
 The file list is ``VENDOR_FILES`` in ``portal/web/assets.py``. Running it again changes nothing
 unless node_modules changed. The result is git-ignored: vendor files are installed, never
-committed (STYLE.md §6, uMap's ``scripts/vendorsjs.sh`` copy step).
+committed (the same copy step as uMap's ``scripts/vendorsjs.sh``).
 """
 
 from __future__ import annotations

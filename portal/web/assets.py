@@ -4,7 +4,7 @@ Every script, stylesheet, font and image a page needs is served by the portal it
 work on a network without internet access. `npm ci` installs the packages named in ``package.json``;
 ``scripts/vendor_assets.py`` copies the files listed in `VENDOR_FILES` into the git-ignored
 ``portal/static/vendor/``. The map builder points each folium asset name at a path from
-`FOLIUM_ASSETS`, so a rendered page never names another host (STYLE.md §6).
+`FOLIUM_ASSETS`, so a rendered page never names another host: no CDN, ever.
 
 Paths in `FOLIUM_ASSETS`, `PAGE_ASSETS` and `MAP_ASSETS` are relative to the static folder, ready
 for ``url_for("static", filename=...)``.
