@@ -1,3 +1,5 @@
+import subprocess
+import sys
 from pathlib import Path
 
 from babel.messages.pofile import read_po
@@ -11,6 +13,22 @@ def test_every_interface_string_has_a_vietnamese_translation():
     missing = [m.id for m in catalog if m.id and not m.string]
     fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
     assert missing == [] and fuzzy == []
+
+
+def test_every_string_the_code_marks_for_translation_is_in_the_catalogue(tmp_path):
+    root = CATALOGUE.parents[4]
+    pot = tmp_path / "messages.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F",
+         str(root / "portal/babel.cfg"), "-k", "_", "-k", "gettext", "-k", "ngettext",
+         "-k", "lazy_gettext", "-o", str(pot), str(root / "portal")],
+        check=True,
+    )
+    with pot.open("rb") as handle:
+        wanted = {m.id for m in read_po(handle) if m.id}
+    with CATALOGUE.open("rb") as handle:
+        known = {m.id for m in read_po(handle) if m.id}
+    assert sorted(wanted - known, key=str) == []
 
 
 def test_choice_values_reach_the_map_client_with_their_labels(client):
