@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import hmac
 import re
+import secrets
 import unicodedata
 from collections.abc import Iterable
 from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from portal.services.access import ROLES
 from portal.services.passwords import check_password, hash_password
 from portal.store.models import Area, utcnow
-from portal.store.users import User, password_fingerprint
+from portal.store.users import LoginSession, User, password_fingerprint
 
 #: Fewest characters a password may have.
 MIN_PASSWORD_LENGTH = 10
@@ -154,14 +155,39 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
+def open_login_session(session: Session, user: User) -> str:
+    """Record a new sign-in of ``user`` and set it on the object; return its id."""
+    token = secrets.token_urlsafe(32)
+    session.add(LoginSession(id=token, user_id=user.id))
+    user.session_token = token
+    return token
+
+
+def revoke_login_session(session: Session, token: str | None) -> None:
+    """End one sign-in on the server: its cookie no longer signs anyone in."""
+    if token:
+        session.execute(
+            update(LoginSession)
+            .where(LoginSession.id == token, LoginSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+
+
 def load_session_user(session: Session, session_id: str) -> User | None:
-    """Return the active user a ``User.get_id()`` value points to, or None when it is stale."""
-    row_id, _, fingerprint = session_id.partition(":")
-    if not row_id.isdigit():
+    """Return the active user a ``User.get_id()`` value points to, or None when it is stale.
+
+    Stale: the account is gone or inactive, its password changed, or the sign-in was revoked.
+    """
+    row_id, fingerprint, token = (session_id.split(":") + ["", ""])[:3]
+    if not row_id.isdigit() or not token:
         return None
     user = session.get(User, int(row_id))
     if user is None or not user.is_active:
         return None
     if not hmac.compare_digest(password_fingerprint(user.password_hash), fingerprint):
         return None
+    sign_in = session.get(LoginSession, token)
+    if sign_in is None or sign_in.user_id != user.id or sign_in.revoked_at is not None:
+        return None
+    user.session_token = token
     return user

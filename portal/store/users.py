@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from sqlalchemy import JSON, Boolean, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.store.models import Base, utcnow
@@ -41,12 +41,16 @@ class User(Base):
         """Return whether the account may sign in."""
         return bool(self.active)
 
-    def get_id(self) -> str:
-        """Return the session id: the row id plus a fingerprint of the password hash.
+    #: The sign-in this object was loaded for (a `LoginSession` id), set on sign-in and load.
+    session_token = None  # not a column: a plain attribute of the loaded object
 
-        Changing the password thus ends every session opened with the old one.
+    def get_id(self) -> str:
+        """Return what the session cookie holds: row id, password fingerprint, sign-in id.
+
+        Changing the password ends every session opened with the old one; signing out revokes
+        the sign-in on the server, so a copied cookie no longer works either.
         """
-        return f"{self.id}:{password_fingerprint(self.password_hash)}"
+        return f"{self.id}:{password_fingerprint(self.password_hash)}:{self.session_token or ''}"
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username!r} {self.role}>"
@@ -59,3 +63,14 @@ def _fingerprint(password_hash: str) -> str:
 def password_fingerprint(password_hash: str) -> str:
     """Return a short digest of a password hash: part of every session id."""
     return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+class LoginSession(Base):
+    """One sign-in: its cookie works until it is revoked (sign-out) or the password changes."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)

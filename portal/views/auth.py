@@ -11,7 +11,7 @@ from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 
 from portal.services import audit
-from portal.services.accounts import authenticate
+from portal.services.accounts import authenticate, open_login_session, revoke_login_session
 from portal.store.users import User
 from portal.web.audit_log import record_now
 from portal.web.auth import clean_for_log, login_limiter, safe_next, typed_username
@@ -43,6 +43,8 @@ def login():
         user = _check_credentials(form.username.data, form.password.data)
         if user is not None:
             session.clear()  # nothing from before the sign-in survives it
+            with get_database().transaction() as db_session:
+                open_login_session(db_session, user)
             login_user(user)
             return redirect(target)
     error = _("Wrong username or password.") if request.method == "POST" else None
@@ -55,6 +57,8 @@ def logout():
     if current_user.is_authenticated:
         log.info("Sign-out: %r (user %s)", current_user.username, current_user.id)
         record_now("logout", actor=current_user.username)
+        with get_database().transaction() as db_session:
+            revoke_login_session(db_session, current_user.session_token)
     logout_user()
     session.clear()
     return redirect(url_for("maps.index"))

@@ -14,7 +14,7 @@ from portal.services.access import ROLES, can_edit, can_read_restricted, layers_
 from portal.services.accounts import create_user, fold_username, set_password
 from portal.services.passwords import check_password, hash_password
 from portal.store.models import Area, Feature
-from portal.store.users import User
+from portal.store.users import LoginSession, User
 from portal.web.auth import require_roles
 from portal.web.database import get_database
 
@@ -250,6 +250,36 @@ def test_signing_out_takes_a_post_with_the_csrf_header_and_ends_the_session(auth
     response = client.post("/logout", headers={"X-CSRFToken": token})
     assert response.status_code == 302
     assert signed_in_user_id(client) is None
+
+
+def test_a_session_cookie_copied_before_sign_out_no_longer_signs_in(auth_app, client):
+    make_user(auth_app, "lan", "planner")
+    sign_in(client, "lan")
+    cookie = client.get_cookie("session").value
+    thief = auth_app.test_client()
+    thief.set_cookie("session", cookie)
+    assert thief.get("/test-planners").status_code == 200
+    token = client.get("/test-token").get_data(as_text=True)
+    assert client.post("/logout", headers={"X-CSRFToken": token}).status_code == 302
+    response = thief.get("/test-planners")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+    assert thief.get("/api/test-admin-only").status_code == 401
+    with get_database(auth_app).sessions() as session:
+        revoked = session.scalars(select(LoginSession.revoked_at)).all()
+    assert len(revoked) == 1 and revoked[0] is not None
+
+
+def test_a_cookie_without_a_server_side_sign_in_is_refused(auth_app, client):
+    user = make_user(auth_app, "lan", "planner")
+    sign_in(client, "lan")
+    with client.session_transaction() as session:
+        user_id, fingerprint, _token = session["_user_id"].split(":")
+        session["_user_id"] = f"{user_id}:{fingerprint}:forged-{user.id}"
+    assert client.get("/test-planners").status_code == 302
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{user_id}:{fingerprint}"  # the form before sign-ins were kept
+    assert client.get("/test-planners").status_code == 302
 
 
 def test_changing_the_password_ends_sessions_opened_with_the_old_one(auth_app, client):
