@@ -36,15 +36,27 @@ def default_as_of() -> dt.date:
     return min(latest, dt.date.today()) if latest else dt.date.today()
 
 
+#: Dates a request may ask for: the plan's records start in the 2000s; far dates only break
+#: date arithmetic (``until - 30 days`` before year 1).
+EARLIEST_DATE, LATEST_DATE = dt.date(1990, 1, 1), dt.date(2100, 12, 31)
+
+
 def parse_date(value: str | None, field: str = "as_of") -> dt.date:
-    """Read a YYYY-MM-DD date (or dd/mm/yyyy); empty means the default date."""
+    """Read a YYYY-MM-DD date (or dd/mm/yyyy) from 1990 to 2100; empty means the default date."""
     if not value:
         return default_as_of()
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return dt.datetime.strptime(value, fmt).date()
+            day = dt.datetime.strptime(value, fmt).date()
         except ValueError:
             continue
+        if not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise BadRequest(
+                _("%(field)s must be between %(first)s and %(last)s.", field=field,
+                  first=EARLIEST_DATE.isoformat(), last=LATEST_DATE.isoformat()),
+                field=field,
+            )
+        return day
     raise BadRequest(
         _("%(field)s must be a real date such as 2025-06-30 (got %(value)s).", field=field,
           value=value[:40]),

@@ -197,3 +197,26 @@ def test_bad_parameters_get_the_json_error_shape(client, query, field):
 
 def test_an_unknown_layer_is_404(client):
     assert client.get("/api/changes?layer=casinos").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/api/changes?layer=signal&until=0001-01-01", "until"),
+        ("/changes?layer=signal&until=0001-01-01", "until"),
+        ("/api/changes?layer=signal&since=9999-12-31", "since"),
+        ("/api/progress?layer=signal&level=commune&as_of=0001-01-01", "as_of"),
+        ("/planning?layer=signal&as_of=1989-12-31", "as_of"),
+        ("/api/layers/signal/features?as_of=2101-01-01", "as_of"),
+    ],
+)
+def test_dates_outside_1990_to_2100_answer_400_naming_the_parameter(client, path, field):
+    response = client.get(f"{path}&lang=en")
+    assert response.status_code == 400
+    message = f"{field} must be between 1990-01-01 and 2100-12-31."
+    if path.startswith("/api/"):
+        body = response.get_json()
+        assert body["error"] == message
+        assert body["errors"] == [{"row": None, "field": field, "message": message}]
+    else:
+        assert message in response.get_data(as_text=True)
