@@ -68,7 +68,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config["JSON_SORT_KEYS"] = False
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_mb * 1024 * 1024
 
-    database.init_app(app, settings.resolved_database_url())
+    database.init_app(app, settings.resolved_database_url(), settings.db_busy_timeout)
     i18n.init_app(app)
     cache.init_app(app)
     auth.init_app(app)

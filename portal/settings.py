@@ -48,6 +48,8 @@ class PortalSettings(BaseSettings):
     login_rate_limit: str = "5 per minute; 30 per hour"
     #: Send the session cookie only over HTTPS; set when the portal is served behind HTTPS.
     secure_cookies: bool = False
+    #: Seconds a write waits for another writer to finish (SQLite) before answering 503.
+    db_busy_timeout: float = 5.0
 
     @field_validator("login_rate_limit")
     @classmethod
@@ -65,6 +67,13 @@ class PortalSettings(BaseSettings):
     def _known_locale(cls, value: str) -> str:
         if value not in ("vi", "en"):
             raise ValueError("hint: use 'vi' or 'en'")
+        return value
+
+    @field_validator("db_busy_timeout")
+    @classmethod
+    def _busy_timeout(cls, value: float) -> float:
+        if not 0 < value <= 60:
+            raise ValueError("hint: seconds, more than 0 and at most 60")
         return value
 
     @field_validator("lagging_threshold")

@@ -34,11 +34,15 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI 
     cursor.close()
 
 
-def open_database(url: str) -> Database:
-    """Create the engine for ``url`` (creating the SQLite folder when needed)."""
+def open_database(url: str, busy_timeout: float = 30.0) -> Database:
+    """Create the engine for ``url`` (creating the SQLite folder when needed).
+
+    ``busy_timeout``: seconds a SQLite write waits for another writer's lock before failing
+    with "database is locked" (the web app keeps it short and answers 503).
+    """
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": busy_timeout})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True)

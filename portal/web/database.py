@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 from portal.store.db import Database, open_database
 
 
-def init_app(app: Flask, url: str) -> None:
+def init_app(app: Flask, url: str, busy_timeout: float) -> None:
     """Open the database for ``app`` and close each request's session at teardown."""
-    app.extensions["portal_db"] = open_database(url)
+    app.extensions["portal_db"] = open_database(url, busy_timeout)
     app.teardown_appcontext(_close_session)
 
 

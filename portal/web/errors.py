@@ -14,6 +14,7 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from geodata.errors import GeodataError
@@ -44,6 +45,10 @@ STATUS_CODES: dict[type[Exception], int] = {
     InvalidEdit: 422,  # WorkflowViolation too
     RateLimitExceeded: 429,
 }
+
+
+#: Seconds a client is asked to wait when the database was busy.
+RETRY_AFTER_BUSY_S = 5
 
 
 def wants_json() -> bool:
@@ -110,6 +115,12 @@ _BILINGUAL = {
         "The file is larger than the limit of %(mb)s MB.",
         "Tệp lớn hơn giới hạn %(mb)s MB.",
     ),
+    503: (
+        "The database is busy with another change. Nothing was saved; try again in a few "
+        "seconds.",
+        "Cơ sở dữ liệu đang bận với một thay đổi khác. Chưa có gì được lưu; vui lòng thử lại "
+        "sau vài giây.",
+    ),
     429: (
         "Too many requests. Wait a minute, then try again.",
         "Quá nhiều yêu cầu. Vui lòng chờ một phút rồi thử lại.",
@@ -170,6 +181,18 @@ def register_error_handlers(app: Flask) -> None:
     def handle_http(exc: HTTPException):
         status = exc.code or 500
         return _respond(status, _http_message(status, exc), [])
+
+    @app.errorhandler(OperationalError)
+    def handle_store_error(exc: OperationalError):
+        if "database is locked" not in str(exc.orig):
+            return handle_crash(exc)
+        # Another process holds SQLite's write lock: the transaction was rolled back whole.
+        log.warning("Database busy on %s", request.path)
+        en, vi = _BILINGUAL[503]
+        response, status = _respond(503, vi if _vietnamese() else en, [])
+        response = app.make_response((response, status))
+        response.headers["Retry-After"] = str(RETRY_AFTER_BUSY_S)
+        return response
 
     @app.errorhandler(Exception)
     def handle_crash(exc: Exception):

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import sqlite3
 import struct
+import time
 import zlib
 
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from portal.store.db import open_database
 from portal.store.models import Area, AuditEvent, Feature, FeatureState, Photo
 from portal.web.database import get_database
 
@@ -545,3 +548,35 @@ def test_the_edit_configuration_lists_the_layers_and_fields_the_editor_may_chang
     names = [f["name"] for f in config["fields"]["housing"]]
     assert "beneficiary" in names and config["strings"]["edit_button_status"]
     assert config["csrf"]
+
+
+def test_a_write_that_meets_a_locked_database_answers_503_soon_and_loses_nothing(
+    client, login, db_path
+):
+    app = client.application
+    fid, commune, _d, _s = records(app, "signal", status="station_built")[0]
+    token = login("telecom_editor", (commune,))
+    app.extensions["portal_db"].engine.dispose()
+    locked = open_database(f"sqlite:///{db_path}", busy_timeout=0.5)
+    app.extensions["portal_db"] = locked
+    holder = sqlite3.connect(db_path)
+    holder.execute("BEGIN IMMEDIATE")  # another process is writing
+    try:
+        started = time.monotonic()
+        response = send(client, "POST", f"/api/layers/signal/features/{fid}/status?lang=en",
+                        token, {"version": 1, "status": "on_air", "reason": "Phát sóng"})
+        waited = time.monotonic() - started
+    finally:
+        holder.rollback()
+        holder.close()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert response.get_json()["error"] == (
+        "The database is busy with another change. Nothing was saved; try again in a few seconds."
+    )
+    assert waited < 5
+    assert [s.status for s in states_of(app, fid)][-1] == "station_built"
+    again = send(client, "POST", f"/api/layers/signal/features/{fid}/status", token,
+                 {"version": 1, "status": "on_air", "reason": "Phát sóng"})
+    assert again.status_code == 200
+    assert [s.status for s in states_of(app, fid)][-1] == "on_air"
