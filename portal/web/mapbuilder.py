@@ -2,6 +2,10 @@
 
 The map itself carries no layer data: ``PortalMap.init`` (static/js/portal-map.js) fetches
 boundaries, progress and records from the JSON API, so the page stays small as layers grow.
+
+The base map is added here and only here: `build_map` adds a tile layer when a basemap URL is
+configured (``PORTAL_BASEMAP_URL``); the map client draws none of its own and only notices
+whether there is one (offline, the map shows a plain land colour).
 """
 
 from __future__ import annotations
@@ -124,6 +128,7 @@ def build_map(
         zoom_snap=0.25,
         zoom_delta=0.5,
     )
+    # The one place the base map is added (see the module docstring).
     if basemap_url:
         folium.TileLayer(basemap_url, attr=basemap_attribution or " ", name="basemap").add_to(fmap)
     Fullscreen(position="topleft").add_to(fmap)

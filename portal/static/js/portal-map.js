@@ -1254,13 +1254,10 @@
 
     var container = map.getContainer();
     container.classList.add('portal-map');
-    // Offline (no tiles): a light land colour keeps the map readable without a base map.
+    // Offline (no tiles): a light land colour keeps the map readable without a base map. The
+    // base map, when configured, is the tile layer the server-side map builder adds.
     var hasTiles = false;
     map.eachLayer(function (layer) { if (layer instanceof L.TileLayer) hasTiles = true; });
-    if (!hasTiles && state.config.basemap && state.config.basemap.url) {
-      L.tileLayer(state.config.basemap.url, { attribution: state.config.basemap.attribution || '' }).addTo(map);
-      hasTiles = true;
-    }
     container.classList.toggle('portal-map-offline', !hasTiles);
 
     setupPanes(map);
