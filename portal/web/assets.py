@@ -154,7 +154,8 @@ EDIT_JS: tuple[str, ...] = (
     "js/portal-edit.js",
 )
 
-#: CSS and JS that every page template includes, in order.
+#: CSS and JS that every page template includes, in order; ``import_js`` and ``telecom_js`` are
+#: the scripts of those two pages (after the page scripts, so Chart.js is there for charts.js).
 PAGE_ASSETS: dict[str, tuple[str, ...]] = {
     "css": (
         _vendor("bootstrap/bootstrap.min.css"),
@@ -166,6 +167,8 @@ PAGE_ASSETS: dict[str, tuple[str, ...]] = {
         _vendor("bootstrap/bootstrap.bundle.min.js"),
         _vendor("chart.js/chart.umd.min.js"),
     ),
+    "import_js": (CORE_JS, "js/import.js"),
+    "telecom_js": ("js/charts.js",),
 }
 
 #: What a folium map page adds after folium's own assets for the map client
