@@ -50,7 +50,7 @@ VENDOR_FILES: dict[str, str] = {
     "leaflet/dist/leaflet.js.map": "leaflet/leaflet.js.map",
     "leaflet/dist/leaflet.css": "leaflet/leaflet.css",
     "leaflet/dist/images/": "leaflet/images/",
-    # Only the CSS classes are used, for the server-side cluster bubbles drawn by portal-map.js;
+    # Only the CSS classes are used, for the server-side cluster bubbles drawn by map-layers.js;
     # the script is there for folium's MarkerCluster plugin should a map need it.
     "leaflet.markercluster/dist/MarkerCluster.css": "leaflet.markercluster/MarkerCluster.css",
     "leaflet.markercluster/dist/MarkerCluster.Default.css": (
@@ -132,7 +132,30 @@ FOLIUM_ASSETS: dict[str, str | None] = {
     "geoman_css": _vendor("geoman/leaflet-geoman.css"),
 }
 
-#: CSS and JS that every page template includes, in order.
+#: The portal's own browser code (``static/js``), each list in load order. The core comes first
+#: on every page that runs any of it; each feature file registers itself on ``window.Portal``.
+CORE_JS = "js/portal-core.js"
+#: The map client: its features, then ``portal-map.js``, which starts them (``PortalMap.init``).
+MAP_JS: tuple[str, ...] = (
+    CORE_JS,
+    "js/map-draw.js",
+    "js/map-popups.js",
+    "js/map-areas.js",
+    "js/map-layers.js",
+    "js/map-search.js",
+    "js/map-controls.js",
+    "js/portal-map.js",
+)
+#: The editing add-on for signed-in editors, after the map client (``PortalEdit.init``).
+EDIT_JS: tuple[str, ...] = (
+    "js/edit-panel.js",
+    "js/edit-forms.js",
+    "js/edit-records.js",
+    "js/portal-edit.js",
+)
+
+#: CSS and JS that every page template includes, in order; ``import_js`` and ``telecom_js`` are
+#: the scripts of those two pages (after the page scripts, so Chart.js is there for charts.js).
 PAGE_ASSETS: dict[str, tuple[str, ...]] = {
     "css": (
         _vendor("bootstrap/bootstrap.min.css"),
@@ -144,6 +167,8 @@ PAGE_ASSETS: dict[str, tuple[str, ...]] = {
         _vendor("bootstrap/bootstrap.bundle.min.js"),
         _vendor("chart.js/chart.umd.min.js"),
     ),
+    "import_js": (CORE_JS, "js/import.js"),
+    "telecom_js": ("js/charts.js",),
 }
 
 #: What a folium map page adds after folium's own assets for the map client
@@ -155,7 +180,7 @@ MAP_ASSETS: dict[str, tuple[str, ...]] = {
         FONTS_CSS,
         "css/portal.css",
     ),
-    "js": ("js/portal-map.js",),
+    "js": MAP_JS,
 }
 
 

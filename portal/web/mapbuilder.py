@@ -2,6 +2,10 @@
 
 The map itself carries no layer data: ``PortalMap.init`` (static/js/portal-map.js) fetches
 boundaries, progress and records from the JSON API, so the page stays small as layers grow.
+
+The base map is added here and only here: `build_map` adds a tile layer when a basemap URL is
+configured (``PORTAL_BASEMAP_URL``); the map client draws none of its own and only notices
+whether there is one (offline, the map shows a plain land colour).
 """
 
 from __future__ import annotations
@@ -18,13 +22,24 @@ import folium
 from folium.elements import JSCSSMixin
 from folium.plugins import Fullscreen
 
-from portal.web.assets import vendor_url_path
+from portal.web.assets import EDIT_JS, MAP_JS, vendor_url_path
 
 # Lạng Sơn's centre and a zoom that shows the whole province.
 PROVINCE_CENTRE = (21.85, 106.62)
 PROVINCE_ZOOM = 9
 
-OWN_ASSETS = {"portal_map_js": "js/portal-map.js", "portal_edit_js": "js/portal-edit.js"}
+
+def _asset_name(path: str) -> str:
+    """Name one of our scripts as folium names assets: ``js/portal-map.js`` -> ``portal_map_js``."""
+    return path.rsplit("/", 1)[-1].replace("-", "_").replace(".", "_")
+
+
+def _own_js(paths: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(_asset_name(path), path.rsplit("/", 1)[-1]) for path in paths]
+
+
+#: folium asset name -> path under the static folder of each script of our own.
+OWN_ASSETS = {_asset_name(path): path for path in MAP_JS + EDIT_JS}
 # The page template already loads Bootstrap; loading it twice would double its handlers.
 PROVIDED_BY_PAGE = {"bootstrap", "bootstrap_css"}
 
@@ -52,7 +67,8 @@ class PortalClient(_ClientScript):
     """Starts the portal's map client on the folium map with a JSON configuration."""
 
     init_function = "PortalMap.init"
-    default_js = [("portal_map_js", "portal-map.js")]
+    # The core, the map features and portal-map.js, in load order (assets.MAP_JS).
+    default_js = _own_js(MAP_JS)
     # Cluster bubbles reuse Leaflet.markercluster's classes; fonts and portal.css come with
     # every page (PAGE_ASSETS).
     default_css = [
@@ -65,7 +81,7 @@ class PortalEditor(_ClientScript):
     """Adds drawing, moving and status forms for a signed-in editor (static/js/portal-edit.js)."""
 
     init_function = "PortalEdit.init"
-    default_js = [("geoman_js", "leaflet-geoman.min.js"), ("portal_edit_js", "portal-edit.js")]
+    default_js = [("geoman_js", "leaflet-geoman.min.js"), *_own_js(EDIT_JS)]
     default_css = [("geoman_css", "leaflet-geoman.css")]
 
 
@@ -124,6 +140,7 @@ def build_map(
         zoom_snap=0.25,
         zoom_delta=0.5,
     )
+    # The one place the base map is added (see the module docstring).
     if basemap_url:
         folium.TileLayer(basemap_url, attr=basemap_attribution or " ", name="basemap").add_to(fmap)
     Fullscreen(position="topleft").add_to(fmap)

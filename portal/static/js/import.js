@@ -1,88 +1,87 @@
 /*
- * The import page: uploads the file with a progress bar, then shows the preview or every row
- * problem. All text from the server is set with textContent.
+ * import.js: the import page. Uploads the file with a progress bar (Portal.core.upload, with the
+ * X-CSRFToken header), then shows the preview or every row problem. All text from the server is
+ * set with textContent. Needs portal-core.js.
+ *
+ * Portal.importer: start(form, result, bar), run once on the page's #import-form,
+ * #import-result and #upload-progress. Its words are the result box's data-t-* attributes
+ * (Portal.core.dataStrings): added, changed, unchanged, preview, done, row, column, value,
+ * problem, checking, failed, too_big.
  */
-(function () {
+window.Portal.define('importer', function (Portal, L) {
   'use strict';
-  var form = document.getElementById('import-form');
-  var result = document.getElementById('import-result');
-  var bar = document.getElementById('upload-progress');
-  if (!form) return;
-  var words = result.dataset;
 
-  function el(tag, cls, text) {
-    var node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
+  var core = Portal.core;
+  var { el, t } = core;
 
-  function showSummary(body) {
-    result.replaceChildren();
-    var box = el('div', 'alert ' + (body.dry_run ? 'alert-info' : 'alert-success'));
-    box.appendChild(el('p', 'mb-1 fw-semibold', body.dry_run ? words.tPreview : words.tDone));
-    var s = body.summary;
-    box.appendChild(el('p', 'mb-0', s.added + ' ' + words.tAdded + ' · ' + s.changed + ' ' +
-      words.tChanged + ' · ' + s.unchanged + ' ' + words.tUnchanged));
-    result.appendChild(box);
-    (body.notes || []).forEach(function (note) { result.appendChild(el('div', 'small text-muted', note)); });
-  }
+  function start(form, result, bar) {
+    core.configure({ strings: core.dataStrings(result) });
 
-  function showErrors(body) {
-    result.replaceChildren();
-    var box = el('div', 'alert alert-danger');
-    box.appendChild(el('p', 'mb-1 fw-semibold', words.tFailed));
-    box.appendChild(el('p', 'mb-0', body.error));
-    result.appendChild(box);
-    if (!body.errors || !body.errors.length) return;
-    var table = el('table', 'table table-sm table-striped import-errors');
-    var head = el('tr');
-    [words.tRow, words.tColumn, words.tValue, words.tProblem].forEach(function (h) { head.appendChild(el('th', null, h)); });
-    table.appendChild(el('thead')).appendChild(head);
-    var tbody = el('tbody');
-    body.errors.forEach(function (e) {
-      var tr = el('tr');
-      [e.row, e.field, e.value, e.message].forEach(function (v) { tr.appendChild(el('td', null, v === null ? '' : v)); });
-      tbody.appendChild(tr);
-    });
-    table.appendChild(tbody);
-    result.appendChild(table);
-  }
-
-  form.addEventListener('submit', function (event) {
-    event.preventDefault();
-    var dryRun = event.submitter ? event.submitter.dataset.dryRun : '1';
-    var file = form.querySelector('input[type=file]').files[0];
-    if (file && file.size > Number(form.dataset.maxMb) * 1024 * 1024) {
-      showErrors({ error: words.tTooBig, errors: [] });
-      return;
+    function showSummary(body) {
+      result.replaceChildren();
+      var box = el('div', 'alert ' + (body.dry_run ? 'alert-info' : 'alert-success'));
+      box.appendChild(el('p', 'mb-1 fw-semibold', body.dry_run ? t('preview') : t('done')));
+      var s = body.summary;
+      box.appendChild(el('p', 'mb-0', s.added + ' ' + t('added') + ' · ' + s.changed + ' ' +
+        t('changed') + ' · ' + s.unchanged + ' ' + t('unchanged')));
+      result.appendChild(box);
+      (body.notes || []).forEach(function (note) { result.appendChild(el('div', 'small text-muted', note)); });
     }
-    var data = new FormData(form);
-    data.set('dry_run', dryRun);
-    var layer = data.get('layer');
-    var url = layer ? form.dataset.urlLayer.replace('LAYER', encodeURIComponent(layer)) : form.dataset.urlMany;
-    var xhr = new XMLHttpRequest();
-    xhr.open('POST', url);
-    xhr.setRequestHeader('X-CSRFToken', data.get('csrf_token'));
-    xhr.setRequestHeader('Accept', 'application/json');
-    var fill = bar.querySelector('.progress-bar');
-    bar.classList.remove('d-none');
-    fill.style.width = '0%';
-    xhr.upload.onprogress = function (e) {
-      if (e.lengthComputable) {
-        var pct = Math.round(100 * e.loaded / e.total);
-        fill.style.width = pct + '%';
-        bar.setAttribute('aria-valuenow', String(pct));
+
+    function showErrors(body) {
+      result.replaceChildren();
+      var box = el('div', 'alert alert-danger');
+      box.appendChild(el('p', 'mb-1 fw-semibold', t('failed')));
+      box.appendChild(el('p', 'mb-0', body.error));
+      result.appendChild(box);
+      if (!body.errors || !body.errors.length) return;
+      var table = el('table', 'table table-sm table-striped import-errors');
+      var head = el('tr');
+      [t('row'), t('column'), t('value'), t('problem')].forEach(function (h) { head.appendChild(el('th', null, h)); });
+      table.appendChild(el('thead')).appendChild(head);
+      var tbody = el('tbody');
+      body.errors.forEach(function (e) {
+        var tr = el('tr');
+        [e.row, e.field, e.value, e.message].forEach(function (v) { tr.appendChild(el('td', null, v === null ? '' : v)); });
+        tbody.appendChild(tr);
+      });
+      table.appendChild(tbody);
+      result.appendChild(table);
+    }
+
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var dryRun = event.submitter ? event.submitter.dataset.dryRun : '1';
+      var file = form.querySelector('input[type=file]').files[0];
+      if (file && file.size > Number(form.dataset.maxMb) * 1024 * 1024) {
+        showErrors({ error: t('too_big'), errors: [] });
+        return;
       }
-    };
-    xhr.upload.onload = function () { fill.style.width = '100%'; result.textContent = words.tChecking; };
-    xhr.onload = function () {
-      bar.classList.add('d-none');
-      var body;
-      try { body = JSON.parse(xhr.responseText); } catch (err) { body = { error: xhr.statusText, errors: [] }; }
-      if (xhr.status === 200 && body.ok) showSummary(body); else showErrors(body);
-    };
-    xhr.onerror = function () { bar.classList.add('d-none'); showErrors({ error: xhr.statusText || 'network error', errors: [] }); };
-    xhr.send(data);
-  });
-})();
+      var data = new FormData(form);
+      data.set('dry_run', dryRun);
+      var layer = data.get('layer');
+      var url = layer ? form.dataset.urlLayer.replace('LAYER', encodeURIComponent(layer)) : form.dataset.urlMany;
+      var fill = bar.querySelector('.progress-bar');
+      bar.classList.remove('d-none');
+      fill.style.width = '0%';
+      core.upload(url, data, {
+        progress: function (pct) {
+          fill.style.width = pct + '%';
+          bar.setAttribute('aria-valuenow', String(pct));
+        },
+        sent: function () { fill.style.width = '100%'; result.textContent = t('checking'); }
+      }).then(function (answer) {
+        bar.classList.add('d-none');
+        var body = answer.body || { error: answer.statusText, errors: [] };
+        if (answer.status === 200 && body.ok) showSummary(body); else showErrors(body);
+      }, function (err) {
+        bar.classList.add('d-none');
+        showErrors({ error: err.message, errors: [] });
+      });
+    });
+  }
+
+  var form = document.getElementById('import-form');
+  if (form) start(form, document.getElementById('import-result'), document.getElementById('upload-progress'));
+  return { start };
+});
