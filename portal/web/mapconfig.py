@@ -87,18 +87,12 @@ def client_strings() -> dict[str, str]:
 
 
 def client_config(state: MapState, page_endpoint: str, layers=CATALOGUE) -> dict[str, Any]:
-    """Build the JSON configuration of ``PortalMap.init``."""
+    """Build the JSON configuration of ``PortalMap.init`` (the base map is build_map's)."""
     from portal.store.queries import illustrative_layers
     from portal.web.database import get_session
 
     illustrative = illustrative_layers(get_session())
-    settings = current_app.config["PORTAL_SETTINGS"]
     locale = current_locale()
-    basemap = (
-        {"url": settings.basemap_url, "attribution": settings.basemap_attribution}
-        if settings.basemap_url
-        else None
-    )
     return {
         "locale": locale,
         "api": url_for("api.list_layers").removesuffix("/layers"),
@@ -107,7 +101,6 @@ def client_config(state: MapState, page_endpoint: str, layers=CATALOGUE) -> dict
         "progressLayer": state.layer,
         "visible": list(state.visible),
         "area": state.area,
-        "basemap": basemap,
         "pageUrl": url_for(page_endpoint),
         "areaPageUrl": url_for("maps.area_page", level="LEVEL", code="CODE")
         .replace("LEVEL", "{level}")

@@ -1,4 +1,4 @@
-"""The words the map client (static/js/portal-map.js) shows, translated on the server."""
+"""The words the map client (static/js/) shows, translated on the server."""
 
 from __future__ import annotations
 
