@@ -38,11 +38,3 @@ class Problem:
     message_en: str
     message_vi: str
     code: str = "invalid"
-
-    def message(self, locale: str) -> str:
-        """Return the message in ``locale`` ("en", otherwise Vietnamese).
-
-        >>> Problem(2, "ten", "x", "Bad", "Sai").message("en")
-        'Bad'
-        """
-        return self.message_en if locale == "en" else self.message_vi
