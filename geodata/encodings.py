@@ -22,7 +22,7 @@ from geodata.encoding_tables import (
     is_vietnamese_syllable,
     undo_cp1252_mojibake,
 )
-from geodata.errors import LegacyEncoding
+from geodata.problems import Problem
 
 LEGACY_ENCODINGS = ("tcvn3", "vni", "viscii")
 CANDIDATES = ("utf-8", "utf-8-mojibake", *LEGACY_ENCODINGS)
@@ -63,28 +63,12 @@ class Detection:
 
 
 @dataclass(frozen=True)
-class EncodingProblem:
-    """One value that could not be converted, with the spreadsheet row and the column."""
-
-    row: int
-    field: Hashable  # the column label: a str for files with a header row
-    value_repr: str
-    message_en: str
-    message_vi: str
-
-    def to_error(self) -> LegacyEncoding:
-        """Return the problem as a :class:`LegacyEncoding` error carrying both languages."""
-        error = LegacyEncoding(self.message_en, row=self.row, field=str(self.field))
-        return _bilingual(error, self.message_vi)
-
-
-@dataclass(frozen=True)
 class RepairReport:
     """A converted copy of a frame, the encoding found per column, and the values left as read."""
 
     frame: pd.DataFrame
     encodings: dict[Hashable, str | None]
-    problems: list[EncodingProblem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -93,12 +77,6 @@ class NfcReport:
 
     frame: pd.DataFrame
     changed: int
-
-
-def _bilingual(error: LegacyEncoding, user_msg_vi: str) -> LegacyEncoding:
-    """Attach the Vietnamese user message; the portal picks ``user_msg`` or ``user_msg_vi``."""
-    error.user_msg_vi = user_msg_vi  # type: ignore[attr-defined]
-    return error
 
 
 def encode_legacy(text: str, encoding: str) -> bytes:
@@ -256,8 +234,12 @@ def detect_encoding(samples: Sequence[bytes]) -> Detection:
 
 
 def _problem(row: int, column: Hashable, value: str, readings: dict[str, Reading],
-             encoding: str | None) -> EncodingProblem:
-    """Explain in both languages why one value was left as read."""
+             encoding: str | None) -> Problem:
+    """Explain in both languages why one value was left as read.
+
+    The problem's ``field`` is the frame's column label until the reader names it
+    (:func:`geodata.rawtable.raise_problems`).
+    """
     plausible = [enc for enc, r in readings.items() if _ratio(*r[1:]) >= MIN_PLAUSIBLE]
     names = ", ".join(ENCODING_NAMES[enc] for enc in plausible)
     shown = repr(value)[:60]
@@ -276,7 +258,7 @@ def _problem(row: int, column: Hashable, value: str, readings: dict[str, Reading
               f"{column_name}; {fix_en}")
         vi = (f"Chữ {shown} có vẻ theo bảng mã {names}, khác với phần còn lại của cột "
               f"({column_name}); {fix_vi}")
-    return EncodingProblem(row, column, shown, en, vi)
+    return Problem(row, column, value, en, vi, code="encoding")
 
 
 @dataclass
@@ -311,7 +293,7 @@ def _read_column(name: Hashable, series: pd.Series, raw_encoding: str) -> _Colum
 
 
 def _convert_column(column: _Column, encoding: str | None, row_offset: int
-                    ) -> list[EncodingProblem]:
+                    ) -> list[Problem]:
     """Decode every settled value of ``column`` in place; return a problem for each other one."""
     problems = []
     for pos, readings in column.readings.items():
@@ -349,7 +331,7 @@ def repair_text_columns(frame: pd.DataFrame, columns: Sequence[Hashable] | None 
     RepairReport
         The converted copy; ``encodings[column]`` is None when the column could not be decided
         (a column too short to decide alone takes the encoding of all the columns together).
-        Each value not converted stays as read and has an :class:`EncodingProblem`.
+        Each value not converted stays as read and has a :class:`~geodata.problems.Problem`.
     """
     names = list(columns) if columns is not None else _text_columns(frame)
     read = [_read_column(name, frame[name], raw_encoding) for name in names]
@@ -358,7 +340,7 @@ def repair_text_columns(frame: pd.DataFrame, columns: Sequence[Hashable] | None 
     whole_file = _pick([r for column in read for r in column.readings.values()])[0]
     out = frame.copy()
     encodings: dict[Hashable, str | None] = {}
-    problems: list[EncodingProblem] = []
+    problems: list[Problem] = []
     for column in read:
         if not column.readings:
             encoding: str | None = "utf-8" if column.unicode else "ascii"

@@ -2,15 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from geodata.problems import Problem
+
 
 class GeodataError(Exception):
-    """Base of every data error a user can fix; ``user_msg`` is safe to show."""
+    """Base of every data error a user can fix; ``user_msg`` is safe to show.
 
-    def __init__(self, user_msg: str, *, row: int | None = None, field: str | None = None) -> None:
+    ``problems`` lists every :class:`~geodata.problems.Problem` behind the error, when there are
+    several (a file rejected as a whole); empty otherwise.
+    """
+
+    def __init__(
+        self,
+        user_msg: str,
+        *,
+        row: int | None = None,
+        field: str | None = None,
+        problems: Sequence[Problem] = (),
+    ) -> None:
         super().__init__(user_msg)
         self.user_msg = user_msg
         self.row = row
         self.field = field
+        self.problems = list(problems)
+
+    @classmethod
+    def from_problem(cls, problem: Problem, problems: Sequence[Problem] = ()) -> GeodataError:
+        """Return an error worded as ``problem`` (``user_msg_vi`` too), carrying ``problems``."""
+        error = cls(problem.message_en, row=problem.row, field=problem.field, problems=problems)
+        error.user_msg_vi = problem.message_vi  # type: ignore[attr-defined]
+        return error
 
 
 class InvalidCRS(GeodataError):

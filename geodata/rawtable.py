@@ -22,8 +22,9 @@ import pandas as pd
 import geopandas as gpd
 import pyproj
 
-from geodata.encodings import ENCODING_NAMES, EncodingProblem, repair_text_columns
-from geodata.errors import GeodataError
+from geodata.encodings import ENCODING_NAMES, repair_text_columns
+from geodata.errors import GeodataError, LegacyEncoding
+from geodata.problems import Problem
 
 logger = logging.getLogger(__name__)
 
@@ -185,7 +186,7 @@ class Repair:
 
     frame: pd.DataFrame
     found: dict[Hashable, str]
-    problems: list[EncodingProblem]
+    problems: list[Problem]
 
 
 def repair_legacy_text(frame: pd.DataFrame, raw_encoding: str, row_offset: int) -> Repair:
@@ -226,26 +227,24 @@ def _texts(values: pd.Series) -> list[str]:
     return [v for v in values if isinstance(v, str)]
 
 
-def raise_problems(problems: Sequence[EncodingProblem], names: Mapping[Hashable, str]) -> None:
+def raise_problems(problems: Sequence[Problem], names: Mapping[Hashable, str]) -> None:
     """Raise the first undecided value as :class:`LegacyEncoding`, if there is one.
 
     ``names`` gives the column name for each frame column (a header may need repair itself).
-    The error's ``problems`` attribute holds one error per undecided value, for the import report.
+    The error's ``problems`` holds every undecided value, its column named, for the import report.
     """
     if not problems:
         return
-    errors = [
-        replace(problem, field=names.get(problem.field, str(problem.field))).to_error()
+    named = [
+        replace(problem, field=names.get(problem.field, str(problem.field)))
         for problem in problems
     ]
-    for error in errors:
-        logger.info("legacy text not decided: row %s field %s", error.row, error.field)
-    first = errors[0]
-    first.problems = tuple(errors)  # type: ignore[attr-defined]
-    raise first
+    for problem in named:
+        logger.info("legacy text not decided: row %s field %s", problem.row, problem.field)
+    raise LegacyEncoding.from_problem(named[0], named)
 
 
-def problem_notes(problems: Sequence[EncodingProblem], names: Mapping[Hashable, str]) -> list[str]:
+def problem_notes(problems: Sequence[Problem], names: Mapping[Hashable, str]) -> list[str]:
     """One note per column whose odd-looking values were left as typed.
 
     >>> problem_notes([], {})

@@ -13,11 +13,25 @@ GeometryType = Literal["Point", "LineString", "Polygon"]
 
 
 @dataclass(frozen=True)
+class Choice:
+    """One value a ``choice`` field takes, with its label in both languages."""
+
+    value: str
+    label_vi: str
+    label_en: str
+
+    def label(self, locale: str) -> str:
+        """Return the label in ``locale`` ("en", otherwise Vietnamese)."""
+        return self.label_en if locale == "en" else self.label_vi
+
+
+@dataclass(frozen=True)
 class FieldSpec:
     """One attribute of a layer's records.
 
     ``public`` fields may reach anonymous users (API, popups, exports);
-    the others are restricted and never leave the server unauthenticated.
+    the others are restricted and never leave the server unauthenticated. A ``choice`` field
+    lists its values, each labelled in both languages, in ``choices``.
     """
 
     name: str
@@ -26,9 +40,14 @@ class FieldSpec:
     label_en: str
     public: bool = True
     required: bool = False
-    choices: tuple[str, ...] = ()
+    choices: tuple[Choice, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
+
+    @property
+    def choice_values(self) -> tuple[str, ...]:
+        """The values a ``choice`` field takes, in declared order."""
+        return tuple(choice.value for choice in self.choices)
 
 
 @dataclass(frozen=True)
@@ -139,7 +158,6 @@ class LayerSpec:
     records_public: bool = True
     workflow: bool = False
     default_visible: bool = True
-    extra: Mapping[str, str] = field(default_factory=dict)
     # The province's four generic statuses ("not_started", "in_progress", "paused", "done") ->
     # this layer's status ids; a generic status the layer lacks is absent.
     generic_statuses: Mapping[str, str] = field(default_factory=dict)
@@ -170,11 +188,16 @@ class LayerSpec:
 
     def choice_label(self, field_name: str, value: str, locale: str) -> str:
         """Return the label of a choice value in ``locale`` (the value itself if unlabelled)."""
-        return self.extra.get(f"choice:{field_name}:{value}:{locale}", value)
+        for spec in self.fields:
+            if spec.name == field_name:
+                for choice in spec.choices:
+                    if choice.value == value:
+                        return choice.label(locale)
+        return value
 
     def choice_labels(self, field_name: str, locale: str) -> dict[str, str]:
         """Return value -> label for every choice of a field."""
-        return {c: self.choice_label(field_name, c, locale) for c in self.field(field_name).choices}
+        return {c.value: c.label(locale) for c in self.field(field_name).choices}
 
     def name(self, locale: str) -> str:
         """Return the layer's name in ``locale`` ("vi" or "en")."""

@@ -4,35 +4,33 @@ from __future__ import annotations
 
 import datetime as dt
 
-from layers.base import CountDone, FieldSpec, LayerSpec, LayerStyle, StatusSpec
-
-# Labels of each choice value, (vi, en); flattened into ``LAYER.extra`` as
-# ``choice:<field>:<value>:<locale>`` because FieldSpec carries only the raw values.
-CHOICE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
-    "kind": {
-        "gate": ("Cửa khẩu", "Border gate"),
-        "smart_gate": ("Cửa khẩu thông minh", "Smart border gate"),
-        "cooperation_zone": ("Khu hợp tác kinh tế", "Economic cooperation zone"),
-    },
-    "gate_type": {
-        "international": ("Cửa khẩu quốc tế", "International gate"),
-        "main": ("Cửa khẩu chính (song phương)", "Main (bilateral) gate"),
-        "secondary": ("Cửa khẩu phụ", "Secondary gate"),
-        "railway": ("Cửa khẩu đường sắt", "Railway gate"),
-        "pair": ("Cặp chợ biên giới", "Border market pair"),
-    },
-}
+from layers.base import Choice, CountDone, FieldSpec, LayerSpec, LayerStyle, StatusSpec
 
 FIELDS = (
     FieldSpec(
-        "kind", "choice", "Loại", "Kind", required=True, choices=tuple(CHOICE_LABELS["kind"])
+        "kind",
+        "choice",
+        "Loại",
+        "Kind",
+        required=True,
+        choices=(
+            Choice("gate", "Cửa khẩu", "Border gate"),
+            Choice("smart_gate", "Cửa khẩu thông minh", "Smart border gate"),
+            Choice("cooperation_zone", "Khu hợp tác kinh tế", "Economic cooperation zone"),
+        ),
     ),
     FieldSpec(
         "gate_type",
         "choice",
         "Loại cửa khẩu",
         "Gate type",
-        choices=tuple(CHOICE_LABELS["gate_type"]),
+        choices=(
+            Choice("international", "Cửa khẩu quốc tế", "International gate"),
+            Choice("main", "Cửa khẩu chính (song phương)", "Main (bilateral) gate"),
+            Choice("secondary", "Cửa khẩu phụ", "Secondary gate"),
+            Choice("railway", "Cửa khẩu đường sắt", "Railway gate"),
+            Choice("pair", "Cặp chợ biên giới", "Border market pair"),
+        ),
     ),
     FieldSpec("china_counterpart", "str", "Cửa khẩu đối diện (Trung Quốc)", "Chinese counterpart"),
     FieldSpec("smart_gate", "bool", "Cửa khẩu thông minh", "Smart gate"),
@@ -75,11 +73,5 @@ LAYER = LayerSpec(
         "in_progress": "upgrading",
         "paused": "suspended",
         "done": "operating",
-    },
-    extra={
-        f"choice:{name}:{value}:{locale}": label
-        for name, options in CHOICE_LABELS.items()
-        for value, labels in options.items()
-        for locale, label in zip(("vi", "en"), labels, strict=True)
     },
 )

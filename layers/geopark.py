@@ -4,18 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from layers.base import CountDone, FieldSpec, LayerSpec, LayerStyle, StatusSpec
-
-# Labels of each choice value, (vi, en); flattened into ``LAYER.extra`` as
-# ``choice:<field>:<value>:<locale>`` because FieldSpec carries only the raw values.
-CHOICE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
-    "site_type": {
-        "geosite": ("Điểm di sản địa chất", "Geosite"),
-        "cultural": ("Điểm văn hóa, lịch sử", "Cultural or historical site"),
-        "community_tourism": ("Du lịch cộng đồng", "Community tourism"),
-        "viewpoint": ("Điểm ngắm cảnh", "Viewpoint"),
-    },
-}
+from layers.base import Choice, CountDone, FieldSpec, LayerSpec, LayerStyle, StatusSpec
 
 FIELDS = (
     FieldSpec(
@@ -24,7 +13,12 @@ FIELDS = (
         "Loại điểm",
         "Site type",
         required=True,
-        choices=tuple(CHOICE_LABELS["site_type"]),
+        choices=(
+            Choice("geosite", "Điểm di sản địa chất", "Geosite"),
+            Choice("cultural", "Điểm văn hóa, lịch sử", "Cultural or historical site"),
+            Choice("community_tourism", "Du lịch cộng đồng", "Community tourism"),
+            Choice("viewpoint", "Điểm ngắm cảnh", "Viewpoint"),
+        ),
     ),
     FieldSpec("description_vi", "str", "Giới thiệu (tiếng Việt)", "Description (Vietnamese)"),
     FieldSpec("description_en", "str", "Giới thiệu (tiếng Anh)", "Description (English)"),
@@ -76,11 +70,5 @@ LAYER = LayerSpec(
         "not_started": "surveyed",
         "in_progress": "signage",
         "done": "open_to_visitors",
-    },
-    extra={
-        f"choice:{name}:{value}:{locale}": label
-        for name, options in CHOICE_LABELS.items()
-        for value, labels in options.items()
-        for locale, label in zip(("vi", "en"), labels, strict=True)
     },
 )

@@ -4,22 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from layers.base import CountDone, FieldSpec, LayerSpec, LayerStyle, StatusSpec
-
-# Labels of each choice value, (vi, en); flattened into ``LAYER.extra`` as
-# ``choice:<field>:<value>:<locale>`` because FieldSpec carries only the raw values.
-CHOICE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
-    "category": {
-        "poor": ("Hộ nghèo", "Poor household"),
-        "near_poor": ("Hộ cận nghèo", "Near-poor household"),
-        "merit": ("Gia đình người có công", "Family of a person with merit"),
-        "policy": ("Hộ chính sách khác", "Other policy household"),
-    },
-    "work": {
-        "new_build": ("Xây mới", "New build"),
-        "repair": ("Sửa chữa", "Repair"),
-    },
-}
+from layers.base import Choice, CountDone, FieldSpec, LayerSpec, LayerStyle, StatusSpec
 
 # Names, phone numbers, the village and the household size identify a family: they are personal
 # data and never public; the public sees per-area counts only.
@@ -37,7 +22,12 @@ FIELDS = (
         "Đối tượng",
         "Category",
         required=True,
-        choices=tuple(CHOICE_LABELS["category"]),
+        choices=(
+            Choice("poor", "Hộ nghèo", "Poor household"),
+            Choice("near_poor", "Hộ cận nghèo", "Near-poor household"),
+            Choice("merit", "Gia đình người có công", "Family of a person with merit"),
+            Choice("policy", "Hộ chính sách khác", "Other policy household"),
+        ),
     ),
     FieldSpec(
         "work",
@@ -45,7 +35,10 @@ FIELDS = (
         "Hình thức hỗ trợ",
         "Kind of support",
         required=True,
-        choices=tuple(CHOICE_LABELS["work"]),
+        choices=(
+            Choice("new_build", "Xây mới", "New build"),
+            Choice("repair", "Sửa chữa", "Repair"),
+        ),
     ),
     FieldSpec(
         "funds_million_vnd",
@@ -95,11 +88,5 @@ LAYER = LayerSpec(
         "not_started": "registered",
         "in_progress": "under_construction",
         "done": "completed",
-    },
-    extra={
-        f"choice:{name}:{value}:{locale}": label
-        for name, options in CHOICE_LABELS.items()
-        for value, labels in options.items()
-        for locale, label in zip(("vi", "en"), labels, strict=True)
     },
 )

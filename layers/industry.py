@@ -4,22 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from layers.base import CountDone, FieldSpec, LayerSpec, LayerStyle, StatusSpec
-
-# Labels of each choice value, (vi, en); flattened into ``LAYER.extra`` as
-# ``choice:<field>:<value>:<locale>`` because FieldSpec carries only the raw values.
-CHOICE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
-    "kind": {
-        "park": ("Khu công nghiệp", "Industrial park"),
-        "cluster": ("Cụm công nghiệp", "Industrial cluster"),
-        "power": ("Nhà máy nhiệt điện", "Thermal power plant"),
-        "hydro": ("Nhà máy thủy điện", "Hydropower plant"),
-    },
-    "plan_goal": {
-        "finish_2025": ("Hoàn thành trong năm 2025", "Finish in 2025"),
-        "speed_up": ("Đẩy nhanh tiến độ", "Speed up"),
-    },
-}
+from layers.base import Choice, CountDone, FieldSpec, LayerSpec, LayerStyle, StatusSpec
 
 FIELDS = (
     FieldSpec(
@@ -28,7 +13,12 @@ FIELDS = (
         "Loại dự án",
         "Project type",
         required=True,
-        choices=tuple(CHOICE_LABELS["kind"]),
+        choices=(
+            Choice("park", "Khu công nghiệp", "Industrial park"),
+            Choice("cluster", "Cụm công nghiệp", "Industrial cluster"),
+            Choice("power", "Nhà máy nhiệt điện", "Thermal power plant"),
+            Choice("hydro", "Nhà máy thủy điện", "Hydropower plant"),
+        ),
     ),
     FieldSpec("investor", "str", "Chủ đầu tư", "Investor"),
     FieldSpec("location", "str", "Địa điểm", "Location"),
@@ -47,7 +37,10 @@ FIELDS = (
         "Mục tiêu kế hoạch 2025",
         "2025 plan goal",
         required=True,
-        choices=tuple(CHOICE_LABELS["plan_goal"]),
+        choices=(
+            Choice("finish_2025", "Hoàn thành trong năm 2025", "Finish in 2025"),
+            Choice("speed_up", "Đẩy nhanh tiến độ", "Speed up"),
+        ),
     ),
 )
 
@@ -86,11 +79,5 @@ LAYER = LayerSpec(
         "in_progress": "construction",
         "paused": "paused",
         "done": "completed",
-    },
-    extra={
-        f"choice:{name}:{value}:{locale}": label
-        for name, options in CHOICE_LABELS.items()
-        for value, labels in options.items()
-        for locale, label in zip(("vi", "en"), labels, strict=True)
     },
 )

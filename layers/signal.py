@@ -4,25 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from layers.base import CountDone, FieldSpec, LayerSpec, LayerStyle, StatusSpec
-
-# Labels of each choice value, (vi, en); flattened into ``LAYER.extra`` as
-# ``choice:<field>:<value>:<locale>`` because FieldSpec carries only the raw values.
-CHOICE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
-    "operator": {
-        "viettel": ("Viettel", "Viettel"),
-        "vnpt": ("VNPT (VinaPhone)", "VNPT (VinaPhone)"),
-        "mobifone": ("MobiFone", "MobiFone"),
-        "none": ("Chưa có doanh nghiệp", "No operator yet"),
-    },
-    "blocker": {
-        "no_grid_power": ("Chưa có điện lưới", "No grid power"),
-        "few_households": ("Ít hộ dân", "Few households"),
-        "terrain": ("Địa hình bị che khuất", "Terrain blocks the signal"),
-        "site_access": ("Khó tiếp cận vị trí trạm", "Hard to reach the site"),
-        "none": ("Không vướng mắc", "No blocker"),
-    },
-}
+from layers.base import Choice, CountDone, FieldSpec, LayerSpec, LayerStyle, StatusSpec
 
 FIELDS = (
     FieldSpec("village", "str", "Thôn, bản", "Village", required=True),
@@ -33,9 +15,26 @@ FIELDS = (
         "choice",
         "Doanh nghiệp viễn thông",
         "Operator",
-        choices=tuple(CHOICE_LABELS["operator"]),
+        choices=(
+            Choice("viettel", "Viettel", "Viettel"),
+            Choice("vnpt", "VNPT (VinaPhone)", "VNPT (VinaPhone)"),
+            Choice("mobifone", "MobiFone", "MobiFone"),
+            Choice("none", "Chưa có doanh nghiệp", "No operator yet"),
+        ),
     ),
-    FieldSpec("blocker", "choice", "Vướng mắc", "Blocker", choices=tuple(CHOICE_LABELS["blocker"])),
+    FieldSpec(
+        "blocker",
+        "choice",
+        "Vướng mắc",
+        "Blocker",
+        choices=(
+            Choice("no_grid_power", "Chưa có điện lưới", "No grid power"),
+            Choice("few_households", "Ít hộ dân", "Few households"),
+            Choice("terrain", "Địa hình bị che khuất", "Terrain blocks the signal"),
+            Choice("site_access", "Khó tiếp cận vị trí trạm", "Hard to reach the site"),
+            Choice("none", "Không vướng mắc", "No blocker"),
+        ),
+    ),
     FieldSpec("date_on_air", "date", "Ngày phát sóng", "Date on air"),
 )
 
@@ -79,11 +78,5 @@ LAYER = LayerSpec(
         "not_started": "listed",
         "in_progress": "site_agreed",
         "done": "on_air",
-    },
-    extra={
-        f"choice:{name}:{value}:{locale}": label
-        for name, options in CHOICE_LABELS.items()
-        for value, labels in options.items()
-        for locale, label in zip(("vi", "en"), labels, strict=True)
     },
 )

@@ -4,17 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from layers.base import FieldSpec, LayerSpec, LayerStyle, StatusSpec, SumProgress
-
-# Labels of each choice value, (vi, en); flattened into ``LAYER.extra`` as
-# ``choice:<field>:<value>:<locale>`` because FieldSpec carries only the raw values.
-CHOICE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
-    "kind": {
-        "expressway": ("Đường cao tốc", "Expressway"),
-        "national_road": ("Quốc lộ", "National road"),
-        "patrol_road": ("Đường tuần tra biên giới", "Border patrol road"),
-    },
-}
+from layers.base import Choice, FieldSpec, LayerSpec, LayerStyle, StatusSpec, SumProgress
 
 FIELDS = (
     FieldSpec(
@@ -23,7 +13,11 @@ FIELDS = (
         "Loại công trình",
         "Kind of work",
         required=True,
-        choices=tuple(CHOICE_LABELS["kind"]),
+        choices=(
+            Choice("expressway", "Đường cao tốc", "Expressway"),
+            Choice("national_road", "Quốc lộ", "National road"),
+            Choice("patrol_road", "Đường tuần tra biên giới", "Border patrol road"),
+        ),
     ),
     FieldSpec("road", "str", "Tuyến đường", "Road", required=True),
     FieldSpec("length_km", "float", "Chiều dài (km)", "Length (km)", minimum=0),
@@ -66,11 +60,5 @@ LAYER = LayerSpec(
         "not_started": "preparation",
         "in_progress": "construction",
         "done": "completed",
-    },
-    extra={
-        f"choice:{name}:{value}:{locale}": label
-        for name, options in CHOICE_LABELS.items()
-        for value, labels in options.items()
-        for locale, label in zip(("vi", "en"), labels, strict=True)
     },
 )

@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 
+from geodata.problems import Problem
 from layers import get_layer
 from layers.base import LayerSpec
-from layers.importing import RowProblem
 from portal.services import exports
 from portal.services.access import EDITOR_ROLES, can_edit, can_read_restricted, layers_edited_by
 from portal.services.disclosure import shown_progress
@@ -104,17 +104,18 @@ def _saved_upload(folder: Path) -> Path:
     return path
 
 
-def _outside_user_scope(records, districts) -> list[RowProblem]:
+def _outside_user_scope(records, districts) -> list[Problem]:
     """Rows the signed-in user may not write: another sector's layer or another area."""
     problems = []
     for record, district in zip(records, districts, strict=True):
         if can_edit(current_user, record.layer_id, record.commune_code, district):
             continue
         problems.append(
-            RowProblem(
+            Problem(
                 row=record.row, field=None, value=record.record_id,
                 message_en=f"You may not change records of layer {record.layer_id} in this area.",
                 message_vi=f"Bạn không có quyền cập nhật lớp {record.layer_id} tại địa bàn này.",
+                code="not_allowed",
             )
         )
     return problems

@@ -13,65 +13,55 @@ import shapely
 
 from geodata.writers import EXPORT_FORMATS, write_table, write_table_csv, write_table_xlsx
 from layers.base import LayerSpec
+from portal.services.public_record import label, record_properties
 from portal.store import features as feature_store
 from portal.store.progress import area_progress
-from portal.web.serialize import status_display
 
-BASE_COLUMNS = (
-    "record_id", "name", "status", "status_label", "progress", "updated",
-    "commune_code", "commune_name", "district_code", "district_name", "illustrative",
-)
 TABLE_FORMATS = ("csv", "xlsx")
+# Column -> (Vietnamese, English) header: a layer's records, then the per-area progress table.
+RECORD_HEADERS: dict[str, tuple[str, str]] = {
+    "record_id": ("Mã", "Record id"),
+    "name": ("Tên", "Name"),
+    "status": ("Mã trạng thái", "Status id"),
+    "status_label": ("Trạng thái", "Status"),
+    "progress": ("Tiến độ (%)", "Progress (%)"),
+    "updated": ("Ngày cập nhật", "Updated"),
+    "commune_code": ("Mã xã (2025)", "Commune code (2025)"),
+    "commune_name": ("Xã/phường (2025)", "Commune (2025)"),
+    "district_code": ("Mã huyện (trước 2025)", "District code (pre-2025)"),
+    "district_name": ("Huyện (trước 2025)", "District (pre-2025)"),
+    "illustrative": ("Dữ liệu minh họa", "Illustrative"),
+}
+BASE_COLUMNS = tuple(RECORD_HEADERS)
+PROGRESS_HEADERS: dict[str, tuple[str, str]] = {
+    "code": ("Mã địa bàn", "Area code"),
+    "name": ("Địa bàn", "Area"),
+    "count": ("Số lượng", "Records"),
+    "done": ("Đã hoàn thành", "Done"),
+    "target": ("Chỉ tiêu", "Target"),
+    "percent": ("Tỷ lệ (%)", "Percent"),
+    "expected_percent": ("Tiến độ dự kiến (%)", "Expected (%)"),
+    "lagging": ("Chậm tiến độ", "Lagging"),
+    "as_of": ("Số liệu đến ngày", "As of"),
+}
 
 
 class UnknownFormat(ValueError):
     """An export format we do not write."""
 
 
+def _headers(headers: dict[str, tuple[str, str]], locale: str) -> dict[str, str]:
+    """Return column -> header in ``locale`` ("en", otherwise Vietnamese)."""
+    return {column: pair[1] if locale == "en" else pair[0] for column, pair in headers.items()}
+
+
 def _labels(layer: LayerSpec, locale: str, include_restricted: bool) -> dict[str, str]:
-    vi = locale != "en"
-    labels = {
-        "record_id": "Mã" if vi else "Record id",
-        "name": "Tên" if vi else "Name",
-        "status": "Mã trạng thái" if vi else "Status id",
-        "status_label": "Trạng thái" if vi else "Status",
-        "progress": "Tiến độ (%)" if vi else "Progress (%)",
-        "updated": "Ngày cập nhật" if vi else "Updated",
-        "commune_code": "Mã xã (2025)" if vi else "Commune code (2025)",
-        "commune_name": "Xã/phường (2025)" if vi else "Commune (2025)",
-        "district_code": "Mã huyện (trước 2025)" if vi else "District code (pre-2025)",
-        "district_name": "Huyện (trước 2025)" if vi else "District (pre-2025)",
-        "illustrative": "Dữ liệu minh họa" if vi else "Illustrative",
-    }
+    """Return the columns of a layer's export, in order, with their headers in ``locale``."""
+    labels = _headers(RECORD_HEADERS, locale)
     for spec in layer.fields:
         if spec.public or include_restricted:
-            labels[spec.name] = spec.label_vi if vi else spec.label_en
+            labels[spec.name] = label(spec, locale)
     return labels
-
-
-def _row(layer, row, communes, districts, locale, include_restricted) -> dict[str, Any]:
-    status_label, _color = status_display(layer, row.status, locale)
-    merged = {**(row.attributes or {}), **(row.state_attributes or {})}
-    values: dict[str, Any] = {
-        "record_id": row.record_id,
-        "name": row.name,
-        "status": row.status,
-        "status_label": status_label,
-        "progress": row.progress,
-        "updated": row.valid_from.isoformat(),
-        "commune_code": row.commune_code,
-        "commune_name": communes.get(row.commune_code),
-        "district_code": row.district_code,
-        "district_name": districts.get(row.district_code),
-        "illustrative": bool(row.illustrative),
-    }
-    for spec in layer.fields:
-        if spec.public or include_restricted:
-            value = merged.get(spec.name)
-            if spec.choices and value is not None:
-                value = layer.choice_label(spec.name, value, locale)
-            values[spec.name] = value
-    return values
 
 
 def layer_frame(
@@ -88,9 +78,13 @@ def layer_frame(
     rows = feature_store.read_features(session, layer.id, as_of, bbox=bbox, area=area)
     communes = feature_store.area_names(session, "commune")
     districts = feature_store.area_names(session, "district")
-    records = [_row(layer, r, communes, districts, locale, include_restricted) for r in rows]
+    records = [
+        record_properties(layer, r, communes, districts, locale,
+                          include_restricted=include_restricted, choice_labels=True)
+        for r in rows
+    ]  # fmt: skip
     geometry = [shapely.from_wkb(r.geom) for r in rows]
-    columns = list(_labels(layer, locale, include_restricted))
+    columns = list(_labels(layer, locale, include_restricted))  # drops "id", "status_color"
     return gpd.GeoDataFrame(records, columns=columns, geometry=geometry, crs=4326)
 
 
@@ -134,18 +128,7 @@ def progress_rows(
     (`portal.services.disclosure.shown_progress`: small counts of personal data hidden); None keeps
     them as they are (scripts, CLI).
     """
-    vi = locale != "en"
-    labels = {
-        "code": "Mã địa bàn" if vi else "Area code",
-        "name": "Địa bàn" if vi else "Area",
-        "count": "Số lượng" if vi else "Records",
-        "done": "Đã hoàn thành" if vi else "Done",
-        "target": "Chỉ tiêu" if vi else "Target",
-        "percent": "Tỷ lệ (%)" if vi else "Percent",
-        "expected_percent": "Tiến độ dự kiến (%)" if vi else "Expected (%)",
-        "lagging": "Chậm tiến độ" if vi else "Lagging",
-        "as_of": "Số liệu đến ngày" if vi else "As of",
-    }
+    labels = _headers(PROGRESS_HEADERS, locale)
     areas = area_progress(session, layer, level, as_of)
     if shown is not None:
         areas = shown(layer, areas)

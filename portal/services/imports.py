@@ -17,11 +17,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import pyproj
 import shapely
 
 from geodata.assign import assign_points, representative_xy
 from geodata.crs import resolve_crs
 from geodata.errors import LegacyEncoding
+from geodata.problems import Problem
 from geodata.readers import read_table
 from geodata.text import fold, nfc
 from layers import get_layer
@@ -30,7 +32,6 @@ from layers.importing import (
     ImportRejected,
     ImportReport,
     ParsedRecord,
-    RowProblem,
     parse_records,
 )
 from portal.store import loader
@@ -72,16 +73,11 @@ class ImportResult:
     source: str
 
 
-def import_context(session: Session, crs_text: str | None, today: dt.date) -> ImportContext:
-    """Build the validation context from the stored boundaries."""
+def import_context(session: Session, crs: pyproj.CRS | None, today: dt.date) -> ImportContext:
+    """Build the validation context from the stored boundaries; ``crs`` overrides the file's."""
     communes = loader.load_areas(session, "commune")
     province = loader.load_areas(session, "province").geometry.iloc[0]
-    return ImportContext(
-        province=province,
-        communes=communes,
-        crs=resolve_crs(crs_text) if crs_text else None,
-        today=today,
-    )
+    return ImportContext(province=province, communes=communes, crs=crs, today=today)
 
 
 def _state_key(status: str, progress: float | None, attributes: dict[str, Any]) -> tuple:
@@ -167,6 +163,14 @@ def plan_import(session: Session, records: list[ParsedRecord]) -> ImportPlan:
     return plan
 
 
+def _new_row(record: ParsedRecord, today: dt.date) -> loader.RecordRow:
+    """Return the store row of a record new to the store, with its first state."""
+    return loader.RecordRow(
+        record.layer_id, record.record_id, record.name, record.geometry,
+        dict(record.attributes), [_initial_state(record, today)],
+    )  # fmt: skip
+
+
 def _initial_state(record: ParsedRecord, today: dt.date) -> loader.StateRow:
     layer = get_layer(record.layer_id)
     if record.state is None:
@@ -227,18 +231,7 @@ def apply_import(
     """Write the records: insert new ones, update changed ones with a new dated state."""
     plan = plan_import(session, records)
     added = set(plan.added)
-    new_rows = [
-        loader.RecordRow(
-            layer_id=r.layer_id,
-            record_id=r.record_id,
-            name=r.name,
-            geometry=r.geometry,
-            attributes=dict(r.attributes),
-            history=[_initial_state(r, today)],
-        )
-        for r in records
-        if f"{r.layer_id}/{r.record_id}" in added
-    ]
+    new_rows = [_new_row(r, today) for r in records if f"{r.layer_id}/{r.record_id}" in added]
     changed = set(plan.changed)
     for record in records:
         if f"{record.layer_id}/{record.record_id}" not in changed:
@@ -265,29 +258,14 @@ def _district_codes(session: Session, records: list[ParsedRecord]) -> list[str |
     return list(assign_points(xs, ys, loader.load_areas(session, "district")))
 
 
-def _as_row_problem(problem) -> RowProblem:
-    """Turn an encoding problem (or error) of the reader into an import row problem."""
-    english = getattr(problem, "message_en", None) or getattr(problem, "user_msg", "")
-    return RowProblem(
-        row=problem.row,
-        field=problem.field,
-        value=getattr(problem, "value_repr", None) or getattr(problem, "value", None),
-        message_en=english,
-        message_vi=getattr(problem, "message_vi", None)
-        or getattr(problem, "user_msg_vi", None)
-        or english,
-    )
-
-
-def _read(path: str | Path, sheet: str | None, crs):
+def _read(path: str | Path, sheet: str | None, crs: pyproj.CRS | None):
     """Read the file; undecidable legacy text becomes row problems like any other."""
     try:
         return read_table(path, sheet=sheet, crs=crs)
     except LegacyEncoding as exc:
-        problems = getattr(exc, "problems", None)
-        if not problems:
+        if not exc.problems:
             raise
-        raise ImportRejected([_as_row_problem(p) for p in problems]) from None
+        raise ImportRejected(exc.problems) from None
 
 
 def run_import(
@@ -300,7 +278,7 @@ def run_import(
     dry_run: bool = False,
     author: str = "import",
     today: dt.date | None = None,
-    check: Callable[[list[ParsedRecord], list[str | None]], list[RowProblem]] | None = None,
+    check: Callable[[list[ParsedRecord], list[str | None]], list[Problem]] | None = None,
 ) -> ImportResult:
     """Import a file into one layer (or several, by its layer column): all rows or none.
 
@@ -309,10 +287,10 @@ def run_import(
     """
     today = today or dt.date.today()
     layer = get_layer(layer_id) if layer_id else None
-    crs = resolve_crs(crs_text) if crs_text else None
+    crs = resolve_crs(crs_text) if crs_text else None  # resolved once, for reader and importer
     table = _read(path, sheet, crs)
     with db.transaction() as session:
-        context = import_context(session, crs_text, today)
+        context = import_context(session, crs, today)
         records, report = parse_records(table, layer, context)
         if check is not None and records:
             report.problems.extend(check(records, _district_codes(session, records)))

@@ -116,8 +116,7 @@ def _field_json(layer: LayerSpec, locale: str) -> list[dict[str, Any]]:
     return [
         {"name": f.name, "type": f.type, "label": f.label_en if locale == "en" else f.label_vi,
          "required": f.required, "public": f.public, "min": f.minimum, "max": f.maximum,
-         "choices": [{"value": c, "label": layer.choice_label(f.name, c, locale)}
-                     for c in f.choices]}
+         "choices": [{"value": c.value, "label": c.label(locale)} for c in f.choices]}
         for f in layer.fields
     ]  # fmt: skip
 

@@ -9,6 +9,7 @@ prefers; the status stays the one in this table.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
@@ -18,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from geodata.errors import GeodataError
+from geodata.problems import Problem
 from layers import UnknownLayer
 from portal.services.editing.values import EditConflict, InvalidEdit, RecordNotFound
 from portal.services.errors import PermissionDenied
@@ -84,8 +86,8 @@ def _user_message(exc: Exception) -> str:
     return getattr(exc, "user_msg", None) or _("The request could not be handled.")
 
 
-def row_errors(problems) -> list[dict]:
-    """Return row problems in the API's error shape, in the request's language."""
+def row_errors(problems: Sequence[Problem]) -> list[dict]:
+    """Return problems in the API's error shape, in the request's language."""
     vietnamese = _vietnamese()
     return [
         {
@@ -99,13 +101,13 @@ def row_errors(problems) -> list[dict]:
 
 
 def _field_errors(exc: Exception) -> list[dict]:
-    problems = getattr(exc, "problems", None)
-    if problems and hasattr(problems[0], "message_en") and hasattr(problems[0], "value"):
-        return row_errors(problems)
-    field = getattr(exc, "field", None)
-    if field is None:
-        return []
-    return [{"row": getattr(exc, "row", None), "field": field, "message": _user_message(exc)}]
+    """Return the problems behind an error, or the one field it names, in the API's shape."""
+    if isinstance(exc, GeodataError) and exc.problems:
+        return row_errors(exc.problems)
+    if isinstance(exc, GeodataError | BadRequest) and exc.field is not None:
+        row = exc.row if isinstance(exc, GeodataError) else None
+        return [{"row": row, "field": exc.field, "message": _user_message(exc)}]
+    return []
 
 
 # Messages written in both languages here rather than in the catalogue, so that a 413 or 429

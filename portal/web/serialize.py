@@ -1,4 +1,8 @@
-"""Turning stored rows into JSON/GeoJSON with public fields only."""
+"""Turning stored rows into JSON/GeoJSON with public fields only, in the request's language.
+
+The record itself is serialised by :mod:`portal.services.public_record` (shared with the
+exports); this module adds the request's locale and the GeoJSON wrapping.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,8 @@ import shapely
 from shapely.geometry import mapping
 
 from layers.base import LayerSpec
+from portal.services.public_record import label, record_properties
 from portal.web.i18n import current_locale
-
-
-def label(obj: Any, locale: str) -> str:
-    """Return the vi/en label of a spec object."""
-    return obj.label_en if locale == "en" else obj.label_vi
 
 
 def layer_json(layer: LayerSpec, locale: str) -> dict[str, Any]:
@@ -55,47 +55,15 @@ def _field_json(layer: LayerSpec, name: str, locale: str) -> dict[str, Any]:
     return described
 
 
-def public_properties(layer: LayerSpec, row: Row) -> dict[str, Any]:
-    """Return the public attribute values of a record, state attributes over static ones."""
-    merged = {**(row.attributes or {}), **(row.state_attributes or {})}
-    return {f.name: merged.get(f.name) for f in layer.public_fields}
-
-
-def status_display(layer: LayerSpec, status_id: str, locale: str) -> tuple[str, str]:
-    """Return a status's label in ``locale`` and its colour (grey for an unknown status)."""
-    try:
-        status = layer.status(status_id)
-    except KeyError:
-        return status_id, "#6c757d"
-    return label(status, locale), status.color
-
-
 def feature_json(
     layer: LayerSpec, row: Row, communes: dict[str, str], districts: dict[str, str]
 ) -> dict[str, Any]:
     """Return one record as a GeoJSON Feature with public fields only."""
-    locale = current_locale()
-    status_label, status_color = status_display(layer, row.status, locale)
     return {
         "type": "Feature",
         "id": row.id,
         "geometry": mapping(shapely.from_wkb(row.geom)),
-        "properties": {
-            "id": row.id,
-            "record_id": row.record_id,
-            "name": row.name,
-            "status": row.status,
-            "status_label": status_label,
-            "status_color": status_color,
-            "progress": row.progress,
-            "updated": row.valid_from.isoformat(),
-            "commune_code": row.commune_code,
-            "commune_name": communes.get(row.commune_code),
-            "district_code": row.district_code,
-            "district_name": districts.get(row.district_code),
-            "illustrative": bool(row.illustrative),
-            **public_properties(layer, row),
-        },
+        "properties": record_properties(layer, row, communes, districts, current_locale()),
     }
 
 

@@ -214,7 +214,7 @@ def test_undecidable_names_are_problems_and_never_guessed():
 
 def test_a_problem_becomes_a_legacy_encoding_error_in_both_languages():
     problem = repair_text_columns(read_raw("names_undecidable.csv")).problems[0]
-    error = problem.to_error()
+    error = LegacyEncoding.from_problem(problem)
     assert isinstance(error, LegacyEncoding)
     assert (error.row, error.field) == (2, "ten")
     assert error.user_msg == problem.message_en

@@ -56,9 +56,10 @@ def test_fields_have_unique_names_and_nfc_labels_in_both_languages(layer):
 @pytest.mark.parametrize("layer", CATALOGUE, ids=by_id)
 def test_every_choice_value_has_nfc_labels_in_both_languages(layer):
     for spec in layer.fields:
-        for value in spec.choices:
+        for choice in spec.choices:
             for locale in ("vi", "en"):
-                label = layer.extra[f"choice:{spec.name}:{value}:{locale}"]
+                label = choice.label(locale)
+                assert label == layer.choice_label(spec.name, choice.value, locale)
                 assert label.strip() and is_nfc(label)
 
 

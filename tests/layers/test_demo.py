@@ -132,7 +132,7 @@ def test_attributes_hold_only_declared_fields_with_valid_values(demo):
                     assert not spec.required, (record.record_id, spec.name)
                     continue
                 if spec.choices:
-                    assert value in spec.choices, (record.record_id, spec.name, value)
+                    assert value in spec.choice_values, (record.record_id, spec.name, value)
                 if spec.minimum is not None:
                     assert value >= spec.minimum, (record.record_id, spec.name)
                 if spec.maximum is not None:

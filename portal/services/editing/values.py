@@ -1,8 +1,9 @@
 """Checking edited values against a layer's declaration; the errors editing raises.
 
-Values come from forms and JSON, one record at a time. They are read the way a file import reads
-its cells (``layers.import_values``: dd/mm/yyyy or ISO dates, có/không, choice labels or ids,
-"1.234" as a whole number), so a value accepted in a spreadsheet is accepted in the form too.
+Values come from forms and JSON, one record at a time. They are read by the single-value readers of
+:mod:`layers.values`, the rules a file import reads its cells by (dd/mm/yyyy or ISO dates,
+có/không, choice labels or ids, "1.234" as a whole number), so a value accepted in a spreadsheet
+is accepted in the form too.
 Every problem is collected with an English and a Vietnamese message before one ``InvalidEdit``
 is raised, in the API's error shape (``portal.web.errors.row_errors``).
 """
@@ -15,18 +16,17 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import pandas as pd
-
 import shapely
 from shapely.geometry import mapping
 
+from geodata.problems import Problem
 from geodata.text import nfc
 from layers.base import FieldSpec, LayerSpec
-from layers.import_columns import RowProblem, choice_labels, choice_lookup, column_key
-from layers.import_values import parse_bools, parse_dates, parse_numbers
+from layers.parsing import column_key, parse_date, parse_number
+from layers.values import not_a_date, read_value
+from layers.values import value_problem as problem
 from portal.store.models import Feature, FeatureState
 
-MAX_TEXT = 500
 MAX_NAME = 200
 MAX_REASON = 1000
 _RECORD_ID = re.compile(r"[\w.-]{1,60}")
@@ -54,7 +54,7 @@ class RecordNotFound(EditError):
 class InvalidEdit(EditError):
     """Values that do not fit the layer; ``problems`` says which field and why."""
 
-    def __init__(self, problems: list[RowProblem]) -> None:
+    def __init__(self, problems: list[Problem]) -> None:
         first = problems[0] if len(problems) == 1 else None
         super().__init__(
             first.message_en if first else f"{len(problems)} values are not valid.",
@@ -81,12 +81,6 @@ class EditConflict(EditError):
         self.proposed = proposed
 
 
-def problem(field: str | None, value: Any, en: str, vi: str) -> RowProblem:
-    """Return one problem of an edit (no row: a form has none)."""
-    shown = None if value is None else str(value)[:80]
-    return RowProblem(row=None, field=field, value=shown, message_en=en, message_vi=vi)
-
-
 def invalid(field: str | None, value: Any, en: str, vi: str) -> InvalidEdit:
     """Return an ``InvalidEdit`` with a single problem."""
     return InvalidEdit([problem(field, value, en, vi)])
@@ -95,101 +89,8 @@ def invalid(field: str | None, value: Any, en: str, vi: str) -> InvalidEdit:
 # --- attribute values ------------------------------------------------------------------------
 
 
-def _not_a_date(value: Any) -> tuple[str, str]:
-    return (f"{value!r} is not a real date; write dd/mm/yyyy",
-            f"«{value}» không phải là ngày có thật; hãy ghi dạng dd/mm/yyyy")  # fmt: skip
-
-
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _read_text(layer: LayerSpec, spec: FieldSpec, value: Any) -> tuple[Any, RowProblem | None]:
-    if not isinstance(value, str | int | float) or isinstance(value, bool):
-        return None, problem(spec.name, value, f"'{spec.label_en}' must be text",
-                             f"«{spec.label_vi}» phải là chữ")  # fmt: skip
-    text = nfc(str(value))
-    if len(text) > MAX_TEXT:
-        return None, problem(
-            spec.name, text, f"'{spec.label_en}' is longer than {MAX_TEXT} characters",
-            f"«{spec.label_vi}» dài quá {MAX_TEXT} ký tự",
-        )  # fmt: skip
-    return text, None
-
-
-def _read_number(layer: LayerSpec, spec: FieldSpec, value: Any) -> tuple[Any, RowProblem | None]:
-    if isinstance(value, bool):
-        number = math.nan
-    elif isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str):
-        text = value.strip()
-        if spec.type == "int" and re.fullmatch(r"-?\d{1,3}(\.\d{3})+", text):
-            text = text.replace(".", "")  # "1.234" is how Vietnamese write 1234
-        number = float(parse_numbers(pd.Series([text], dtype="string"))[0][0])
-    else:
-        number = math.nan
-    if not math.isfinite(number):
-        return None, problem(spec.name, value, f"{value!r} is not a number",
-                             f"«{value}» không phải là số")  # fmt: skip
-    if spec.type == "int" and number != round(number):
-        return None, problem(spec.name, value, f"{value!r} is not a whole number",
-                             f"«{value}» không phải là số nguyên")  # fmt: skip
-    if spec.minimum is not None and number < spec.minimum:
-        return None, problem(spec.name, value, f"{value!r} is below the minimum {spec.minimum:g}",
-                             f"«{value}» nhỏ hơn giá trị tối thiểu {spec.minimum:g}")  # fmt: skip
-    if spec.maximum is not None and number > spec.maximum:
-        return None, problem(spec.name, value, f"{value!r} is above the maximum {spec.maximum:g}",
-                             f"«{value}» lớn hơn giá trị tối đa {spec.maximum:g}")  # fmt: skip
-    return (int(number) if spec.type == "int" else number), None
-
-
-def _read_date(layer: LayerSpec, spec: FieldSpec, value: Any) -> tuple[Any, RowProblem | None]:
-    if isinstance(value, dt.date):
-        return value.isoformat(), None
-    if isinstance(value, str):
-        dates, _not_date, _unreal = parse_dates(pd.Series([value.strip()], dtype="string"))
-        if dates[0] is not None:
-            return dates[0].isoformat(), None
-    return None, problem(spec.name, value, *_not_a_date(value))
-
-
-def _read_bool(layer: LayerSpec, spec: FieldSpec, value: Any) -> tuple[Any, RowProblem | None]:
-    if isinstance(value, bool):
-        return value, None
-    if isinstance(value, str | int):
-        flags, bad = parse_bools(pd.Series([str(value)], dtype="string"))
-        if not bad[0] and flags[0] is not None:
-            return bool(flags[0]), None
-    return None, problem(spec.name, value, f"{value!r} is not yes/no",
-                         f"«{value}» không phải có/không")  # fmt: skip
-
-
-def _read_choice(layer: LayerSpec, spec: FieldSpec, value: Any) -> tuple[Any, RowProblem | None]:
-    if isinstance(value, str):
-        if value in spec.choices:
-            return value, None
-        found = choice_lookup(layer, spec).get(column_key(value))
-        if found is not None:
-            return found, None
-    labels = choice_labels(layer, spec).values()
-    return None, problem(
-        spec.name, value,
-        f"{value!r} is not allowed in '{spec.label_en}'; use one of: "
-        + " / ".join(en for _, en in labels),
-        f"«{value}» không phải giá trị hợp lệ của «{spec.label_vi}»; dùng một trong: "
-        + " / ".join(vi for vi, _ in labels),
-    )  # fmt: skip
-
-
-_READERS = {
-    "str": _read_text,
-    "int": _read_number,
-    "float": _read_number,
-    "date": _read_date,
-    "bool": _read_bool,
-    "choice": _read_choice,
-}
 
 
 def check_attributes(
@@ -211,16 +112,17 @@ def check_attributes(
     dict
         Field name -> typed value (ISO text for dates), only for the fields in ``values``.
     """
-    problems: list[RowProblem] = []
+    problems: list[Problem] = []
     result: dict[str, Any] = {}
     for name, raw in values.items():
         try:
             spec = layer.field(name)
         except KeyError:
             problems.append(problem(name, None, f"Layer {layer.name_en} has no field '{name}'",
-                                    f"Lớp {layer.name_vi} không có trường «{name}»"))  # fmt: skip
+                                    f"Lớp {layer.name_vi} không có trường «{name}»",
+                                    code="unknown_field"))  # fmt: skip
             continue
-        value, wrong = (None, None) if _blank(raw) else _READERS[spec.type](layer, spec, raw)
+        value, wrong = (None, None) if _blank(raw) else read_value(spec, raw)
         if wrong is not None:
             problems.append(wrong)
         elif value is None and spec.required:
@@ -234,9 +136,9 @@ def check_attributes(
     return result
 
 
-def _missing(spec: FieldSpec) -> RowProblem:
+def _missing(spec: FieldSpec) -> Problem:
     return problem(spec.name, None, f"'{spec.label_en}' is required",
-                   f"Cần nhập «{spec.label_vi}»")  # fmt: skip
+                   f"Cần nhập «{spec.label_vi}»", code="missing")  # fmt: skip
 
 
 # --- state, dates, texts ---------------------------------------------------------------------
@@ -265,8 +167,7 @@ def check_progress(value: Any) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         number = float(value)
     elif isinstance(value, str):
-        text = pd.Series([value.strip()], dtype="string")
-        number = float(parse_numbers(text, percent=True)[0][0])
+        number = parse_number(value.strip(), percent=True)
     if not math.isfinite(number) or not 0 <= number <= 100:
         raise invalid("progress", value, f"Progress {value!r} must be a number from 0 to 100",
                       f"Tiến độ «{value}» phải là số từ 0 đến 100")  # fmt: skip
@@ -282,10 +183,10 @@ def check_date(
     elif isinstance(value, dt.date):
         day = value
     else:
-        dates, _bad, _unreal = parse_dates(pd.Series([str(value).strip()], dtype="string"))
-        if dates[0] is None:
-            raise invalid(field, value, *_not_a_date(value))
-        day = dates[0]
+        found = parse_date(str(value).strip())
+        if found is None:
+            raise InvalidEdit([not_a_date(field, value)])
+        day = found
     if day > today:
         raise invalid(field, day.isoformat(), f"The date {day:%d/%m/%Y} is after today",
                       f"Ngày {day:%d/%m/%Y} sau ngày hôm nay")  # fmt: skip

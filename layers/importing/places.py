@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,12 +18,9 @@ import shapely
 
 from geodata.assign import assign_points, representative_xy
 from layers.base import LayerSpec
-from layers.import_columns import Problems, Texts, column_key
-from layers.import_geometry import WGS84, Located, mask_of, report_swapped, swapped_rows
-from layers.import_values import parse_keys
-
-if TYPE_CHECKING:
-    from layers.importing import ImportContext
+from layers.importing.geometry import WGS84, Located, mask_of, report_swapped, swapped_rows
+from layers.importing.types import ImportContext, Problems, Texts
+from layers.parsing import column_key, parse_keys
 
 # Distances are measured in UTM 48N: Lạng Sơn (106.0–107.4° E) lies inside its 102–108° E zone.
 METRIC = pyproj.CRS.from_epsg(32648)
@@ -62,12 +58,11 @@ def check_shapes(located: Located, keep: np.ndarray, problems: Problems,
         absent |= keep & empty
         en = "No geometry, or one that could not be read (such as a polygon ring left open)"
         vi = "Thiếu hình học, hoặc hình học không đọc được (ví dụ vòng đa giác không khép kín)"
-        problems.add(absent, located.field, located.raw(absent), en, vi)
+        located.report(problems, absent, en, vi)
     else:
-        problems.add(absent, located.field, located.raw(absent),
-                     "No geometry or coordinates", "Thiếu hình học hoặc tọa độ")  # fmt: skip
-        problems.add(keep & empty, located.field, located.raw(keep & empty),
-                     "Geometry is empty", "Hình học rỗng")  # fmt: skip
+        located.report(problems, absent, "No geometry or coordinates",
+                       "Thiếu hình học hoặc tọa độ")  # fmt: skip
+        located.report(problems, keep & empty, "Geometry is empty", "Hình học rỗng")
     check = np.flatnonzero(keep & ~missing & ~empty)
     invalid = check[~shapely.is_valid(geoms[check])]
     reasons = np.asarray(shapely.is_valid_reason(geoms[invalid]), dtype=str)
@@ -119,8 +114,8 @@ def check_geometry_types(
     kinds[rows] = _TYPE_NAMES[shapely.get_type_id(located.geoms[rows])]
     wrong = mask_of(rows, len(kinds)) & ~np.isin(kinds, list(allowed))
     names = ", ".join(takes)
-    problems.add(
-        wrong, located.field, located.raw(wrong),
+    located.report(
+        problems, wrong,
         f"Geometry type {{kind}} is not allowed in layer {layer.name_en} (allowed: {names})",
         f"Kiểu hình học {{kind}} không dùng được cho lớp {layer.name_vi} (chỉ nhận: {names})",
         kind=kinds,

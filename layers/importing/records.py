@@ -1,17 +1,12 @@
-"""From a read table to validated records of the catalogue's layers, all or nothing.
+"""The importer's main loop: from a read table to the validated records of the layers.
 
-:func:`parse_records` reads every row, collects every problem (row, file column, raw value,
-Vietnamese and English message) and returns the records with an :class:`ImportReport`; the
-caller writes nothing unless ``report.ok``. Only a problem with the whole file raises. The work
-is column by column (pandas, numpy, shapely's vector functions), so 100,000 rows take seconds.
+:func:`parse_records` runs every check of the other modules column by column and assembles the
+records of the rows without problems; see :mod:`layers.importing`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -24,112 +19,30 @@ from geodata.errors import GeodataError
 from geodata.rawtable import frame_as_text, user_error
 from layers import CATALOGUE
 from layers.base import LayerSpec
-from layers.import_columns import (
-    ROLE_ALIASES,
-    ColumnMap,
+from layers.importing.cells import field_values, progress_values, state_dates, status_values
+from layers.importing.columns import ROLE_ALIASES, ColumnMap, match_columns
+from layers.importing.geometry import Located, locate
+from layers.importing.places import (
+    check_communes,
+    check_geometry_types,
+    check_positions,
+    check_shapes,
+)
+from layers.importing.types import (
+    ImportContext,
+    ImportReport,
+    ParsedRecord,
+    ParsedState,
     Problems,
-    RowProblem,
-    column_key,
-    match_columns,
+    TableLike,
 )
-from layers.import_geometry import Located, locate
-from layers.import_places import check_communes, check_geometry_types, check_positions, check_shapes
-from layers.import_values import (
-    field_values,
-    parse_keys,
-    progress_values,
-    state_dates,
-    status_values,
-    text_values,
-)
-
-__all__ = [
-    "ImportContext", "ImportRejected", "ImportReport", "ParsedRecord", "ParsedState",
-    "RowProblem", "parse_records",
-]  # fmt: skip
-
-
-@dataclass(frozen=True)
-class ParsedState:
-    """The dated status and progress a row gives its record."""
-
-    date: dt.date
-    status: str
-    progress: float | None
-    attributes: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class ParsedRecord:
-    """A validated record: geometry in EPSG:4326, typed attributes, its 2025 commune."""
-
-    layer_id: str
-    record_id: str
-    name: str
-    geometry: shapely.Geometry
-    attributes: Mapping[str, Any]
-    state: ParsedState | None
-    row: int
-    commune_code: str | None
-
-
-@dataclass
-class ImportReport:
-    """Everything an import found: problems, notes, which column became which field."""
-
-    problems: list[RowProblem] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    columns: dict[str, str] = field(default_factory=dict)
-    rows_read: int = 0
-
-    @property
-    def ok(self) -> bool:
-        """Whether the file may be written: no problem at all."""
-        return not self.problems
-
-    def raise_for_problems(self) -> None:
-        """Raise :class:`ImportRejected` carrying every problem, if there is any."""
-        if self.problems:
-            raise ImportRejected(self.problems)
-
-
-class ImportRejected(GeodataError):
-    """A file had problems; nothing of it may be written. ``problems`` lists them all."""
-
-    def __init__(self, problems: Sequence[RowProblem]) -> None:
-        first = problems[0]
-        super().__init__(
-            f"{len(problems)} problem(s) in the file; first: {first.message_en}",
-            row=first.row,
-            field=first.field,
-        )
-        self.user_msg_vi = f"Tệp có {len(problems)} lỗi; lỗi đầu tiên: {first.message_vi}"
-        self.problems = list(problems)
-
-
-@dataclass(frozen=True)
-class ImportContext:
-    """What rows are checked against: the province, its 2025 communes, a CRS, today."""
-
-    province: shapely.Geometry
-    communes: gpd.GeoDataFrame
-    crs: pyproj.CRS | None
-    today: dt.date
-    border_tolerance_m: float = 500
-
-
-class TableLike(Protocol):
-    """The parts of :class:`geodata.rawtable.RawTable` the importer reads."""
-
-    frame: pd.DataFrame
-    geometry: gpd.GeoSeries | None
-    crs: pyproj.CRS | None
-    row_numbers: list[int]
-    notes: tuple[str, ...]
+from layers.parsing import column_key, parse_keys, text_values
 
 
 @dataclass(frozen=True)
 class _Table:
+    """A (Geo)DataFrame dressed as a :class:`TableLike`."""
+
     frame: pd.DataFrame
     geometry: gpd.GeoSeries | None
     crs: pyproj.CRS | None

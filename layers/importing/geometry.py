@@ -2,16 +2,16 @@
 
 In this order: the file's own geometry, a WKT column, longitude/latitude columns, x/y columns
 (projected metres). Coordinates that cannot be read are reported here, with the degree columns'
-own defects (metres in them, longitude and latitude swapped); :mod:`layers.import_places`
+own defects (metres in them, longitude and latitude swapped); :mod:`layers.importing.places`
 checks the places.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -22,17 +22,23 @@ import shapely
 from geodata.crs import resolve_crs, to_wgs84
 from geodata.errors import InvalidCRS
 from geodata.rawtable import user_error
-from layers.import_columns import ROLE_ALIASES, Problems, Texts
-from layers.import_values import parse_numbers
-
-if TYPE_CHECKING:
-    from layers.importing import ImportContext, TableLike
+from layers.importing.columns import ROLE_ALIASES
+from layers.importing.types import ImportContext, Problems, TableLike, Texts
+from layers.parsing import parse_numbers
 
 WGS84 = pyproj.CRS.from_epsg(4326)
 LANGSON_PROFILE = "vn2000-langson"
 _METRES = 1000.0  # a coordinate this large cannot be degrees
 _SHOWN = 80  # characters of a WKT shown in a problem
 _RING = re.compile(r"\(([^()]*)\)")
+# Coordinate role -> the header a message names when it is missing, what it is (English,
+# Vietnamese) and the headers accepted for it.
+_COORDINATES = {
+    "lon": (ROLE_ALIASES["lon"][0], "longitude", "kinh độ", ROLE_ALIASES["lon"]),
+    "lat": (ROLE_ALIASES["lat"][0], "latitude", "vĩ độ", ROLE_ALIASES["lat"]),
+    "x": ("x", "x coordinate", "tọa độ x", ("x",)),
+    "y": ("y", "y coordinate", "tọa độ y", ("y",)),
+}
 
 
 @dataclass
@@ -69,6 +75,10 @@ class Located:
         result[index] = [t if t is None or len(t) <= _SHOWN else t[:_SHOWN] + "…" for t in texts]
         return result
 
+    def report(self, problems: Problems, mask: np.ndarray, en: str, vi: str, **extra) -> None:
+        """Report the rows in ``mask`` under the position's column, showing their source."""
+        problems.add(mask, self.field, self.raw(mask), en, vi, **extra)
+
 
 def locate(
     source: TableLike, texts: Texts, roles: Mapping[str, str], context: ImportContext,
@@ -96,10 +106,12 @@ def locate(
         return _from_file(source, context, notes, size)
     if "wkt" in roles:
         return _from_wkt(texts, roles["wkt"], source.crs, context, problems, notes, keep)
-    if "lon" in roles or "lat" in roles:
-        return _from_lonlat(texts, roles, source.crs, context, problems, notes, keep)
-    if "x" in roles or "y" in roles:
-        return _from_xy(texts, roles, source.crs, context, problems, notes, keep)
+    for first, second, read in (("lon", "lat", _from_lonlat), ("x", "y", _from_xy)):
+        if first in roles or second in roles:
+            missing = _missing_coordinate(roles, first, second, problems, size)
+            if missing is not None:
+                return missing
+            return read(texts, roles, source.crs, context, problems, notes, keep)
     problems.whole_file(
         "kinh_do, vi_do",
         "No coordinates: give kinh_do and vi_do (longitude, latitude), x and y (projected "
@@ -130,7 +142,9 @@ def _from_wkt(
     ring = np.zeros(len(text), dtype=bool)
     ring[unreadable] = [has_open_ring(t) for t in text[unreadable]]
     located = Located(geoms, column, (values,), unreadable)
-    _report_open_rings(located, ring, problems)
+    located.report(problems, ring,
+                   "Polygon ring is not closed (its last point must repeat the first)",
+                   "Vòng của đa giác không khép kín (điểm cuối phải trùng điểm đầu)")  # fmt: skip
     problems.add(
         unreadable & ~ring, column, located.raw(unreadable),
         "{value!r} is not valid WKT", "«{value}» không phải WKT hợp lệ",
@@ -151,14 +165,6 @@ def has_open_ring(text: str) -> bool:
         return False
     rings = ([point.split() for point in ring.split(",")] for ring in _RING.findall(text))
     return any(len(points) > 1 and points[0] != points[-1] for points in rings)
-
-
-def _report_open_rings(located: Located, mask: np.ndarray, problems: Problems) -> None:
-    problems.add(
-        mask, located.field, located.raw(mask),
-        "Polygon ring is not closed (its last point must repeat the first)",
-        "Vòng của đa giác không khép kín (điểm cuối phải trùng điểm đầu)",
-    )  # fmt: skip
 
 
 def _coordinates(
@@ -185,18 +191,23 @@ def _coordinates(
     return xs, ys, located
 
 
+def _missing_coordinate(
+    roles: Mapping[str, str], first: str, second: str, problems: Problems, size: int
+) -> Located | None:
+    """Report a coordinate pair that lacks a column; return every row failed, or None."""
+    for role, other in ((first, second), (second, first)):
+        if role not in roles:
+            problems.missing_column(*_COORDINATES[role])
+            return Located(np.full(size, None, dtype=object), roles[other], (),
+                           np.ones(size, dtype=bool))  # fmt: skip
+    return None
+
+
 def _from_lonlat(
     texts: Texts, roles: Mapping[str, str], table_crs: pyproj.CRS | None,
     context: ImportContext, problems: Problems, notes: list[str], keep: np.ndarray,
 ) -> Located:  # fmt: skip
-    """Read longitude/latitude columns: degrees, unless the given CRS is projected."""
-    for role, other in (("lon", "lat"), ("lat", "lon")):
-        if role not in roles:
-            header = ROLE_ALIASES[role][0]
-            what = ("longitude", "kinh độ") if role == "lon" else ("latitude", "vĩ độ")
-            problems.missing_column(header, what[0], what[1], ROLE_ALIASES[role])
-            return Located(np.full(len(keep), None, dtype=object), roles[other], (),
-                           np.ones(len(keep), dtype=bool))  # fmt: skip
+    """Read longitude/latitude columns (both there): degrees, unless the given CRS is projected."""
     crs = context.crs or table_crs or WGS84
     xs, ys, located = _coordinates(texts, roles["lon"], roles["lat"], problems, keep)
     if crs.is_projected:
@@ -216,11 +227,8 @@ def _from_lonlat(
     swapped = ok & ~metres & swapped_rows(xs, ys, context.province)
     report_swapped(located, swapped, problems)
     wrong = ok & ~metres & ~swapped & ((np.abs(xs) > 180) | (np.abs(ys) > 90))
-    problems.add(
-        wrong, located.field, located.raw(wrong),
-        "({value}) is not a longitude, latitude pair",
-        "({value}) không phải cặp kinh độ, vĩ độ",
-    )  # fmt: skip
+    located.report(problems, wrong, "({value}) is not a longitude, latitude pair",
+                   "({value}) không phải cặp kinh độ, vĩ độ")  # fmt: skip
     located.failed |= metres | swapped | wrong
     return _points(xs, ys, crs, located)
 
@@ -229,12 +237,7 @@ def _from_xy(
     texts: Texts, roles: Mapping[str, str], table_crs: pyproj.CRS | None,
     context: ImportContext, problems: Problems, notes: list[str], keep: np.ndarray,
 ) -> Located:  # fmt: skip
-    """Read projected x/y columns (VN-2000 TM3 Lạng Sơn unless a CRS is given)."""
-    for role, other in (("x", "y"), ("y", "x")):
-        if role not in roles:
-            problems.missing_column(role, f"{role} coordinate", f"tọa độ {role}", (role,))
-            return Located(np.full(len(keep), None, dtype=object), roles[other], (),
-                           np.ones(len(keep), dtype=bool))  # fmt: skip
+    """Read projected x/y columns, both there (VN-2000 TM3 Lạng Sơn unless a CRS is given)."""
     xs, ys, located = _coordinates(texts, roles["x"], roles["y"], problems, keep)
     ok = keep & ~located.failed
     crs = context.crs or table_crs or _guess_crs(np.column_stack([xs[ok], ys[ok]]), notes)
@@ -270,12 +273,18 @@ def _guess_crs(coords: np.ndarray, notes: list[str]) -> pyproj.CRS:
             "(Lạng Sơn) / Coordinates are metres with no CRS given: assumed VN-2000 3° TM, "
             "central meridian 107°15′ E (Lạng Sơn)"
         )
-        return resolve_crs(LANGSON_PROFILE)
+        return _langson_crs()
     notes.append(
         "Không rõ hệ tọa độ: coi là WGS 84 (kinh độ, vĩ độ) / No CRS given: assumed WGS 84 "
         "(longitude, latitude)"
     )
     return WGS84
+
+
+@functools.cache
+def _langson_crs() -> pyproj.CRS:
+    """Return VN-2000 TM3 Lạng Sơn, resolved once."""
+    return resolve_crs(LANGSON_PROFILE)
 
 
 def _is_wgs84(crs: pyproj.CRS) -> bool:
@@ -322,8 +331,8 @@ def swapped_rows(xs: np.ndarray, ys: np.ndarray, province: shapely.Geometry) -> 
 
 def report_swapped(located: Located, mask: np.ndarray, problems: Problems) -> None:
     """Report rows whose longitude and latitude are exchanged."""
-    problems.add(
-        mask, located.field, located.raw(mask),
+    located.report(
+        problems, mask,
         "longitude and latitude are swapped: ({value}) lies in Lạng Sơn only when exchanged",
         "kinh độ và vĩ độ bị đảo: ({value}) chỉ nằm trong Lạng Sơn khi đổi chỗ cho nhau",
     )  # fmt: skip

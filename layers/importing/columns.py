@@ -1,24 +1,17 @@
-"""Which file column is which field, the words a cell may use, and the problems found.
+"""Which file column is which field, and the words a status cell may use.
 
 Headers match in Vietnamese or English whatever their accents, case, spaces or underscores:
-"Ngày cập nhật", "ngay_cap_nhat" and "NGAY CAP NHAT" are one key. :class:`Problems` gathers
-what every check finds, one :class:`RowProblem` per row and column, worded in both languages.
+"Ngày cập nhật", "ngay_cap_nhat" and "NGAY CAP NHAT" are one key
+(:func:`layers.parsing.column_key`).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-import pandas as pd
-
-from geodata.text import fold
 from layers.base import FieldSpec, LayerSpec
-
-# Column name -> its stripped text, ``<NA>`` for empty cells (made once per column).
-Texts = Callable[[str], pd.Series]
+from layers.parsing import column_key
 
 # Roles a column can play besides the layer's own fields, each with its accepted headers; the
 # first header is the one messages name when the column is missing.
@@ -53,17 +46,6 @@ GENERIC_STATUS_LABELS: dict[str, tuple[str, str]] = {
     "paused": ("Tạm dừng", "paused"),
     "done": ("Hoàn thành", "done"),
 }
-
-
-def column_key(text: object) -> str:
-    """Return the matching key of a header or a label: folded, letters and digits only.
-
-    >>> column_key("Ngày cập nhật"), column_key("ngay_cap_nhat"), column_key(" NGAY-CAP nhat ")
-    ('ngaycapnhat', 'ngaycapnhat', 'ngaycapnhat')
-    >>> column_key("Diện tích (ha)")
-    'dientichha'
-    """
-    return re.sub(r"[^0-9a-z]+", "", fold(str(text)))
 
 
 @dataclass
@@ -162,26 +144,6 @@ def _claim_fields(result: ColumnMap, layers: Sequence[LayerSpec], key: str, colu
     return named
 
 
-def choice_labels(layer: LayerSpec, spec: FieldSpec) -> dict[str, tuple[str, str]]:
-    """Return each choice of a field with its (vi, en) label; the id where none is declared."""
-    return {
-        value: (
-            layer.extra.get(f"choice:{spec.name}:{value}:vi", value),
-            layer.extra.get(f"choice:{spec.name}:{value}:en", value),
-        )
-        for value in spec.choices
-    }
-
-
-def choice_lookup(layer: LayerSpec, spec: FieldSpec) -> dict[str, str]:
-    """Return the keys of a choice field's ids and labels, each to its id."""
-    return {
-        column_key(text): value
-        for value, labels in choice_labels(layer, spec).items()
-        for text in (value, *labels)
-    }
-
-
 def status_lookup(layer: LayerSpec) -> tuple[dict[str, str], dict[str, str]]:
     """Return the keys of a layer's statuses, and of the generic words the layer lacks.
 
@@ -203,101 +165,3 @@ def status_lookup(layer: LayerSpec) -> tuple[dict[str, str], dict[str, str]]:
             lookup[column_key(text)] = status.id
             lacking.pop(column_key(text), None)
     return lookup, lacking
-
-
-# --- problems --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    """One thing wrong in a file: where (the user's row, the file's column), what, and why."""
-
-    row: int | None
-    field: str | None
-    value: str | None
-    message_en: str
-    message_vi: str
-
-
-class Problems:
-    """Every problem found so far, and which rows have one.
-
-    Templates are ``str.format`` strings with ``{value}`` (the raw cell) and named extras, one
-    value per row; English ones write ``{value!r}``, Vietnamese ones «{value}».
-    """
-
-    def __init__(self, rows: np.ndarray, columns: Sequence[str]) -> None:
-        self.rows = rows
-        self.items: list[RowProblem] = []
-        self.bad = np.zeros(len(rows), dtype=bool)
-        self._order = {column: i for i, column in enumerate(columns)}
-
-    def add(self, mask: np.ndarray, column: str, values, en: str, vi: str, **extra) -> None:
-        """Add a problem for each row in ``mask``; ``values`` and extras cover every row."""
-        index = np.flatnonzero(mask)
-        if index.size == 0:
-            return
-        raw = np.asarray(values, dtype=object)[index]
-        picked = {key: np.asarray(v)[index] for key, v in extra.items()}
-        self.add_at(index, column, raw, en, vi, **picked)
-
-    def add_at(self, index: np.ndarray, column: str, raw, en: str, vi: str, **extra) -> None:
-        """Add a problem for each row in ``index``; ``raw`` and extras follow ``index``."""
-        self.bad[index] = True
-        for k, (i, value) in enumerate(zip(index.tolist(), list(raw), strict=True)):
-            text = None if value is None or value is pd.NA or value != value else str(value)
-            params = {key: values[k] for key, values in extra.items()}
-            self.items.append(
-                RowProblem(
-                    int(self.rows[i]),
-                    column,
-                    text,
-                    en.format(value=text, **params),
-                    vi.format(value=text, **params),
-                )  # fmt: skip
-            )
-
-    def whole_file(self, column: str, en: str, vi: str) -> None:
-        """Add a problem of the whole file (row None)."""
-        self.items.append(RowProblem(None, column, None, en, vi))
-
-    def missing_column(
-        self, header: str, what_en: str, what_vi: str, aliases, layer: str | None = None
-    ) -> None:
-        """Report a required column that is not in the file (of ``layer``, if given)."""
-        accepted = " / ".join(dict.fromkeys(aliases))
-        of_en, of_vi = (f" of layer {layer}", f" của lớp {layer}") if layer else ("", "")
-        self.whole_file(
-            header,
-            f"Required column '{header}' ({what_en}){of_en} is missing; accepted headers: "
-            + accepted,
-            f"Thiếu cột bắt buộc «{header}» ({what_vi}){of_vi}; tên cột được chấp nhận: "
-            + accepted,
-        )
-
-    def add_missing(self, mask: np.ndarray, column: str) -> None:
-        """Report empty cells in a required column."""
-        self.add(
-            mask, column, np.full(len(mask), None, dtype=object),
-            f"Missing value in required column '{column}'",
-            f"Thiếu giá trị ở cột bắt buộc «{column}»",
-        )  # fmt: skip
-
-    def add_bad_dates(self, mask, column: str, values, not_date, unreal) -> None:
-        """Report cells that are not written as a date, and dates not in the calendar."""
-        self.add(
-            mask & not_date, column, values,
-            "{value!r} is not a date; write dd/mm/yyyy",
-            "«{value}» không phải là ngày; hãy ghi dạng dd/mm/yyyy",
-        )  # fmt: skip
-        self.add(
-            mask & unreal, column, values,
-            "{value!r} is not a real date", "«{value}» không phải là ngày có thật",
-        )  # fmt: skip
-
-    def sorted(self) -> list[RowProblem]:
-        """Return the problems by row (whole-file ones first), then by column."""
-        return sorted(
-            self.items,
-            key=lambda p: (p.row is not None, p.row or 0, self._order.get(p.field or "", -1)),
-        )
