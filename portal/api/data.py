@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 
-from geodata.problems import Problem
 from layers import get_layer
 from layers.base import LayerSpec
 from portal.services import exports
@@ -104,23 +103,6 @@ def _saved_upload(folder: Path) -> Path:
     return path
 
 
-def _outside_user_scope(records, districts) -> list[Problem]:
-    """Rows the signed-in user may not write: another sector's layer or another area."""
-    problems = []
-    for record, district in zip(records, districts, strict=True):
-        if can_edit(current_user, record.layer_id, record.commune_code, district):
-            continue
-        problems.append(
-            Problem(
-                row=record.row, field=None, value=record.record_id,
-                message_en=f"You may not change records of layer {record.layer_id} in this area.",
-                message_vi=f"Bạn không có quyền cập nhật lớp {record.layer_id} tại địa bàn này.",
-                code="not_allowed",
-            )
-        )
-    return problems
-
-
 def _import(layer_id: str | None) -> Response:
     from portal.services.imports import run_import
 
@@ -135,7 +117,9 @@ def _import(layer_id: str | None) -> Response:
             crs_text=request.form.get("crs") or None,
             dry_run=dry_run,
             author=current_user.username,
-            check=_outside_user_scope,
+            may_write=lambda layer, commune, district: can_edit(
+                current_user, layer, commune, district
+            ),
         )
     return jsonify({
         "ok": True,

@@ -258,6 +258,38 @@ def _district_codes(session: Session, records: list[ParsedRecord]) -> list[str |
     return list(assign_points(xs, ys, loader.load_areas(session, "district")))
 
 
+#: Whether the importing user may write a record of this layer in these areas:
+#: ``may_write(layer_id, commune_code, district_code)``.
+WriteScope = Callable[[str, str | None, str | None], bool]
+
+
+def rows_outside_scope(
+    session: Session, records: list[ParsedRecord], may_write: WriteScope
+) -> list[Problem]:
+    """Return a problem for each row the user may not write, checked at both ends.
+
+    A row is refused when its new place is outside the user's reach, and when the stored
+    record it updates (same layer and id) is: an import must never move, rename or overwrite a
+    record of another area. Both cases read the same, so a dry run tells nothing more about
+    records out of reach than that the row is refused.
+    """
+    stored = _existing(session, records)
+    problems = []
+    for record, district in zip(records, _district_codes(session, records), strict=True):
+        feature = stored.get((record.layer_id, record.record_id))
+        allowed = may_write(record.layer_id, record.commune_code, district) and (
+            feature is None
+            or may_write(feature.layer_id, feature.commune_code, feature.district_code)
+        )
+        if not allowed:
+            problems.append(Problem(
+                row=record.row, field=None, value=record.record_id, code="not_allowed",
+                message_en=f"You may not change records of layer {record.layer_id} in this area.",
+                message_vi=f"Bạn không có quyền cập nhật lớp {record.layer_id} tại địa bàn này.",
+            ))  # fmt: skip
+    return problems
+
+
 def _read(path: str | Path, sheet: str | None, crs: pyproj.CRS | None):
     """Read the file; undecidable legacy text becomes row problems like any other."""
     try:
@@ -278,12 +310,12 @@ def run_import(
     dry_run: bool = False,
     author: str = "import",
     today: dt.date | None = None,
-    check: Callable[[list[ParsedRecord], list[str | None]], list[Problem]] | None = None,
+    may_write: WriteScope | None = None,
 ) -> ImportResult:
     """Import a file into one layer (or several, by its layer column): all rows or none.
 
-    ``check`` receives the parsed records and their pre-2025 district codes and returns
-    extra problems (e.g. rows outside the signed-in user's area); any problem stops the import.
+    ``may_write`` limits the rows to the user's layers and areas (`rows_outside_scope`); None
+    (commands run on the server) writes every row. Any problem stops the import.
     """
     today = today or dt.date.today()
     layer = get_layer(layer_id) if layer_id else None
@@ -292,8 +324,8 @@ def run_import(
     with db.transaction() as session:
         context = import_context(session, crs, today)
         records, report = parse_records(table, layer, context)
-        if check is not None and records:
-            report.problems.extend(check(records, _district_codes(session, records)))
+        if may_write is not None and records:
+            report.problems.extend(rows_outside_scope(session, records, may_write))
         report.raise_for_problems()
         if dry_run:
             plan = plan_import(session, records)  # reads only; the transaction writes nothing

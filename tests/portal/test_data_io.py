@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from portal.store.models import Feature, FeatureState
+from portal.store.models import Area, Feature, FeatureState
 from portal.web.database import get_database
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -192,3 +192,78 @@ def test_each_broken_file_is_refused_naming_the_problem_and_the_store_is_unchang
     assert result.exit_code == exit_code, result.output
     assert expected in result.output
     assert _counts(app) == before
+
+
+def _stored_state(app, layer_id, record_id):
+    with get_database(app).sessions() as session:
+        feature = session.scalar(
+            select(Feature).where(Feature.layer_id == layer_id, Feature.record_id == record_id)
+        )
+        states = session.scalars(
+            select(FeatureState.status).where(FeatureState.feature_id == feature.id)
+        ).all()
+        return feature.name, feature.district_code, feature.geom, dict(feature.attributes), states
+
+
+def _district_point(app, district_code):
+    with get_database(app).sessions() as session:
+        area = session.scalar(
+            select(Area).where(Area.level == "district", Area.code == district_code)
+        )
+        return area.label_lon, area.label_lat
+
+
+def _row_moved_to(client, layer_id, record_id, point, name):
+    """The record as the public export gives it, renamed and moved to ``point`` (WKT)."""
+    text = client.get(f"/api/layers/{layer_id}/export?format=csv").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    row = next(r for r in rows if r["record_id"] == record_id)
+    for placed_by_the_store in ("commune_code", "commune_name", "district_code", "district_name"):
+        del row[placed_by_the_store]
+    row.update(name=name, wkt=f"POINT ({point[0]} {point[1]})")
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(row))
+    writer.writeheader()
+    writer.writerow(row)
+    return out.getvalue().encode("utf-8")
+
+
+@pytest.mark.parametrize("dry_run", ["1", "0"])
+def test_an_import_cannot_take_over_a_record_stored_in_another_area(app, client, login, dry_run):
+    # The row is placed inside the editor's district, but the record it names is stored in
+    # another district: neither a write nor a dry run may touch or describe it.
+    record_id = "demo-industry-0001"
+    before = _stored_state(app, "industry", record_id)
+    own_district = "180" if before[1] != "180" else "183"
+    content = _row_moved_to(client, "industry", record_id, _district_point(app, own_district),
+                            "Tên bị đổi")
+    token = login("industry_editor", (own_district,))
+    response = client.post(
+        "/api/layers/industry/imports?lang=en",
+        data={"file": (io.BytesIO(content), "takeover.csv"), "dry_run": dry_run},
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == [{
+        "row": 2, "field": None, "value": record_id,
+        "message": "You may not change records of layer industry in this area.",
+    }]
+    assert _stored_state(app, "industry", record_id) == before
+
+
+def test_an_import_may_update_a_record_of_the_editors_own_area(app, client, login):
+    record_id = "demo-industry-0001"
+    _name, district, *_rest = _stored_state(app, "industry", record_id)
+    content = _row_moved_to(client, "industry", record_id, _district_point(app, district),
+                            "Khu công nghiệp VSIP Lạng Sơn (giai đoạn 1, mở rộng)")
+    token = login("industry_editor", (district,))
+    response = client.post(
+        "/api/layers/industry/imports?lang=en",
+        data={"file": (io.BytesIO(content), "own.csv"), "dry_run": "0"},
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["summary"]["changed"] == 1
+    assert _stored_state(app, "industry", record_id)[0] == (
+        "Khu công nghiệp VSIP Lạng Sơn (giai đoạn 1, mở rộng)"
+    )
