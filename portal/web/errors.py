@@ -102,7 +102,7 @@ def row_errors(problems: Sequence[Problem]) -> list[dict]:
 
 def _field_errors(exc: Exception) -> list[dict]:
     """Return the problems behind an error, or the one field it names, in the API's shape."""
-    if isinstance(exc, GeodataError) and exc.problems:
+    if isinstance(exc, GeodataError | InvalidEdit) and exc.problems:
         return row_errors(exc.problems)
     if isinstance(exc, GeodataError | BadRequest) and exc.field is not None:
         row = exc.row if isinstance(exc, GeodataError) else None
