@@ -1,23 +1,53 @@
-"""Shared fixtures: a real SQLite store prepared once per session, copied per test."""
+"""Shared fixtures: the derived boundaries built once per run, and a real SQLite store
+prepared once from them, copied per test."""
 
 from __future__ import annotations
 
+import hashlib
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
+import shapely
+
+from geodata.boundaries import BoundarySet, build_approximate_boundaries
 from portal import create_app
 from portal.services import bootstrap
 from portal.store.db import open_database
 
 
+def _fingerprint(boundaries: BoundarySet) -> str:
+    """A digest of every level's attributes, geometries and CRS."""
+    digest = hashlib.sha256()
+    for frame in (boundaries.province, boundaries.districts, boundaries.legacy_communes,
+                  boundaries.communes):
+        digest.update(frame.drop(columns=frame.geometry.name).to_csv().encode())
+        digest.update(b"".join(shapely.to_wkb(frame.geometry.to_numpy())))
+        digest.update(str(frame.crs).encode())
+    return digest.hexdigest()
+
+
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory) -> Path:
-    """A SQLite file with schema, derived boundaries and demo data, built once."""
+def boundaries() -> BoundarySet:
+    """The derived boundary set, built once per run (20 to 40 s) for every test that needs it.
+
+    geodata's and layers' tests use it as it is; ``template_db`` stores this same set. The set is
+    shared, so no test may change it: the run fails if one did.
+    """
+    built = build_approximate_boundaries()
+    before = _fingerprint(built)
+    yield built
+    assert _fingerprint(built) == before, "a test changed the shared boundary set"
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory, boundaries) -> Path:
+    """A SQLite file with schema, the derived boundaries and demo data, built once."""
     path = tmp_path_factory.mktemp("template") / "portal.sqlite3"
     db = open_database(f"sqlite:///{path}")
-    bootstrap.prepare(db, seed=True)
+    bootstrap.prepare(db, seed=True, boundaries=boundaries)
     db.engine.dispose()
     return path
 
@@ -77,11 +107,21 @@ def pytest_sessionfinish(session, exitstatus):
 LOGIN_PASSWORD = "correct horse battery staple"
 
 
+def _sign_in_form_token(client) -> str:
+    """The CSRF token the sign-in form gives the client's session."""
+    page = client.get("/login").get_data(as_text=True)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+@pytest.fixture
+def anonymous_csrf_token(client) -> str:
+    """A valid CSRF token of the client's anonymous session (to reach the sign-in check)."""
+    return _sign_in_form_token(client)
+
+
 @pytest.fixture
 def login(app, client):
     """Create a user of ``role`` (scoped to ``areas``), sign the client in, return a CSRF token."""
-    import re
-
     from portal.services.accounts import create_user
     from portal.web.database import get_database
 
@@ -89,12 +129,11 @@ def login(app, client):
         name = name or f"{role}-{'-'.join(areas) or 'tinh'}"
         with get_database(app).transaction() as session:
             create_user(session, name, LOGIN_PASSWORD, role, areas=areas)
-        page = client.get("/login").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        token = _sign_in_form_token(client)
         response = client.post(
             "/login", data={"username": name, "password": LOGIN_PASSWORD, "csrf_token": token}
         )
-        assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
         page = client.get("/import").get_data(as_text=True)
         match = re.search(r'name="csrf-token" content="([^"]+)"', page)
         return match.group(1) if match else token

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from geodata.boundaries import build_approximate_boundaries
+from geodata.boundaries import BoundarySet, build_approximate_boundaries
 from layers.demo import DemoDataset, build_demo
 from portal.store import loader
 from portal.store.db import Database
@@ -24,10 +24,14 @@ def init_schema(db: Database) -> None:
     upgrade(db.engine)
 
 
-def build_boundaries(db: Database) -> float:
-    """Derive approximate boundaries and store them in one transaction; return seconds."""
+def build_boundaries(db: Database, boundaries: BoundarySet | None = None) -> float:
+    """Derive approximate boundaries and store them in one transaction; return seconds.
+
+    ``boundaries``, when given, is a set already derived (the tests build it once per run).
+    """
     started = time.perf_counter()
-    boundaries = build_approximate_boundaries()
+    if boundaries is None:
+        boundaries = build_approximate_boundaries()
     with db.transaction() as session:
         loader.write_boundaries(session, boundaries)
         loader.set_meta(session, "boundaries_built_at", dt.datetime.now(dt.UTC).isoformat())
@@ -93,8 +97,14 @@ def seed_demo(db: Database, seed: int = 2025) -> int:
     return count
 
 
-def prepare(db: Database, seed: bool = True) -> dict[str, Any]:
-    """Bring a store up to date: schema, then boundaries and demo data if it has none."""
+def prepare(
+    db: Database, seed: bool = True, boundaries: BoundarySet | None = None
+) -> dict[str, Any]:
+    """Bring a store up to date: schema, then boundaries and demo data if it has none.
+
+    ``boundaries``: a derived set to store instead of deriving one again (see
+    `build_boundaries`).
+    """
     report: dict[str, Any] = {}
     init_schema(db)
     with db.sessions() as session:
@@ -102,7 +112,7 @@ def prepare(db: Database, seed: bool = True) -> dict[str, Any]:
         has_features = session.scalar(select(func.count(Feature.id))) or 0
     if not has_areas:
         log.info("Deriving approximate boundaries (first start)...")
-        report["boundaries_seconds"] = round(build_boundaries(db), 1)
+        report["boundaries_seconds"] = round(build_boundaries(db, boundaries), 1)
     if seed and not has_features:
         log.info("Loading illustrative demo data (first start)...")
         report["demo_records"] = seed_demo(db)

@@ -1,7 +1,7 @@
 """A telecom editor updates a village's status from its map popup, in headless Chromium.
 
-The test runs its own portal (a copy of the prepared store with a telecom editor of the
-village's commune) so its edits do not change what the other browser tests see. Until the map
+The tests run their own portal (a copy of the prepared store with a telecom editor of the
+village's commune) so their edits do not change what the other browser tests see. Until the map
 builder loads the editing add-on for editors, the test loads it into the page itself, exactly as
 the builder would: Geoman's files and ``portal-edit.js`` from the portal's own static route.
 """
@@ -10,15 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 from sqlalchemy import select
@@ -32,24 +25,6 @@ pytestmark = pytest.mark.browser
 EDITOR = "tram.viettel"
 PASSWORD = "Cột sóng Mẫu Sơn 2025"
 TODAY = dt.date.today().isoformat()
-
-# The real app; the editing API is registered here only until create_app does it.
-SERVE = """
-import sys
-from waitress import serve
-from portal import create_app
-app = create_app()
-if "editing_api" not in app.blueprints:
-    from portal.api.editing import blueprint
-    app.register_blueprint(blueprint, url_prefix="/api")
-serve(app, host="127.0.0.1", port=int(sys.argv[1]), threads=8)
-"""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _prepare(path: Path) -> dict:
@@ -70,44 +45,15 @@ def _prepare(path: Path) -> dict:
             "status": row.status, "next": "station_built"}  # fmt: skip
 
 
-def _wait_until_up(url: str, process: subprocess.Popen, log: Path, deadline_s: float) -> None:
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError(f"portal did not start within {deadline_s} s; log:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="module")
-def editing_server(template_db, tmp_path_factory):
+def editing_server(serve_portal):
     """The portal on a private copy of the store, with a telecom editor; yields (url, village)."""
-    folder = tmp_path_factory.mktemp("edit-live")
-    db_path = folder / "portal.sqlite3"
-    shutil.copy(template_db, db_path)
-    village = _prepare(db_path)
-    port = _free_port()
-    log = folder / "server.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{db_path}",
-        "PORTAL_INSTANCE_PATH": str(folder),
-        "PORTAL_DEFAULT_AS_OF": "2025-11-30",
-        "PORTAL_AUTO_SEED": "false",
-    }
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-c", SERVE, str(port)], env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    base = f"http://127.0.0.1:{port}"
-    _wait_until_up(f"{base}/api/layers", process, log, deadline_s=60)
-    village["db_path"] = str(db_path)
-    yield base, village
-    process.terminate()
-    process.wait(timeout=10)
+    village: dict = {}
+    with serve_portal("edit-live", prepare=lambda path: village.update(_prepare(path))) as (
+        base, db_path
+    ):
+        village["db_path"] = str(db_path)
+        yield base, village
 
 
 @pytest.fixture(scope="module")
@@ -128,30 +74,16 @@ def editor_session(browser, editing_server):
 
 
 @pytest.fixture
-def editor_page(browser, editing_server, editor_session):
-    """A page signed in as the telecom editor; fails on console errors and foreign requests."""
+def editor_page(watched_tab, editing_server, editor_session):
+    """A page signed in as the telecom editor; fails on console errors and foreign requests.
+
+    A test that provokes an HTTP error names it in ``allowed_errors``.
+    """
     base, _village = editing_server
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 860}, locale="vi-VN", storage_state=editor_session
-    )
-    tab = context.new_page()
-    errors: list[str] = []
-    foreign: list[str] = []
-    host = urlparse(base).netloc
-    tab.allowed_errors = []  # a test that provokes an HTTP error names it here
-
-    def on_console(message) -> None:
-        if message.type == "error" and not any(a in message.text for a in tab.allowed_errors):
-            errors.append(message.text)
-
-    tab.on("console", on_console)
-    tab.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
-    tab.on("request", lambda r: foreign.append(r.url) if urlparse(r.url).scheme in (
-        "http", "https", "ws", "wss") and urlparse(r.url).netloc != host else None)  # fmt: skip
-    yield tab
-    context.close()
-    assert not errors, f"browser console errors: {errors}"
-    assert not foreign, f"requests outside 127.0.0.1: {foreign}"
+    with watched_tab(
+        base, viewport={"width": 1280, "height": 860}, storage_state=editor_session
+    ) as tab:
+        yield tab
 
 
 def _load_editing(page, base: str) -> None:

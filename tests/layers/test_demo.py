@@ -7,7 +7,7 @@ import pytest
 import shapely
 
 from geodata.admin_units import PROVINCE_CODE, load_admin_units
-from geodata.boundaries import build_approximate_boundaries, vietnam_outline
+from geodata.boundaries import vietnam_outline
 from layers import CATALOGUE, get_layer
 from layers.demo import DemoDataset, build_demo
 
@@ -226,8 +226,7 @@ def test_the_industry_target_counts_only_projects_to_finish_in_2025(demo):
     assert province.target == len(finish) == 4
 
 
-def test_given_the_stores_cells_every_point_lands_in_its_own_commune_and_district():
-    boundaries = build_approximate_boundaries()
+def test_given_the_stores_cells_every_point_lands_in_its_own_commune_and_district(boundaries):
     legacy = boundaries.legacy_communes.set_index("code").geometry
     communes = boundaries.communes.set_index("code").geometry
     districts = boundaries.districts.set_index("code").geometry

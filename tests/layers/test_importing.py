@@ -11,7 +11,6 @@ import geopandas as gpd
 import pyproj
 import shapely
 
-from geodata.boundaries import build_approximate_boundaries
 from geodata.crs import from_wgs84, resolve_crs
 from geodata.errors import GeodataError
 from geodata.rawtable import RawTable
@@ -89,9 +88,9 @@ DEFECTS = {
 
 
 @pytest.fixture(scope="module")
-def context() -> ImportContext:
-    """The 2025 communes of the approximate boundaries (about 20 s, built once here)."""
-    communes = build_approximate_boundaries().communes[["code", "name", "geometry"]]
+def context(boundaries) -> ImportContext:
+    """The 2025 communes of the approximate boundaries (the run's shared set)."""
+    communes = boundaries.communes[["code", "name", "geometry"]]
     province = shapely.union_all(communes.geometry.to_numpy())
     return ImportContext(province=province, communes=communes, crs=None, today=TODAY)
 
