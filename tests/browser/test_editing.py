@@ -1,9 +1,8 @@
 """A telecom editor updates a village's status from its map popup, in headless Chromium.
 
 The tests run their own portal (a copy of the prepared store with a telecom editor of the
-village's commune) so their edits do not change what the other browser tests see. Until the map
-builder loads the editing add-on for editors, the test loads it into the page itself, exactly as
-the builder would: Geoman's files and ``portal-edit.js`` from the portal's own static route.
+village's commune) so their edits do not change what the other browser tests see. The map
+builder loads the editing add-on (Geoman and the ``edit-*.js`` files) for signed-in editors.
 """
 
 from __future__ import annotations
@@ -86,15 +85,11 @@ def editor_page(watched_tab, editing_server, editor_session):
         yield tab
 
 
-def _load_editing(page, base: str) -> None:
-    """Start the editing add-on, loading its files first if the map builder did not."""
+def _load_editing(page) -> None:
+    """Wait for the editing add-on that the map builder loads for editors."""
     page.wait_for_function("() => window.PortalMap && PortalMap.state && PortalMap.state.loaded",
                            timeout=30000)  # fmt: skip
-    if not page.evaluate("() => !!window.PortalEdit"):
-        page.add_style_tag(url=f"{base}/static/vendor/geoman/leaflet-geoman.css")
-        page.add_script_tag(url=f"{base}/static/vendor/geoman/leaflet-geoman.min.js")
-        page.add_script_tag(url=f"{base}/static/js/portal-edit.js")
-        page.evaluate("() => PortalEdit.init(PortalMap.state.map)")
+    assert page.evaluate("() => !!window.PortalEdit")
     page.wait_for_selector(".portal-map[data-portal-edit='ready']", timeout=15000)
 
 
@@ -118,7 +113,7 @@ def test_a_telecom_editor_moves_a_village_to_its_next_milestone_from_the_popup(
     page = editor_page
     before = _progress(page, base, village["commune"])
     page.goto(f"{base}/?layer=signal&show=signal&lat={village['y']:.5f}&lon={village['x']:.5f}&z=15")
-    _load_editing(page, base)
+    _load_editing(page)
     assert page.locator(".leaflet-pm-toolbar .leaflet-pm-icon-marker").count() == 1
 
     marker = page.locator(f"path.feature-marker[data-layer='signal'][data-id='{village['id']}']")
@@ -173,7 +168,7 @@ def test_a_telecom_editor_moves_a_village_to_its_next_milestone_from_the_popup(
 
 def _open_village(page, base: str, village: dict) -> None:
     page.goto(f"{base}/?layer=signal&show=signal&lat={village['y']:.5f}&lon={village['x']:.5f}&z=15")
-    _load_editing(page, base)
+    _load_editing(page)
 
 
 def _record(page, base: str, fid: int) -> dict:
