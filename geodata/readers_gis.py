@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import mmap
 import warnings
 from pathlib import Path
 
@@ -47,6 +49,8 @@ def read_gis_table(
     path: Path, source_format: str, *, crs: pyproj.CRS | None, layer: str | None
 ) -> RawTable:
     """Read a GeoJSON, GeoPackage or KML layer with its geometry."""
+    if source_format == "geojson":
+        refuse_linked_crs(path)
     name = _pick_layer(path, layer, source_format)
     frame = read_frame(path, name, source_format, encoding=None)
     notes: list[str] = []
@@ -62,6 +66,47 @@ def read_gis_table(
     if source_format == "kml":
         frame = _drop_kml_defaults(frame, name)
     return make_table(frame, chosen_crs(crs, file_crs, notes), source_format, "utf-8", notes)
+
+
+def _linked_crs(node: object) -> str | None:
+    """Return the address of the first ``"crs": {"type": "link"}`` member in a JSON tree."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            crs = item.get("crs")
+            if isinstance(crs, dict) and str(crs.get("type", "")).lower() == "link":
+                return str((crs.get("properties") or {}).get("href", ""))[:80]
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
+
+
+def refuse_linked_crs(path: Path) -> None:
+    """Refuse a GeoJSON whose ``crs`` links to an address: GDAL would fetch it from the network.
+
+    GeoJSON of 2008 allowed ``"crs": {"type": "link", "properties": {"href": ...}}``; GDAL
+    resolves such a link while opening the file, so an upload could make the server send
+    requests (blind SSRF). Named systems (``"type": "name"``, as QGIS writes) stay accepted.
+    """
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        if data.find(b'"link"') < 0 and data.find(b"'link'") < 0:
+            return
+    try:
+        address = _linked_crs(json.loads(path.read_bytes()))
+    except (ValueError, UnicodeDecodeError):
+        return  # not JSON at all: GDAL refuses it as damaged, without following anything
+    if address is not None:
+        raise user_error(
+            GeodataError,
+            f"{path.name}: its \"crs\" links to an address ({address}); uploaded files never make "
+            "the server fetch anything. Remove the crs member or choose the coordinate system "
+            "on upload.",
+            f"{path.name}: mục \"crs\" trỏ tới một địa chỉ mạng ({address}); máy chủ không bao giờ "
+            "tải gì theo tệp tải lên. Hãy bỏ mục crs hoặc chọn hệ tọa độ khi tải lên.",
+            field="crs",
+        )
 
 
 def standard_crs(wkt: str, notes: list[str]) -> pyproj.CRS:

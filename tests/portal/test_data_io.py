@@ -1,11 +1,16 @@
 import csv
+import http.server
 import io
+import json
 import subprocess
+import threading
 from pathlib import Path
 
 import openpyxl
 import pytest
 from sqlalchemy import func, select
+
+import pyproj
 
 from portal.store.models import Area, Feature, FeatureState
 from portal.web.database import get_database
@@ -274,3 +279,56 @@ def test_an_import_may_update_a_record_of_the_editors_own_area(app, client, logi
     assert _stored_state(app, "industry", record_id)[0] == (
         "Khu công nghiệp VSIP Lạng Sơn (giai đoạn 1, mở rộng)"
     )
+
+
+@pytest.fixture
+def counting_server():
+    """An HTTP server on 127.0.0.1 that counts the requests it gets (stops with the test)."""
+    hits = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the name http.server calls
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(pyproj.CRS.from_epsg(4326).to_wkt("WKT1_GDAL").encode())
+
+        def log_message(self, *_args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/crs.wkt", hits
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("dry_run", ["1", "0"])
+def test_a_geojson_whose_crs_links_to_an_address_is_refused_without_any_request(
+    app, client, login, counting_server, dry_run
+):
+    address, hits = counting_server
+    geojson = {
+        "type": "FeatureCollection",
+        "crs": {"type": "link", "properties": {"href": address, "type": "ogcwkt"}},
+        "features": [{
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [106.76, 21.85]},
+            "properties": {"id": "LS-901", "name": "Thôn Khuổi Ma", "status": "Trong danh sách"},
+        }],
+    }  # fmt: skip
+    token = login("telecom_editor")
+    before = _counts(app)
+    response = client.post(
+        "/api/layers/signal/imports?lang=en",
+        data={"file": (io.BytesIO(json.dumps(geojson).encode()), "linked_crs.geojson"),
+              "dry_run": dry_run},
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["errors"][0]["field"] == "crs"
+    assert body["error"].startswith("linked_crs.geojson: its \"crs\" links to an address")
+    assert hits == []
+    assert _counts(app) == before
