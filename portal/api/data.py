@@ -59,8 +59,8 @@ def export_layer(layer_id: str) -> Response:
             _("format must be one of: %(formats)s.", formats=", ".join(exports.EXPORT_FORMATS)),
             field="format",
         )
-    code = request.args.get("code")
-    area = (params.level(), code) if code else None
+    area = params.area(params.level())
+    code = area[1] if area else None
     content, mime, name = exports.export_layer(
         get_session(), layer, fmt, params.as_of(), locale=current_locale(), bbox=params.bbox(),
         area=area, crs=request.args.get("crs") or None,

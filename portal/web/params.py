@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 
 from layers import get_layer
 from layers.base import LayerSpec
-from portal.store.features import BBox, is_finite_bbox
+from portal.store.features import BBox, area_names, is_finite_bbox
 from portal.store.progress import LEVELS
+from portal.web.database import get_session
 from portal.web.errors import BadRequest
 
 
@@ -77,6 +78,23 @@ def level(default: str = "commune") -> str:
             _("level must be one of: %(levels)s.", levels=", ".join(LEVELS)), field="level"
         )
     return value
+
+
+def area(level_name: str, name: str = "code") -> tuple[str, str] | None:
+    """Return ``(level, code)`` for the request's area code, None without one.
+
+    The code must be one of the stored areas of that level: it reaches queries and file names.
+    """
+    value = request.args.get(name)
+    if not value:
+        return None
+    if value not in area_names(get_session(), level_name):
+        raise BadRequest(
+            _("%(field)s must be the code of a stored area of level %(level)s.", field=name,
+              level=level_name),
+            field=name,
+        )
+    return level_name, value
 
 
 def layer_arg(name: str = "layer") -> LayerSpec:

@@ -332,3 +332,27 @@ def test_a_geojson_whose_crs_links_to_an_address_is_refused_without_any_request(
     assert body["error"].startswith("linked_crs.geojson: its \"crs\" links to an address")
     assert hits == []
     assert _counts(app) == before
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "kml", "gpkg", "shapefile", "csv"])
+@pytest.mark.parametrize("code", ["9" * 300, "06400/../../x", "99999"])
+def test_an_export_of_an_unknown_area_code_answers_400_naming_the_code(client, fmt, code):
+    response = client.get(
+        f"/api/layers/signal/export?format={fmt}&level=commune&code={code}&lang=en"
+    )
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["errors"] == [{
+        "row": None, "field": "code",
+        "message": "code must be the code of a stored area of level commune.",
+    }]  # fmt: skip
+
+
+def test_an_export_of_one_commune_holds_only_that_communes_records(client):
+    every = json.loads(client.get("/api/layers/signal/export?format=geojson").data)["features"]
+    code = every[0]["properties"]["commune_code"]
+    response = client.get(f"/api/layers/signal/export?format=geojson&level=commune&code={code}")
+    assert response.status_code == 200
+    features = json.loads(response.data)["features"]
+    assert {f["properties"]["commune_code"] for f in features} == {code}
+    assert len(features) == sum(1 for f in every if f["properties"]["commune_code"] == code)
