@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pyproj
 
+from geodata.archives import DEFAULT_MAX_UNPACKED
 from geodata.crs import resolve_crs
 from geodata.errors import GeodataError
 from geodata.rawtable import RawTable, user_error
@@ -71,6 +72,7 @@ def read_table(
     sheet: str | None = None,
     crs: pyproj.CRS | str | None = None,
     layer: str | None = None,
+    max_unpacked: int = DEFAULT_MAX_UNPACKED,
 ) -> RawTable:
     """Read a CSV, XLSX, GeoJSON, GeoPackage, zipped Shapefile or KML file.
 
@@ -87,6 +89,8 @@ def read_table(
         are not transformed.
     layer : str, optional
         GeoPackage/KML layer by name; the only (spatial) layer if not given.
+    max_unpacked : int, optional
+        Most bytes a zipped Shapefile may unpack to (`geodata.archives`).
 
     Returns
     -------
@@ -119,5 +123,5 @@ def read_table(
     if source_format == "xlsx":
         return read_xlsx_table(path, sheet)
     if source_format == "shapefile":
-        return read_shapefile_table(path, crs=crs)
+        return read_shapefile_table(path, crs=crs, max_unpacked=max_unpacked)
     return read_gis_table(path, source_format, crs=crs, layer=layer)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import codecs
 import csv
 import logging
-import shutil
 import tempfile
 import zipfile
 from collections.abc import Hashable
@@ -21,6 +20,7 @@ import pandas as pd
 import geopandas as gpd
 import pyproj
 
+from geodata.archives import DEFAULT_MAX_UNPACKED, extract_members
 from geodata.errors import GeodataError, InvalidCRS
 from geodata.rawtable import (
     RawTable,
@@ -37,21 +37,25 @@ logger = logging.getLogger(__name__)
 _SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 # Our Shapefile exports list full field names here (see geodata.writers).
 _FIELD_MAP = "fields.csv"
-# Refuse archives that would unpack to more than this: a zip bomb, not a province's data.
-_MAX_UNPACKED = 2 * 1024**3
 _CPG_ALIASES = {"88591": "latin-1", "65001": "utf-8", "UTF8": "utf-8"}
 _DBF_RAW = "ISO-8859-1"
 
 
-def read_shapefile_table(path: Path, *, crs: pyproj.CRS | None) -> RawTable:
-    """Read the Shapefile in a ``.zip`` (or a ``.shp`` with its side files) with its geometry."""
+def read_shapefile_table(
+    path: Path, *, crs: pyproj.CRS | None, max_unpacked: int = DEFAULT_MAX_UNPACKED
+) -> RawTable:
+    """Read the Shapefile in a ``.zip`` (or a ``.shp`` with its side files) with its geometry.
+
+    ``max_unpacked`` caps what the archive may unpack to, in bytes (`geodata.archives`).
+    """
     if path.suffix.lower() != ".zip":
         return _read_shapefile(path, path.name, crs)
     with tempfile.TemporaryDirectory(prefix="shapefile-") as folder:
-        return _read_shapefile(_extract_shapefile(path, Path(folder)), path.name, crs)
+        shp = _extract_shapefile(path, Path(folder), max_unpacked)
+        return _read_shapefile(shp, path.name, crs)
 
 
-def _extract_shapefile(archive: Path, folder: Path) -> Path:
+def _extract_shapefile(archive: Path, folder: Path, max_unpacked: int) -> Path:
     """Unpack the one Shapefile in ``archive`` as ``folder/data.*``; return the ``.shp``."""
     try:
         bundle = zipfile.ZipFile(archive)
@@ -86,20 +90,12 @@ def _extract_shapefile(archive: Path, folder: Path) -> Path:
                 f"{archive.name}: {shp.filename} thiếu tệp {' và '.join(missing)}; "
                 "hãy nén đủ các tệp của Shapefile.",
             )
-        if sum(m.file_size for m in parts.values()) > _MAX_UNPACKED:
-            raise user_error(
-                GeodataError,
-                f"{archive.name} unpacks to more than 2 GiB.",
-                f"{archive.name} giải nén ra hơn 2 GiB.",
-            )
         targets = {folder / f"data{ext}": member for ext, member in parts.items()}
         field_map = f"{shp.filename.rpartition('/')[0]}/fields.csv".lstrip("/")
         for member in members:
             if member.filename == field_map:
                 targets[folder / _FIELD_MAP] = member
-        for path, member in targets.items():
-            with bundle.open(member) as source, open(path, "wb") as target:
-                shutil.copyfileobj(source, target)
+        extract_members(archive, bundle, targets, max_unpacked)
     return folder / "data.shp"
 
 

@@ -22,9 +22,12 @@ from portal.web.auth import require_roles
 from portal.web.database import get_database, get_session
 from portal.web.errors import BadRequest
 from portal.web.i18n import current_locale
+from portal.web.uploads import max_upload_bytes
 
 blueprint = Blueprint("data_api", __name__)
 
+#: A zipped upload may unpack to this many times PORTAL_MAX_UPLOAD_MB (2 GB by default).
+UNPACKED_PER_UPLOAD = 10
 UPLOAD_SUFFIXES = (".csv", ".txt", ".xlsx", ".geojson", ".json", ".gpkg", ".zip", ".kml")
 
 
@@ -115,6 +118,7 @@ def _import(layer_id: str | None) -> Response:
             get_database(), path, layer_id,
             sheet=request.form.get("sheet") or None,
             crs_text=request.form.get("crs") or None,
+            max_unpacked=UNPACKED_PER_UPLOAD * max_upload_bytes(),
             dry_run=dry_run,
             author=current_user.username,
             may_write=lambda layer, commune, district: can_edit(

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 import pyproj
 import shapely
 
+from geodata.archives import DEFAULT_MAX_UNPACKED
 from geodata.assign import assign_points, representative_xy
 from geodata.crs import resolve_crs
 from geodata.errors import LegacyEncoding
@@ -290,10 +291,10 @@ def rows_outside_scope(
     return problems
 
 
-def _read(path: str | Path, sheet: str | None, crs: pyproj.CRS | None):
+def _read(path: str | Path, sheet: str | None, crs: pyproj.CRS | None, max_unpacked: int):
     """Read the file; undecidable legacy text becomes row problems like any other."""
     try:
-        return read_table(path, sheet=sheet, crs=crs)
+        return read_table(path, sheet=sheet, crs=crs, max_unpacked=max_unpacked)
     except LegacyEncoding as exc:
         if not exc.problems:
             raise
@@ -307,6 +308,7 @@ def run_import(
     *,
     sheet: str | None = None,
     crs_text: str | None = None,
+    max_unpacked: int = DEFAULT_MAX_UNPACKED,
     dry_run: bool = False,
     author: str = "import",
     today: dt.date | None = None,
@@ -314,13 +316,14 @@ def run_import(
 ) -> ImportResult:
     """Import a file into one layer (or several, by its layer column): all rows or none.
 
-    ``may_write`` limits the rows to the user's layers and areas (`rows_outside_scope`); None
+    ``max_unpacked`` caps what a zipped upload may unpack to, in bytes. ``may_write`` limits
+    the rows to the user's layers and areas (`rows_outside_scope`); None
     (commands run on the server) writes every row. Any problem stops the import.
     """
     today = today or dt.date.today()
     layer = get_layer(layer_id) if layer_id else None
     crs = resolve_crs(crs_text) if crs_text else None  # resolved once, for reader and importer
-    table = _read(path, sheet, crs)
+    table = _read(path, sheet, crs, max_unpacked)
     with db.transaction() as session:
         context = import_context(session, crs, today)
         records, report = parse_records(table, layer, context)

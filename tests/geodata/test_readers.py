@@ -1,4 +1,5 @@
 import doctest
+import struct
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -387,3 +388,62 @@ def test_reader_doctests_pass(module):
     failures, tested = doctest.testmod(module)
     assert tested > 0
     assert failures == 0
+
+
+def _rezip(tmp_path, name, replace=None):
+    """The districts Shapefile zipped again, members optionally replaced by other bytes."""
+    out = tmp_path / name
+    with zipfile.ZipFile(DATA / "districts_2019.zip") as source, zipfile.ZipFile(
+        out, "w", compression=zipfile.ZIP_DEFLATED
+    ) as target:
+        for info in source.infolist():
+            data = (replace or {}).get(Path(info.filename).suffix, source.read(info))
+            target.writestr(info.filename, data)
+    return out
+
+
+def _lie_about_size(path, member_suffix, declared):
+    """Rewrite the uncompressed size that both zip headers give for one member."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as bundle:
+        info = next(i for i in bundle.infolist() if i.filename.endswith(member_suffix))
+    local = info.header_offset
+    struct.pack_into("<I", data, local + 22, declared)  # local file header
+    central = data.index(b"PK\x01\x02")
+    while not data[central + 46:].startswith(info.filename.encode()):
+        central = data.index(b"PK\x01\x02", central + 4)
+    struct.pack_into("<I", data, central + 24, declared)  # central directory entry
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_zip_bomb_is_refused_before_anything_is_unpacked(tmp_path):
+    with zipfile.ZipFile(DATA / "districts_2019.zip") as bundle:
+        original = bundle.read("ranh_gioi_huyen.dbf")
+    bomb = _rezip(tmp_path, "ranh_gioi_bom.zip", {".dbf": original + b" " * 60_000_000})
+    assert bomb.stat().st_size < 200_000
+    with pytest.raises(GeodataError) as caught:
+        read_table(bomb)
+    assert caught.value.user_msg == (
+        "ranh_gioi_bom.zip: ranh_gioi_huyen.dbf is compressed more than 200 times; "
+        "such archives are refused (a zip bomb)."
+    )
+    assert_bilingual(caught.value)
+
+
+@pytest.mark.parametrize("declared", [1000, 40_000])
+def test_a_zip_whose_headers_lie_about_a_members_size_is_refused_as_damaged(tmp_path, declared):
+    lying = _lie_about_size(_rezip(tmp_path, "ranh_gioi_sai.zip"), ".shp", declared)
+    with pytest.raises(GeodataError) as caught:
+        read_table(lying)
+    assert caught.value.user_msg == (
+        "ranh_gioi_sai.zip is damaged: its contents do not match what its headers say."
+    )
+    assert_bilingual(caught.value)
+
+
+def test_a_zip_that_unpacks_to_more_than_the_callers_cap_is_refused(tmp_path):
+    with pytest.raises(GeodataError) as caught:
+        read_table(DATA / "districts_2019.zip", max_unpacked=10 * 1024)
+    assert caught.value.user_msg == "districts_2019.zip unpacks to more than 10 KB."
+    assert read_table(DATA / "districts_2019.zip", max_unpacked=100_000).frame.shape[0] == 11
