@@ -119,6 +119,19 @@ def anonymous_csrf_token(client) -> str:
     return _sign_in_form_token(client)
 
 
+@pytest.fixture(autouse=True)
+def quick_password_hashes(monkeypatch):
+    """New password hashes at a lower scrypt cost, so the many sign-ins of the tests stay quick.
+
+    Stored hashes carry their own cost, so checking works the same; the production cost is
+    checked by the doctest of ``portal.services.passwords.hash_password``, which runs without
+    this fixture.
+    """
+    from portal.services import passwords
+
+    monkeypatch.setattr(passwords, "SCRYPT_N", 2**12)
+
+
 @pytest.fixture
 def login(app, client):
     """Create a user of ``role`` (scoped to ``areas``), sign the client in, return a CSRF token."""
