@@ -3,7 +3,9 @@
 Every error the portal raises on purpose is in ``STATUS_CODES``; its message is the exception's
 ``user_msg`` (``user_msg_vi`` in Vietnamese), never a library's text. Views that answer an error
 their own way (the sign-in page re-shows its form) register a blueprint handler, which Flask
-prefers; the status stays the one in this table.
+prefers; the status stays the one in this table. Besides the table: other HTTP errors keep their
+status, a write that meets a locked SQLite database answers 503 with ``Retry-After``, and
+anything else is a 500 whose detail goes to the log only.
 """
 
 from __future__ import annotations
