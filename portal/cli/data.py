@@ -155,8 +155,8 @@ def _echo_checks(checks, lang: str) -> None:
 @with_appcontext
 def import_boundaries_command(file, level, vintage, crs_text, source, source_date, dry_run,
                               lang) -> None:
-    """Replace derived boundaries of one level with an official file (Shapefile, GPKG, GeoJSON)."""
-    from portal.services.boundaries import BoundariesRejected, run_boundary_import
+    """Store one level's official boundaries (Shapefile, GPKG, GeoJSON), on any store."""
+    from portal.services.boundaries import LEVEL_NOUNS, BoundariesRejected, run_boundary_import
 
     lang = _lang(lang)
     try:
@@ -178,9 +178,12 @@ def import_boundaries_command(file, level, vintage, crs_text, source, source_dat
         click.echo(f"{result.units} {level} units {verb}; {result.records_reassigned} records "
                    "re-assigned to their areas.")
     else:
-        verb = "đã kiểm tra (chạy thử)" if dry_run else "đã thay bằng ranh giới chính thức"
-        click.echo(f"{result.units} đơn vị cấp {level} {verb}; {result.records_reassigned} bản "
-                   "ghi đã được gán lại địa bàn.")
+        verb = "đã kiểm tra (chạy thử)" if dry_run else "đã lưu theo ranh giới chính thức"
+        click.echo(f"{result.units} đơn vị {LEVEL_NOUNS[level][1]} {verb}; "
+                   f"{result.records_reassigned} bản ghi đã được gán lại địa bàn.")
+    next_step = result.next_step(vietnamese=lang != "en")
+    if next_step:
+        click.echo(f"  → {next_step}")
 
 
 def register(group: click.Group) -> None:

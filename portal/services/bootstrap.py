@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from geodata.boundaries import BoundarySet, build_approximate_boundaries
+from geodata.official_boundaries import PROVENANCE
 from layers.demo import DemoDataset, build_demo
 from portal.store import loader
 from portal.store.db import Database
@@ -102,6 +103,9 @@ def prepare(
 ) -> dict[str, Any]:
     """Bring a store up to date: schema, then boundaries and demo data if it has none.
 
+    A store holding official boundaries is the province's own: it gets no demo records, and
+    no derived boundary of a level it lacks (`run_boundary_import` brings each level).
+
     ``boundaries``: a derived set to store instead of deriving one again (see
     `build_boundaries`).
     """
@@ -110,10 +114,13 @@ def prepare(
     with db.sessions() as session:
         has_areas = session.scalar(select(func.count(Area.id))) or 0
         has_features = session.scalar(select(func.count(Feature.id))) or 0
+        has_official = session.scalar(
+            select(func.count(Area.id)).where(Area.provenance == PROVENANCE)
+        )
     if not has_areas:
         log.info("Deriving approximate boundaries (first start)...")
         report["boundaries_seconds"] = round(build_boundaries(db, boundaries), 1)
-    if seed and not has_features:
+    if seed and not has_features and not has_official:
         log.info("Loading illustrative demo data (first start)...")
         report["demo_records"] = seed_demo(db)
     return report

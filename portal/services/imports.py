@@ -35,6 +35,7 @@ from layers.importing import (
     ParsedRecord,
     parse_records,
 )
+from portal.services.boundaries import check_record_boundaries
 from portal.store import loader
 from portal.store.db import Database
 from portal.store.models import Feature, FeatureState
@@ -322,11 +323,14 @@ def run_import(
     """
     today = today or dt.date.today()
     layer = get_layer(layer_id) if layer_id else None
+    with db.sessions() as session:  # records are placed by the stored boundaries: any at all?
+        boundary_notes = check_record_boundaries(session)
     crs = resolve_crs(crs_text) if crs_text else None  # resolved once, for reader and importer
     table = _read(path, sheet, crs, max_unpacked)
     with db.transaction() as session:
         context = import_context(session, crs, today)
         records, report = parse_records(table, layer, context)
+        report.notes.extend(boundary_notes)
         if may_write is not None and records:
             report.problems.extend(rows_outside_scope(session, records, may_write))
         report.raise_for_problems()

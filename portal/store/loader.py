@@ -131,16 +131,20 @@ def _area_rows(frame: gpd.GeoDataFrame) -> list[dict[str, Any]]:
 def write_boundaries(session: Session, boundaries: BoundarySet) -> None:
     """Replace every stored area with ``boundaries`` and re-assign records to them."""
     session.execute(delete(Area))
-    for frame in (
+    frames = (
         boundaries.province,
         boundaries.districts,
         boundaries.communes,
         boundaries.legacy_communes,
-    ):
-        session.execute(insert(Area), _area_rows(frame.to_crs(4326)))
+    )
+    for frame in frames:
+        if len(frame):  # a level not imported yet has no rows (an empty insert adds a blank one)
+            session.execute(insert(Area), _area_rows(frame.to_crs(4326)))
     session.flush()
     reassign_features(session)
-    set_meta(session, "boundaries_provenance", str(boundaries.communes["provenance"].iloc[0]))
+    provenances = {str(p) for frame in frames for p in frame["provenance"]}
+    set_meta(session, "boundaries_provenance",
+             provenances.pop() if len(provenances) == 1 else "mixed" if provenances else "")
     bump_data_version(session)
 
 
@@ -165,6 +169,11 @@ def load_boundary_set(session: Session) -> BoundarySet:
         legacy_communes=frames["legacy_commune"],
         communes=frames["commune"],
     )
+
+
+def area_counts(session: Session) -> dict[str, int]:
+    """Return how many areas the store holds of each level (levels without any left out)."""
+    return dict(session.execute(select(Area.level, func.count()).group_by(Area.level)).all())
 
 
 def load_areas(session: Session, level: str) -> gpd.GeoDataFrame:

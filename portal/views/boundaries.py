@@ -13,6 +13,7 @@ from werkzeug.utils import secure_filename
 
 from geodata.errors import GeodataError
 from portal.services.boundaries import BoundariesRejected, run_boundary_import
+from portal.store.loader import area_counts
 from portal.store.queries import boundary_provenance
 from portal.web.auth import require_roles
 from portal.web.database import get_database, get_session
@@ -33,12 +34,25 @@ def boundaries_page():
             outcome = {"ok": False, "error": exc, "problems": exc.problems, "checks": exc.checks}
         except (GeodataError, ValueError) as exc:
             outcome = {"ok": False, "error": exc, "problems": [], "checks": []}
+    session = get_session()
     return render_template(
         "admin/boundaries.html",
         outcome=outcome,
-        provenance=boundary_provenance(get_session()),
+        provenance=boundary_provenance(session),
+        counts=area_counts(session),
+        levels=_level_labels(),
         locale=current_locale(),
     )
+
+
+def _level_labels() -> list[tuple[str, str]]:
+    """Return each level the page imports with its label, in the form's order."""
+    return [
+        ("commune", _("Communes and wards (from 1 July 2025)")),
+        ("district", _("Districts (until 30 June 2025)")),
+        ("legacy_commune", _("Communes before 1 July 2025")),
+        ("province", _("Province")),
+    ]
 
 
 def _import_upload():

@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 from geodata.errors import GeodataError
 from geodata.problems import Problem
 from layers import UnknownLayer
+from portal.services.boundaries import BoundariesMissing
 from portal.services.editing.values import EditConflict, InvalidEdit, RecordNotFound
 from portal.services.errors import PermissionDenied
 
@@ -45,6 +46,7 @@ STATUS_CODES: dict[type[Exception], int] = {
     UnknownLayer: 404,
     RecordNotFound: 404,
     EditConflict: 409,
+    BoundariesMissing: 409,  # the store lacks boundaries: the same file goes in once they exist
     GeodataError: 422,  # ImportRejected and BoundariesRejected too
     InvalidEdit: 422,  # WorkflowViolation too
     RateLimitExceeded: 429,
