@@ -11,7 +11,7 @@ def test_searching_an_old_commune_says_where_it_went_and_opens_the_2025_commune(
     result = page.locator(".portal-search-item", has_text="Xã Bắc Quỳnh").first
     result.wait_for()
     assert "nay thuộc Xã Bắc Sơn" in result.inner_text()
-    assert "Trước 1/7/2025" in result.inner_text()
+    assert "Huyện Bắc Sơn, trước 1/7/2025" in result.inner_text()
     result.click()
     page.wait_for_function("() => new URL(location.href).searchParams.get('area') === '06325'")
     assert parse_qs(urlparse(page.url).query)["level"] == ["commune"]

@@ -74,11 +74,12 @@ window.Portal.define('search', function (Portal, L) {
     }
 
     function resultMeta(item) {
+      // An old unit's detail already names its old district and the date it was retired.
+      if (item.kind === 'old_area') return item.detail || t('search_kind_old_area');
       var spec = item.kind === 'feature' ? view.layerSpec(item.layer) : null;
       var kind = item.kind === 'area'
         ? (view.levelSpec(item.level) || {}).label || t('search_kind_area')
-        : item.kind === 'old_area' ? t('search_kind_old_area')
-          : (spec && spec.name) || t('search_kind_feature');
+        : (spec && spec.name) || t('search_kind_feature');
       return [kind, item.detail].filter(function (v) { return v; }).join(' · ');
     }
 
