@@ -7,7 +7,7 @@ import hashlib
 from typing import Any
 
 import numpy as np
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from sqlalchemy import select
 import shapely
 from shapely.geometry import mapping
 
+from geodata.old_names import OldUnit, commune_names, find_old_units
 from geodata.text import fold
 from layers import CATALOGUE
 from layers.base import LayerSpec
@@ -271,10 +272,47 @@ def _search_features(key: str, locale: str) -> list[dict[str, Any]]:
     ]
 
 
+def _old_unit_json(unit: OldUnit, communes: dict[str, str]) -> dict[str, Any]:
+    """Describe a pre-2025 unit and the 2025 communes it became, in the request's language."""
+    now = [
+        {"code": code, "name": communes.get(code, code),
+         "url": url_for("maps.area_page", level="commune", code=code)}
+        for code in unit.successors
+    ]
+    names = ", ".join(n["name"] for n in now)
+    note = (
+        _("divided among %(names)s", names=names) if unit.divided
+        else _("now part of %(names)s", names=names)
+    )
+    before = _("before 1 July 2025")
+    detail = f"{unit.district_name}, {before}" if unit.district_name else before
+    return {
+        "kind": "old_area", "level": unit.level, "layer": None, "code": unit.code, "id": None,
+        "name": unit.name, "detail": detail, "lon": unit.lon, "lat": unit.lat,
+        "bbox": list(unit.bbox), "note": note, "divided": unit.divided, "now": now,
+    }
+
+
+def _search_old_units(key: str) -> list[dict[str, Any]]:
+    """Find pre-2025 communes and districts by name, from the name tables (any boundaries)."""
+    units = find_old_units(key)
+    if not units:
+        return []
+    communes = {**commune_names(), **feature_store.area_names(get_session(), "commune")}
+    return [_old_unit_json(u, communes) for u in units]
+
+
 @blueprint.get("/search")
 def search() -> Response:
-    """Find areas and public records by name, ignoring diacritics and case."""
+    """Find areas, pre-2025 units and public records by name, ignoring diacritics and case.
+
+    A pre-2025 commune or district comes as ``kind: "old_area"`` with ``now`` (the 2025
+    communes it became, each with its area page ``url``) and ``note`` ("now part of …" or
+    "divided among …", in the request's language).
+    """
     key = fold(request.args.get("q", ""))[:80]
     if len(key) < 2:
         return jsonify([])
-    return jsonify(_search_areas(key) + _search_features(key, current_locale()))
+    return jsonify(
+        _search_areas(key) + _search_old_units(key) + _search_features(key, current_locale())
+    )

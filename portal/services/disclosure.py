@@ -41,6 +41,7 @@ class ShownProgress:
     target_source: str
     status_counts: dict[str, int | str] = field(default_factory=dict)
     suppressed: bool = False
+    over_target: bool | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
@@ -130,6 +131,7 @@ def _shown(row: AreaProgress, values, hidden: set[str], minimum: int) -> ShownPr
         target_source=row.target_source,
         status_counts=statuses,
         suppressed=bool(hidden),
+        over_target=None if percent_hidden else row.over_target,
     )
 
 

@@ -40,6 +40,7 @@ PROGRESS_HEADERS: dict[str, tuple[str, str]] = {
     "done": ("Đã hoàn thành", "Done"),
     "target": ("Chỉ tiêu", "Target"),
     "percent": ("Tỷ lệ (%)", "Percent"),
+    "over_target": ("Vượt chỉ tiêu", "Over target"),
     "expected_percent": ("Tiến độ dự kiến (%)", "Expected (%)"),
     "lagging": ("Chậm tiến độ", "Lagging"),
     "as_of": ("Số liệu đến ngày", "As of"),

@@ -1,4 +1,33 @@
-"""Per-area progress of a layer as of a date: counts, done, target, lagging."""
+"""Per-area progress of a layer as of a date: counts, done, target, lagging.
+
+How the numbers of one area's row relate (``AreaProgress``; the same on ``/api/progress``, in the
+progress table exports, on the planning and area pages and on the map):
+
+``count``
+    The layer's records in the area on the date, whatever their status (``paused`` and
+    ``cancelled`` records too, where a layer has those statuses: they are counted, never done).
+``target``
+    The plan's target for the area and the layer's deadline year (``target_source: "plan"``).
+    When the plan sets none, the records themselves are the target: ``target == count`` and
+    ``target_source: "records"``.
+``done``
+    The units done by the layer's progress rule: records in a *done* status (``CountDone``) or
+    the sum of the records' progress / 100 (``SumProgress``). ``paused`` and ``cancelled`` are
+    not done statuses.
+``percent``
+    ``100 * done / target`` rounded to 0.1, the true value, never capped: more records done
+    than the plan asked for give more than 100 (Lộc Bình's transport: 1.69 units done of a
+    target of 1 is 169.0). ``None`` when the target is 0 (nothing planned, nothing recorded).
+``over_target``
+    ``True`` when ``percent`` is above 100 (done beyond the target); ``False`` when the plan
+    sets a target and ``percent`` is at most 100; ``None`` when there is no plan target (the
+    target is the count, so done cannot pass it) or no percent. Every screen that shows a
+    percent above 100 says "over target" / "vượt chỉ tiêu" next to it; colours and bars are
+    capped at 100 % (full), the number shown is the true one.
+``lagging``
+    ``percent`` below the straight line from 1 January to the deadline (``expected_percent``)
+    or below the portal's lagging threshold; an area over target is never lagging.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +59,7 @@ class AreaProgress:
     lagging: bool
     target_source: str
     status_counts: dict[str, int]
+    over_target: bool | None = None
 
     def as_dict(self) -> dict:
         """Return a JSON-ready dict."""
@@ -132,6 +162,19 @@ def _area_names(session: Session, level: str) -> dict[str, str]:
     )
 
 
+def over_target(percent: float | None, target_source: str) -> bool | None:
+    """Tell whether an area is over its target: see the module docstring.
+
+    >>> over_target(169.0, "plan"), over_target(100.0, "plan"), over_target(100.0, "records")
+    (True, False, None)
+    """
+    if percent is None:
+        return None
+    if percent > 100.0:
+        return True
+    return False if target_source == "plan" else None
+
+
 def area_progress(
     session: Session,
     layer: LayerSpec,
@@ -166,6 +209,7 @@ def area_progress(
                 lagging=lagging,
                 target_source="plan" if target_row else "records",
                 status_counts=dict(tally.status_counts),
+                over_target=over_target(percent, "plan" if target_row else "records"),
             )
         )
     return result

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from geodata.old_names import predecessors
 from layers import CATALOGUE, get_layer
 from portal.services.disclosure import ShownProgress, shown_progress
 from portal.store import features as feature_store
@@ -105,6 +106,7 @@ def area_page(level: str, code: str):
     return render_template(
         "area.html",
         area=area,
+        old_units=predecessors(code) if level == "commune" else [],
         level=level,
         as_of=as_of,
         progress=progress,

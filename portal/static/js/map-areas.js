@@ -71,6 +71,7 @@ window.Portal.define('areas', function (Portal, L) {
       var tip = el('div', 'portal-area-tip');
       tip.appendChild(el('strong', null, props.name));
       tip.appendChild(el('span', null, ' ' + (draw.classIndex(row) >= 0 ? core.fmtPercent(row.percent) : core.t('no_target'))));
+      if (draw.classIndex(row) >= 0 && draw.isOverTarget(row)) tip.appendChild(el('span', null, ' · ' + core.t('over_target')));
       return tip;
     }
 

@@ -17,6 +17,7 @@
  *   legend_as_of          "… {date}": the date the figures are for
  *   legend_no_target      class of areas without a target
  *   legend_lagging        outline of areas behind schedule
+ *   legend_over_target    note under the classes: above 100 % is over target, coloured as the top
  *   legend_statuses       heading of the status colours of the visible layers
  *   legend_toggle         accessible name of the legend's show/hide summary
  *   badge_illustrative    badge: the figures are illustrative
@@ -174,6 +175,7 @@ window.Portal.define('controls', function (Portal, L) {
       var badges = legendBadges(spec);
       if (badges.childNodes.length) body.appendChild(badges);
       for (var i = draw.colors.classes.length - 1; i >= 0; i--) body.appendChild(legendRow(null, draw.colors.classes[i], draw.classLabel(i)));
+      body.appendChild(el('div', 'portal-legend-sub portal-legend-over', t('legend_over_target')));
       body.appendChild(legendRow(null, draw.colors.noTarget, t('legend_no_target')));
       body.appendChild(legendRow('portal-legend-lagging', null, t('legend_lagging')));
 

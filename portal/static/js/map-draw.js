@@ -1,6 +1,9 @@
 /*
  * map-draw.js: the map's colours, progress classes and small drawing helpers. Stateless: every
  * function works only on its arguments. Needs Leaflet and portal-core.js.
+ * A percent above 100 (done beyond the plan's target, `over_target: true` from /api/progress)
+ * colours and fills like 100 (the top class, a full bar): the number shown stays the true one,
+ * with overTargetBadge() beside it.
  *
  * Portal.draw:
  *   colors                  {classes[5], noTarget, lagging, outline, selected, fallback}
@@ -9,9 +12,10 @@
  *   classLabel(i)           "< 20 %", "20–40 %", … "≥ 80 %"
  *   hasTarget(row)          a target to show: a number above 0, or a hidden small one ("<3")
  *   countsOnly(spec)        a layer whose records are not public: drawn as per-area counts
- *   badge(text, color, className), approximateBadge(), progressBar(percent, expected)
+ *   badge(text, color, className), approximateBadge(), progressBar(percent, expected),
+ *   isOverTarget(row), overTargetBadge()
  *                           popup and legend parts (words: badge_approximate,
- *                           badge_approximate_title, expected_percent)
+ *                           badge_approximate_title, expected_percent, over_target)
  *   labelPoint(feature)     where an area's label and count bubble go
  *   bboxBounds(bbox)        [w, s, e, n] -> L.LatLngBounds (null when unusable)
  *   setDomData(layer, attrs)   data-* attributes on a layer's element, kept when re-added
@@ -78,6 +82,15 @@ window.Portal.define('draw', function (Portal, L) {
     var node = badge(core.t('badge_approximate'), null, 'badge-approximate');
     node.title = core.t('badge_approximate_title');
     return node;
+  }
+
+  // Over target: the API says so; a percent above 100 always is (rows of older caches too).
+  function isOverTarget(row) {
+    return !!row && (row.over_target === true || (isNum(row.percent) && row.percent > 100));
+  }
+
+  function overTargetBadge() {
+    return badge(core.t('over_target'), '#1565c0', 'badge-over-target');
   }
 
   function progressBar(percent, expected) {
@@ -159,6 +172,8 @@ window.Portal.define('draw', function (Portal, L) {
     badge,
     approximateBadge,
     progressBar,
+    isOverTarget,
+    overTargetBadge,
     labelPoint,
     bboxBounds,
     setDomData,

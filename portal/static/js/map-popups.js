@@ -14,6 +14,7 @@
  *   illustrative_note     note in a popup of an illustrative record or layer
  *   badge_lagging         badge in an area popup
  *   count, done, target, done_of_target, percent, expected_percent   progress labels
+ *   over_target           badge beside a percent above 100 (done beyond the plan's target)
  *   area_page_link        link from an area popup to the area page
  *   no_target             value shown when an area has no target
  *   counts_only_note      popup note for a layer shown only as per-area counts
@@ -66,9 +67,10 @@ window.Portal.define('popups', function (Portal, L) {
     return String(value);
   }
 
-  function percentWithBar(percent, expected) {
+  function percentWithBar(percent, expected, row) {
     var wrap = el('div');
     wrap.appendChild(el('span', 'portal-percent', fmtPercent(percent)));
+    if (draw.isOverTarget(row || { percent })) wrap.appendChild(draw.overTargetBadge());
     wrap.appendChild(draw.progressBar(percent, expected));
     return wrap;
   }
@@ -94,7 +96,7 @@ window.Portal.define('popups', function (Portal, L) {
         addField(shell.fields, t('done_of_target'),
           draw.hasTarget(row) ? fmtNum(row.done) + ' / ' + fmtNum(row.target) : t('no_target'));
         if (draw.classIndex(row) >= 0) {
-          addField(shell.fields, t('percent'), percentWithBar(row.percent, row.expected_percent));
+          addField(shell.fields, t('percent'), percentWithBar(row.percent, row.expected_percent, row));
           addField(shell.fields, t('expected_percent'), fmtPercent(row.expected_percent));
         }
       } else {
@@ -147,7 +149,7 @@ window.Portal.define('popups', function (Portal, L) {
       addField(shell.fields, t('done'), fmtNum(row.done));
       addField(shell.fields, t('target'), draw.hasTarget(row) ? fmtNum(row.target) : t('no_target'));
       if (row.suppressed) shell.root.appendChild(el('div', 'portal-popup-note', t('suppressed_note')));
-      if (draw.classIndex(row) >= 0) addField(shell.fields, t('percent'), draw.progressBar(row.percent, row.expected_percent));
+      if (draw.classIndex(row) >= 0) addField(shell.fields, t('percent'), percentWithBar(row.percent, row.expected_percent, row));
       shell.root.appendChild(el('div', 'portal-popup-note', t('counts_only_note')));
       if (spec.illustrative) shell.root.appendChild(el('div', 'portal-popup-note', t('illustrative_note')));
       return shell.root;

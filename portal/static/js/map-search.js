@@ -1,6 +1,8 @@
 /*
  * map-search.js: the search box over the map (an ARIA combobox) and what choosing a result does:
  * fly to an area and select it (switching the level when needed), or to a record and open it.
+ * A pre-2025 commune or district (kind "old_area") shows where it went ("now part of …") and
+ * opens the 2025 commune it became (the first, when it was divided).
  *
  * Portal.search.create(view) (view: see portal-map.js; uses view.areas and view.layers)
  * returns the Leaflet control, to be added to the map.
@@ -11,6 +13,7 @@
  *   search_no_results     shown when a search finds nothing
  *   search_kind_area      kind of a search result: an area
  *   search_kind_feature   kind of a search result: a record
+ *   search_kind_old_area  kind of a search result: a unit from before 1 July 2025
  */
 window.Portal.define('search', function (Portal, L) {
   'use strict';
@@ -44,6 +47,11 @@ window.Portal.define('search', function (Portal, L) {
 
     function openResult(result) {
       map.closePopup();
+      if (result.kind === 'old_area') {
+        var now = (result.now || [])[0];
+        if (now) openResult({ kind: 'area', level: 'commune', code: now.code, lat: result.lat, lon: result.lon });
+        return;
+      }
       if (result.kind === 'area') {
         var switchLevel = result.level && result.level !== view.get('level') && view.levelSpec(result.level);
         var loaded = switchLevel ? view.setLevel(result.level) : Promise.resolve();
@@ -66,6 +74,8 @@ window.Portal.define('search', function (Portal, L) {
     }
 
     function resultMeta(item) {
+      // An old unit's detail already names its old district and the date it was retired.
+      if (item.kind === 'old_area') return item.detail || t('search_kind_old_area');
       var spec = item.kind === 'feature' ? view.layerSpec(item.layer) : null;
       var kind = item.kind === 'area'
         ? (view.levelSpec(item.level) || {}).label || t('search_kind_area')
@@ -113,6 +123,7 @@ window.Portal.define('search', function (Portal, L) {
           li.setAttribute('aria-selected', 'false');
           li.appendChild(el('span', 'portal-search-name', item.name));
           li.appendChild(el('span', 'portal-search-detail', resultMeta(item)));
+          if (item.note) li.appendChild(el('span', 'portal-search-detail portal-search-note', item.note));
           li.addEventListener('mousedown', function (e) { e.preventDefault(); });
           li.addEventListener('click', function () { choose(i); });
           list.appendChild(li);
