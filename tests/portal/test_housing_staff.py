@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 from sqlalchemy import select
@@ -260,3 +261,16 @@ def test_the_audit_label_of_a_personal_read_is_in_both_languages():
 
     assert action_label("read_personal", "vi") == "Xem dữ liệu cá nhân"
     assert action_label("read_personal", "en") == "Personal data read"
+
+
+def test_the_map_draws_households_for_their_readers_and_counts_for_the_others(
+    app, client, editor_a
+):
+    def housing_spec(page: str) -> str:
+        """Whether the page's map configuration lets the client draw the households."""
+        return re.search(r'"id": "housing".*?"canViewRecords": (true|false)', page).group(1)
+
+    mine = client.get("/?layer=housing&show=housing").get_data(as_text=True)
+    assert housing_spec(mine) == "true"
+    public = app.test_client().get("/?layer=housing&show=housing").get_data(as_text=True)
+    assert housing_spec(public) == "false"
