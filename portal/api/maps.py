@@ -316,8 +316,8 @@ def _search_features(key: str, locale: str) -> list[dict[str, Any]]:
     ) if f.layer_id in public or can_read_restricted(
         current_user, f.layer_id, (f.commune_code, f.district_code))]  # fmt: skip
     for layer_id in scopes:
-        personal_read(layer_id, [f.id for f in rows if f.layer_id == layer_id], "search",
-                      query=key)
+        # The words searched are not logged: they may themselves be someone's name.
+        personal_read(layer_id, [f.id for f in rows if f.layer_id == layer_id], "search")
     names = {layer.id: layer.name(locale) for layer in CATALOGUE}
     return [
         {"kind": "feature", "level": None, "layer": f.layer_id, "code": f.commune_code,
