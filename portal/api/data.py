@@ -13,11 +13,18 @@ from werkzeug.utils import secure_filename
 from layers import get_layer
 from layers.base import LayerSpec
 from portal.services import exports
-from portal.services.access import EDITOR_ROLES, can_edit, can_read_restricted, layers_edited_by
+from portal.services.access import (
+    EDITOR_ROLES,
+    can_edit,
+    can_read_restricted,
+    layers_edited_by,
+    restricted_scope,
+)
 from portal.services.disclosure import shown_progress
 from portal.services.errors import PermissionDenied
+from portal.store import features as feature_store
 from portal.web import params
-from portal.web.audit_log import record_now
+from portal.web.audit_log import personal_read, record_now
 from portal.web.auth import require_roles
 from portal.web.database import get_database, get_session
 from portal.web.errors import BadRequest
@@ -39,7 +46,7 @@ def _download(content: bytes, mime: str, name: str) -> Response:
 
 
 def _may_export_restricted(layer: LayerSpec) -> bool:
-    """Restricted exports need a role that reads this layer for the whole province."""
+    """Restricted fields of a public layer need a role that reads it for the whole province."""
     return bool(
         current_user.is_authenticated
         and can_read_restricted(current_user, layer.id, ())
@@ -47,32 +54,56 @@ def _may_export_restricted(layer: LayerSpec) -> bool:
     )
 
 
-@blueprint.get("/layers/<layer_id>/export")
-def export_layer(layer_id: str) -> Response:
-    """Download a layer's records on ``as_of``: public fields for the public."""
-    layer = get_layer(layer_id)
-    restricted = request.args.get("restricted") == "1"
-    if (not layer.records_public or restricted) and not _may_export_restricted(layer):
+def _export_scope(layer: LayerSpec, restricted: bool) -> tuple[str, ...] | None:
+    """Return the areas whose records the user may export (empty: all); refuse otherwise.
+
+    Personal records (a layer not public) go to their readers, limited to their areas.
+    """
+    if layer.records_public and not restricted:
+        return ()
+    scope = (
+        restricted_scope(current_user, layer.id)
+        if not layer.records_public
+        else (() if _may_export_restricted(layer) else None)
+    )
+    if scope is None:
         raise PermissionDenied(
             _("Records of this layer are personal data: only per-area counts are public.")
         )
+    return scope
+
+
+@blueprint.get("/layers/<layer_id>/export")
+def export_layer(layer_id: str) -> Response:
+    """Download a layer's records on ``as_of``: public fields for the public.
+
+    Personal records are exported to their readers, those of the reader's areas only, and
+    each such export is written to the audit log with the records' ids.
+    """
+    layer = get_layer(layer_id)
+    restricted = request.args.get("restricted") == "1"
+    scope = _export_scope(layer, restricted)
     fmt = request.args.get("format", "geojson")
     if fmt not in exports.EXPORT_FORMATS:
         raise BadRequest(
             _("format must be one of: %(formats)s.", formats=", ".join(exports.EXPORT_FORMATS)),
             field="format",
         )
-    area = params.area(params.level())
+    area, as_of, bbox = params.area(params.level()), params.as_of(), params.bbox()
     code = area[1] if area else None
+    session = get_session()
     content, mime, name = exports.export_layer(
-        get_session(), layer, fmt, params.as_of(), locale=current_locale(), bbox=params.bbox(),
+        session, layer, fmt, as_of, locale=current_locale(), bbox=bbox,
         area=area, crs=request.args.get("crs") or None,
-        include_restricted=restricted or not layer.records_public,
+        include_restricted=restricted or not layer.records_public, areas=scope,
     )
     if restricted or not layer.records_public:
         record_now("export_restricted", actor=current_user.username, layer_id=layer.id,
                          detail={"format": fmt, "file": name, "area": code,
                                  "crs": request.args.get("crs")})
+    if not layer.records_public:
+        shown = feature_store.feature_ids(session, layer.id, as_of, bbox, area, scope)
+        personal_read(layer.id, shown, "export", format=fmt, file=name)
     return _download(content, mime, name)
 
 

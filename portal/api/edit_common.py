@@ -16,6 +16,7 @@ from portal.services.editing import records as editing
 from portal.services.editing.values import RecordNotFound, record_snapshot
 from portal.services.errors import PermissionDenied
 from portal.store.models import Area, Feature, Photo
+from portal.web.audit_log import personal_read
 from portal.web.i18n import current_locale
 
 
@@ -37,6 +38,12 @@ def visible_feature(session, layer_id: str, fid: int) -> Feature:
               "public.", layer=layer.name(current_locale()))
         )  # fmt: skip
     return feature
+
+
+def log_personal_read(feature: Feature, what: str) -> None:
+    """Write a ``read_personal`` audit event when a record of a restricted layer was shown."""
+    if not get_layer(feature.layer_id).records_public:
+        personal_read(feature.layer_id, [feature.id], what, feature=feature)
 
 
 def area_name(session, level: str, code: str | None) -> str | None:

@@ -21,7 +21,13 @@ from shapely.geometry import shape
 
 from layers import get_layer
 from portal.api import photos as photo_views
-from portal.api.edit_common import private, record_json, status_label, visible_feature
+from portal.api.edit_common import (
+    log_personal_read,
+    private,
+    record_json,
+    status_label,
+    visible_feature,
+)
 from portal.services.access import EDITOR_ROLES
 from portal.services.editing import records as editing
 from portal.store.models import FeatureState
@@ -47,7 +53,10 @@ STATE_KEYS = frozenset({"status", "progress", "date"})
 def get_record(layer_id: str, fid: int) -> Response:
     """Return one record with its ``version``; restricted fields only for their readers."""
     session = get_session()
-    return private(record_json(session, visible_feature(session, layer_id, fid)))
+    feature = visible_feature(session, layer_id, fid)
+    answer = record_json(session, feature)
+    log_personal_read(feature, "record")
+    return private(answer)
 
 
 @blueprint.get("/layers/<layer_id>/features/<int:fid>/history")
@@ -70,6 +79,7 @@ def get_history(layer_id: str, fid: int) -> Response:
             row.update(author=state.author, note=state.note,
                        recorded_at=state.recorded_at.isoformat(timespec="seconds"))
         rows.append(row)  # fmt: skip
+    log_personal_read(feature, "history")
     return private({"id": feature.id, "version": feature.version, "history": rows})
 
 

@@ -10,7 +10,7 @@ import numpy as np
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 import shapely
 from shapely.geometry import mapping
@@ -20,12 +20,14 @@ from geodata.text import fold
 from layers import CATALOGUE
 from layers.base import LayerSpec
 from portal.services import disclosure
+from portal.services.access import can_read_restricted, restricted_scope
 from portal.services.errors import PermissionDenied
 from portal.store import features as feature_store
 from portal.store.loader import data_version
 from portal.store.models import Area, Feature
 from portal.store.progress import area_progress
 from portal.web import params
+from portal.web.audit_log import personal_read
 from portal.web.cache import get_cache
 from portal.web.database import get_session
 from portal.web.i18n import current_locale
@@ -138,19 +140,54 @@ def _clusters(index: feature_store.PointIndex, as_of: dt.date, bbox, zoom: int) 
     }
 
 
+def _restricted_features(layer: LayerSpec, scope: tuple[str, ...], as_of: dt.date, bbox,
+                         limit: int, offset: int) -> Response:
+    """Answer the restricted records the user may read, filtered by area in the query.
+
+    Never cached (neither here nor by a browser or proxy); every record shown is checked once
+    more with ``can_read_restricted`` and the read is written to the audit log.
+    """
+    session = get_session()
+    rows = [r for r in feature_store.read_features(session, layer.id, as_of, bbox, limit, offset,
+                                                   areas=scope)
+            if can_read_restricted(current_user, layer.id, (r.commune_code, r.district_code))]
+    communes = feature_store.area_names(session, "commune")
+    districts = feature_store.area_names(session, "district")
+    answer = {
+        "type": "FeatureCollection",
+        "numberMatched": feature_store.count_features(session, layer.id, as_of, bbox, scope),
+        "numberReturned": len(rows),
+        "asOf": as_of.isoformat(),
+        "features": [feature_json(layer, r, communes, districts, include_restricted=True)
+                     for r in rows],
+    }  # fmt: skip
+    personal_read(layer.id, [r.id for r in rows], "features")
+    response = jsonify(answer)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @blueprint.get("/layers/<layer_id>/features")
 def layer_features(layer_id: str) -> Response:
-    """Return a layer's records on ``as_of`` as GeoJSON; ``cluster=auto`` bundles dense views."""
+    """Return a layer's records on ``as_of`` as GeoJSON; ``cluster=auto`` bundles dense views.
+
+    A layer of personal records answers only its readers, with the records of their areas
+    (restricted fields included), never clustered and never cached.
+    """
     from layers import get_layer
 
     layer = get_layer(layer_id)
-    _require_public(layer)
+    scope = None if layer.records_public else restricted_scope(current_user, layer.id)
+    if scope is None:
+        _require_public(layer)
     as_of, bbox = params.as_of(), params.bbox()
     settings = _settings()
     limit = params.integer("limit", settings.max_features_page, 1, settings.max_features_page)
     offset = params.integer("offset", 0, 0, 10**9)
     zoom = params.integer("zoom", 10, 0, 22)
     clustering = request.args.get("cluster", "false") == "auto"
+    if scope is not None:
+        return _restricted_features(layer, scope, as_of, bbox, limit, offset)
 
     def compute() -> dict[str, Any]:
         if clustering and _count_in_view(layer, as_of, bbox, zoom) > settings.cluster_threshold:
@@ -252,17 +289,36 @@ def _search_areas(key: str) -> list[dict[str, Any]]:
 
 
 def _search_features(key: str, locale: str) -> list[dict[str, Any]]:
+    """Find records by name: public layers for all, restricted ones for their area readers.
+
+    Found restricted records are checked one by one with ``can_read_restricted`` and their
+    reading is written to the audit log (one event per layer).
+    """
+    scopes = {layer.id: restricted_scope(current_user, layer.id)
+              for layer in CATALOGUE if not layer.records_public}  # fmt: skip
     public = [layer.id for layer in CATALOGUE if layer.records_public]
-    rows = get_session().scalars(
+    readable = [or_(Feature.layer_id.in_(public))]
+    for layer_id, scope in scopes.items():
+        if scope is None:
+            continue
+        own = Feature.layer_id == layer_id
+        if scope:
+            own = and_(own, or_(Feature.commune_code.in_(scope), Feature.district_code.in_(scope)))
+        readable.append(own)
+    rows = [f for f in get_session().scalars(
         select(Feature)
         .where(
-            Feature.layer_id.in_(public),
+            or_(*readable),
             Feature.deleted_at.is_(None),
             Feature.name_ascii.contains(key, autoescape=True),
         )
         .order_by(Feature.name)
         .limit(15)
-    )
+    ) if f.layer_id in public or can_read_restricted(
+        current_user, f.layer_id, (f.commune_code, f.district_code))]  # fmt: skip
+    for layer_id in scopes:
+        # The words searched are not logged: they may themselves be someone's name.
+        personal_read(layer_id, [f.id for f in rows if f.layer_id == layer_id], "search")
     names = {layer.id: layer.name(locale) for layer in CATALOGUE}
     return [
         {"kind": "feature", "level": None, "layer": f.layer_id, "code": f.commune_code,
@@ -304,15 +360,17 @@ def _search_old_units(key: str) -> list[dict[str, Any]]:
 
 @blueprint.get("/search")
 def search() -> Response:
-    """Find areas, pre-2025 units and public records by name, ignoring diacritics and case.
+    """Find areas, pre-2025 units and the records the reader may see by name.
 
-    A pre-2025 commune or district comes as ``kind: "old_area"`` with ``now`` (the 2025
-    communes it became, each with its area page ``url``) and ``note`` ("now part of …" or
-    "divided among …", in the request's language).
+    Diacritics and case are ignored. A pre-2025 commune or district comes as
+    ``kind: "old_area"`` with ``now`` (the 2025 communes it became, each with its area page
+    ``url``) and ``note`` ("now part of …" or "divided among …", in the request's language).
     """
     key = fold(request.args.get("q", ""))[:80]
     if len(key) < 2:
         return jsonify([])
-    return jsonify(
-        _search_areas(key) + _search_old_units(key) + _search_features(key, current_locale())
-    )
+    found = _search_areas(key) + _search_old_units(key) + _search_features(key, current_locale())
+    response = jsonify(found)
+    if current_user.is_authenticated:
+        response.headers["Cache-Control"] = "private, no-store"  # may hold restricted records
+    return response

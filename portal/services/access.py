@@ -95,3 +95,27 @@ def can_edit(user: Any, layer_id: str, commune_code: str | None, district_code: 
     if not signed_in(user) or layer_id not in layers_edited_by(user.role):
         return False
     return _in_areas(user, (commune_code, district_code))
+
+
+def restricted_scope(user: Any, layer_id: str) -> tuple[str, ...] | None:
+    """Return the area codes whose restricted records ``user`` may read in ``layer_id``.
+
+    None: no record at all; an empty tuple: the whole province (admins, accounts without
+    areas); else the account's 2025 commune and pre-2025 district codes. A record is readable
+    when its commune or its district code is in the answer (as ``can_read_restricted`` says).
+
+    >>> class Account:
+    ...     is_authenticated = is_active = True
+    ...     role, areas = "housing_editor", ["19993"]
+    >>> restricted_scope(Account(), "housing"), restricted_scope(Account(), "signal")
+    (('19993',), None)
+    >>> Account.role = "admin"
+    >>> restricted_scope(Account(), "housing")
+    ()
+    """
+    own = tuple(getattr(user, "areas", None) or ())
+    if not can_read_restricted(user, layer_id, own):
+        return None
+    if user.role == "admin" or not user.areas:
+        return ()
+    return tuple(sorted(str(code) for code in user.areas))

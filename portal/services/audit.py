@@ -49,6 +49,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("restore", "Khôi phục bản ghi", "Record restored", revertible=True),
     Action("import", "Nhập dữ liệu từ tệp", "File imported"),
     Action("export_restricted", "Xuất dữ liệu hạn chế", "Restricted data exported"),
+    Action("read_personal", "Xem dữ liệu cá nhân", "Personal data read"),
     Action("user_create", "Tạo tài khoản", "Account created"),
     Action("user_update", "Sửa tài khoản", "Account changed"),
     Action("user_deactivate", "Khóa tài khoản", "Account deactivated"),
@@ -171,6 +172,34 @@ def record(
     session.add(event)
     session.flush()
     return event
+
+
+#: At most this many record ids are listed in one ``read_personal`` event (the count is exact).
+READ_IDS_LISTED = 1000
+
+
+def record_personal_read(
+    session: Session,
+    *,
+    actor: str | None,
+    layer_id: str,
+    feature_ids: list[int],
+    what: str,
+    feature: Feature | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> AuditEvent | None:
+    """Log that ``actor`` was shown the personal data of these records; nothing when none.
+
+    Decree 13/2023/ND-CP and Law 91/2025/QH15 ask who read which personal data, when and from
+    where: the event holds the ids (the first ``READ_IDS_LISTED``), their count and what was
+    read (``what``: "record", "history", "features", "search", "export", "area_page").
+    """
+    if not feature_ids:
+        return None
+    detail = {"what": what, "count": len(feature_ids),
+              "feature_ids": list(feature_ids[:READ_IDS_LISTED]), **dict(extra or {})}
+    return record(session, "read_personal", actor=actor, layer_id=layer_id, feature=feature,
+                  detail=detail)  # fmt: skip
 
 
 def user_detail(user: Any) -> dict[str, Any]:

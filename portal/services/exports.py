@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -74,9 +74,15 @@ def layer_frame(
     bbox: tuple[float, float, float, float] | None = None,
     area: tuple[str, str] | None = None,
     include_restricted: bool = False,
+    areas: Sequence[str] | None = None,
 ) -> gpd.GeoDataFrame:
-    """Return a layer's records on ``as_of`` (public fields unless told otherwise)."""
-    rows = feature_store.read_features(session, layer.id, as_of, bbox=bbox, area=area)
+    """Return a layer's records on ``as_of`` (public fields unless told otherwise).
+
+    ``areas`` limits the records to a reader's areas (commune or district codes; empty: all).
+    """
+    rows = feature_store.read_features(
+        session, layer.id, as_of, bbox=bbox, area=area, areas=areas
+    )
     communes = feature_store.area_names(session, "commune")
     districts = feature_store.area_names(session, "district")
     records = [
@@ -100,13 +106,14 @@ def export_layer(
     area=None,
     crs: str | None = None,
     include_restricted: bool = False,
+    areas: Sequence[str] | None = None,
 ) -> tuple[bytes, str, str]:
     """Write a layer's records as a file: (content, mime type, file name)."""
     if fmt not in EXPORT_FORMATS:
         raise UnknownFormat(fmt)
     frame = layer_frame(
         session, layer, as_of, locale=locale, bbox=bbox, area=area,
-        include_restricted=include_restricted,
+        include_restricted=include_restricted, areas=areas,
     )
     suffix = f"_{area[0]}_{area[1]}" if area else ""
     return write_table(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.store.models import Area, Feature, FeatureState
@@ -52,8 +52,30 @@ def _in_bbox(query, bbox: BBox | None):
     )
 
 
-def count_features(session: Session, layer_id: str, as_of: dt.date, bbox: BBox | None) -> int:
-    """Count a layer's records that existed on ``as_of`` and overlap ``bbox``."""
+def _in_areas(query, areas: Sequence[str] | None):
+    """Keep the records whose 2025 commune or pre-2025 district code is one of ``areas``."""
+    if not areas:
+        return query
+    codes = list(areas)
+    return query.where(or_(Feature.commune_code.in_(codes), Feature.district_code.in_(codes)))
+
+
+def _in_area(query, area: tuple[str, str] | None):
+    if area is None:
+        return query
+    level, code = area
+    column = Feature.commune_code if level == "commune" else Feature.district_code
+    return query.where(column == code)
+
+
+def count_features(
+    session: Session,
+    layer_id: str,
+    as_of: dt.date,
+    bbox: BBox | None,
+    areas: Sequence[str] | None = None,
+) -> int:
+    """Count a layer's records that existed on ``as_of`` and overlap ``bbox`` (in ``areas``)."""
     query = _in_bbox(
         select(func.count())
         .select_from(Feature)
@@ -61,7 +83,7 @@ def count_features(session: Session, layer_id: str, as_of: dt.date, bbox: BBox |
         .where(Feature.layer_id == layer_id, state_as_of(as_of)),
         bbox,
     )
-    return session.scalar(query) or 0
+    return session.scalar(_in_areas(query, areas)) or 0
 
 
 def read_features(
@@ -72,13 +94,14 @@ def read_features(
     limit: int | None = None,
     offset: int = 0,
     area: tuple[str, str] | None = None,
+    areas: Sequence[str] | None = None,
 ) -> Sequence[Row]:
-    """Return a layer's records with their state on ``as_of``, ordered by id."""
-    query = _in_bbox(_current(layer_id, as_of), bbox)
-    if area is not None:
-        level, code = area
-        column = Feature.commune_code if level == "commune" else Feature.district_code
-        query = query.where(column == code)
+    """Return a layer's records with their state on ``as_of``, ordered by id.
+
+    ``area`` is one (level, code) asked for; ``areas`` the codes a reader is limited to (a
+    record is kept when its commune or its district is one of them; empty or None: all).
+    """
+    query = _in_area(_in_areas(_in_bbox(_current(layer_id, as_of), bbox), areas), area)
     query = query.order_by(Feature.id).offset(offset)
     if limit is not None:
         query = query.limit(limit)
@@ -165,3 +188,21 @@ def area_names(session: Session, level: str) -> dict[str, str]:
 def is_finite_bbox(bbox: BBox) -> bool:
     """Tell whether every number of ``bbox`` is finite and it is not inverted."""
     return all(math.isfinite(v) for v in bbox) and bbox[0] <= bbox[2] and bbox[1] <= bbox[3]
+
+
+def feature_ids(
+    session: Session,
+    layer_id: str,
+    as_of: dt.date,
+    bbox: BBox | None = None,
+    area: tuple[str, str] | None = None,
+    areas: Sequence[str] | None = None,
+) -> list[int]:
+    """Return the ids of the records ``read_features`` answers for the same arguments."""
+    query = (
+        select(Feature.id)
+        .join(FeatureState, FeatureState.feature_id == Feature.id)
+        .where(Feature.layer_id == layer_id, state_as_of(as_of))
+    )
+    query = _in_area(_in_areas(_in_bbox(query, bbox), areas), area)
+    return list(session.scalars(query.order_by(Feature.id)))

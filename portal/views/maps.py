@@ -10,10 +10,12 @@ from flask_login import current_user
 
 from geodata.old_names import predecessors
 from layers import CATALOGUE, get_layer
+from portal.services.access import can_read_restricted, restricted_scope
 from portal.services.disclosure import ShownProgress, shown_progress
 from portal.store import features as feature_store
 from portal.store import queries
 from portal.store.progress import LEVELS, area_progress
+from portal.web.audit_log import personal_read
 from portal.web.database import get_session
 from portal.web.i18n import current_locale
 from portal.web.mapconfig import level_options, read_map_state, render_map
@@ -80,6 +82,28 @@ def planning():
     )
 
 
+def _area_records(level: str, code: str, as_of) -> dict[str, list]:
+    """Return the records listed on an area's page, personal ones only for their readers.
+
+    Personal records are limited to the reader's areas, each checked, and their reading is
+    written to the audit log.
+    """
+    session, records = get_session(), {}
+    for layer in CATALOGUE:
+        scope = () if layer.records_public else restricted_scope(current_user, layer.id)
+        if scope is None:
+            continue
+        rows = feature_store.read_features(
+            session, layer.id, as_of, area=(level, code), limit=200, areas=scope
+        )
+        if not layer.records_public:
+            rows = [r for r in rows if can_read_restricted(
+                current_user, layer.id, (r.commune_code, r.district_code))]  # fmt: skip
+            personal_read(layer.id, [r.id for r in rows], "area_page", area=code)
+        records[layer.id] = rows
+    return records
+
+
 @blueprint.get("/area/<level>/<code>")
 def area_page(level: str, code: str):
     """Show every layer for one commune or district."""
@@ -94,13 +118,7 @@ def area_page(level: str, code: str):
     for layer in CATALOGUE:
         rows = {r.code: r for r in _shown(layer, level, as_of)}
         progress.append((layer, rows.get(code)))
-    records = {
-        layer.id: feature_store.read_features(
-            session, layer.id, as_of, area=(level, code), limit=200
-        )
-        for layer in CATALOGUE
-        if layer.records_public and level != "province"
-    }
+    records = _area_records(level, code, as_of) if level != "province" else {}
     state = read_map_state(default_layer=request.args.get("layer", "signal"))
     state = state.__class__(**{**state.__dict__, "area": code, "level": level})
     return render_template(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, g, request
+from flask_login import current_user
 
 from portal.services import audit
 from portal.web.database import get_database
@@ -30,3 +31,20 @@ def init_app(app: Flask) -> None:
     """Give every audit event written during a request that request's client address."""
     app.before_request(_remember_client)
     app.teardown_request(_forget_client)
+
+
+def personal_read(
+    layer_id: str, feature_ids: list[int], what: str, feature: Any = None, **extra: Any
+) -> None:
+    """Log, in its own transaction, that the signed-in user was shown these personal records.
+
+    Nothing is written when ``feature_ids`` is empty (no personal record was shown).
+    """
+    if not feature_ids:
+        return
+    with get_database().transaction() as session:
+        audit.record_personal_read(
+            session, actor=getattr(current_user, "username", None), layer_id=layer_id,
+            feature_ids=list(feature_ids), what=what, extra=extra,
+            feature=feature,
+        )

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from layers import CATALOGUE, get_layer
+from portal.services.access import restricted_scope
 from portal.store.progress import LEVELS
 from portal.web.edit_config import edit_client_config
 from portal.web.errors import BadRequest
@@ -106,7 +107,11 @@ def client_config(state: MapState, page_endpoint: str, layers=CATALOGUE) -> dict
         .replace("LEVEL", "{level}")
         .replace("CODE", "{code}"),
         "layers": [
-            {**layer_json(lay, locale), "illustrative": lay.id in illustrative} for lay in layers
+            {**layer_json(lay, locale), "illustrative": lay.id in illustrative,
+             # Readers of personal records get them on the map (their areas' only).
+             "canViewRecords": lay.records_public
+             or restricted_scope(current_user, lay.id) is not None}
+            for lay in layers
         ],
         "levels": level_options(),
         "strings": client_strings(),

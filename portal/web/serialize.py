@@ -56,14 +56,21 @@ def _field_json(layer: LayerSpec, name: str, locale: str) -> dict[str, Any]:
 
 
 def feature_json(
-    layer: LayerSpec, row: Row, communes: dict[str, str], districts: dict[str, str]
+    layer: LayerSpec,
+    row: Row,
+    communes: dict[str, str],
+    districts: dict[str, str],
+    include_restricted: bool = False,
 ) -> dict[str, Any]:
-    """Return one record as a GeoJSON Feature with public fields only."""
+    """Return one record as a GeoJSON Feature: public fields, restricted ones only if told."""
     return {
         "type": "Feature",
         "id": row.id,
         "geometry": mapping(shapely.from_wkb(row.geom)),
-        "properties": record_properties(layer, row, communes, districts, current_locale()),
+        "properties": record_properties(
+            layer, row, communes, districts, current_locale(),
+            include_restricted=include_restricted,
+        ),
     }
 
 
