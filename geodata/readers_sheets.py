@@ -28,6 +28,7 @@ from geodata.rawtable import (
     share_of_vietnamese,
     user_error,
 )
+from geodata.sheet_layout import split_office_sheet
 
 logger = logging.getLogger(__name__)
 
@@ -236,9 +237,11 @@ def _repair_grid(grid: Grid, raw_encoding: str) -> tuple[Grid, dict[Hashable, st
 def table_from_grid(grid: Grid, path: Path) -> tuple[list[str], pd.DataFrame, list[int], list[str]]:
     """Split a grid of cells into header, frame and the rows' spreadsheet numbers.
 
-    The header is the first row with a value; fully empty rows are skipped but keep their
-    numbers. Columns with no header and no value are dropped; a header-less column with values
-    is named ``column_N`` (N counts from 1) and noted.
+    The header is the first row with a few text cells (title, motto and agency rows above it
+    are skipped, a two-level header is read as one; see :mod:`geodata.sheet_layout`), group,
+    subtotal and signature rows below it are left out with a note; fully empty rows are skipped
+    but keep their numbers. Columns with no header and no value are dropped; a header-less
+    column with values is named ``column_N`` (N counts from 1) and noted.
 
     Returns
     -------
@@ -256,11 +259,12 @@ def table_from_grid(grid: Grid, path: Path) -> tuple[list[str], pd.DataFrame, li
             f"{path.name} has no header row: the file holds no values.",
             f"{path.name} không có dòng tiêu đề: tệp không có dữ liệu.",
         )
-    header_row, header_cells = rows[0]
-    data = rows[1:]
+    sheet = split_office_sheet(rows)
+    header_row, data = sheet.header_row, sheet.data
     width = max(len(cells) for _, cells in rows)
-    header = [c.strip() for c in header_cells] + [""] * (width - len(header_cells))
-    notes: list[str] = []
+    width = max(width, len(sheet.header))
+    header = sheet.header + [""] * (width - len(sheet.header))
+    notes: list[str] = list(sheet.notes)
     keep: list[int] = []
     for index, name in enumerate(header):
         if name:

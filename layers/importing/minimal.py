@@ -1,0 +1,145 @@
+"""What a minimal office list lacks, made up the way the province asks.
+
+A list with no id column identifies each record by its layer, commune and folded name
+(:func:`derived_ids`), so next month's list updates the same records. A row with no coordinates
+but a commune is placed at the commune's centre, its position marked approximate
+(:func:`commune_only_rows`, :func:`place_at_communes`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+import shapely
+
+from layers.base import LayerSpec
+from layers.importing.geometry import Located
+from layers.importing.places import commune_lookup
+from layers.importing.types import ImportContext, Problems, Texts
+from layers.parsing import fold, parse_keys
+
+# Roles that give a row its place; a row with none of them filled may be placed by its commune.
+_PLACE_ROLES = ("wkt", "lon", "lat", "x", "y")
+_ID_LENGTH = 60  # the store's record_id column
+
+
+def commune_only_rows(
+    texts: Texts, roles: Mapping[str, str], context: ImportContext, keep: np.ndarray,
+    has_geometry: bool,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Return the rows placed by their commune alone, and each row's commune code by name.
+
+    A row qualifies when the file has no geometry of its own, every coordinate cell of the row is
+    empty and its commune cell names a 2025 commune or ward of the province.
+    """
+    size = len(keep)
+    codes = np.full(size, None, dtype=object)
+    column = roles.get("commune")
+    if column is None:
+        return np.zeros(size, dtype=bool), codes
+    codes, _ = parse_keys(texts(column), commune_lookup(context.communes))
+    if has_geometry:
+        return np.zeros(size, dtype=bool), codes
+    empty = np.ones(size, dtype=bool)
+    for role in _PLACE_ROLES:
+        if role in roles:
+            empty &= texts(roles[role]).isna().to_numpy()
+    return keep & empty & ~pd.isna(codes), codes
+
+
+def unplaced(size: int, column: str, texts: Texts) -> Located:
+    """Return a table's places when it has no coordinate column, only a commune column."""
+    return Located(np.full(size, None, dtype=object), column, (texts(column),),
+                   np.zeros(size, dtype=bool))  # fmt: skip
+
+
+def place_at_communes(
+    located: Located, rows: np.ndarray, codes: np.ndarray, context: ImportContext,
+    problems: Problems, notes: list[str],
+) -> None:  # fmt: skip
+    """Put ``rows`` at a point inside their commune (its centre, or nearest inner point)."""
+    index = np.flatnonzero(rows)
+    if index.size == 0:
+        return
+    communes = context.communes
+    centres = dict(
+        zip(communes["code"].astype(str), shapely.point_on_surface(communes.geometry.to_numpy()),
+            strict=True)
+    )  # fmt: skip
+    located.geoms[index] = [centres[code] for code in codes[index]]
+    located.failed[index] = False
+    shown = ", ".join(str(r) for r in problems.rows[index][:20])
+    more = "…" if index.size > 20 else ""
+    notes.append(
+        f"{index.size} dòng chỉ ghi xã, đặt ở tâm xã (vị trí gần đúng): dòng {shown}{more} / "
+        f"{index.size} row(s) give only a commune and were placed at its centre (approximate "
+        f"position): rows {shown}{more}"
+    )
+
+
+def row_names(
+    spec: LayerSpec, rows: np.ndarray, texts: Texts, roles: Mapping[str, str],
+    fields: Mapping[str, str],
+) -> np.ndarray:  # fmt: skip
+    """Return the name each of ``rows`` gives (name column, else the layer's name field)."""
+    names = np.full(rows.size, None, dtype=object)
+    fallback = next(
+        (f.name for f in spec.fields if f.type == "str" and f.required and f.public), None
+    )
+    for column in (fields.get(fallback) if fallback else None, roles.get("name")):
+        if column is not None:
+            given = texts(column).iloc[rows].str.normalize("NFC")
+            names = np.where(given.isna().to_numpy(), names, given.to_numpy(dtype=object))
+    return names
+
+
+def name_column(spec: LayerSpec, roles: Mapping[str, str], fields: Mapping[str, str]) -> str:
+    """Return the column a row's name comes from, for messages."""
+    if "name" in roles:
+        return roles["name"]
+    fallback = next(
+        (f.name for f in spec.fields if f.type == "str" and f.required and f.public), None
+    )
+    return fields.get(fallback, "ten") if fallback else "ten"
+
+
+def derived_id(commune: str | None, name: str) -> str:
+    """Return the record id of a row without one: its commune code and its folded name.
+
+    >>> derived_id("06325", "Bản Nà Lạn"), derived_id(None, "Thôn Khuổi Mực (mới)")
+    ('06325-ban-na-lan', 'xa-thon-khuoi-muc-moi')
+    """
+    slug = re.sub(r"[^0-9a-z]+", "-", fold(name)).strip("-")
+    return f"{commune or 'xa'}-{slug}"[:_ID_LENGTH]
+
+
+def derived_ids(rows: np.ndarray, names: np.ndarray, communes: Sequence) -> np.ndarray:
+    """Return the derived id of each of ``rows`` (None where the row has no name).
+
+    The layer is the key's other half: an id is unique within its layer.
+    """
+    return np.array(
+        [None if pd.isna(name) else derived_id(communes[i], str(name))
+         for i, name in zip(rows.tolist(), names, strict=True)],
+        dtype=object,
+    )  # fmt: skip
+
+
+def report_repeats(
+    ids: np.ndarray, layer_ids: np.ndarray, present: np.ndarray, column: str, values,
+    problems: Problems, en: str, vi: str,
+) -> None:  # fmt: skip
+    """Report each row whose (layer, id) an earlier row has, naming that row as ``{first}``."""
+    size = len(ids)
+    keys = pd.Series(layer_ids.astype(str) + "\x00" + ids.astype(str))[present]
+    first = pd.Series(np.flatnonzero(present), index=keys.index).groupby(keys).transform("min")
+    repeat = first.index.to_numpy()[first.to_numpy() != first.index.to_numpy()]
+    mask = np.zeros(size, dtype=bool)
+    mask[repeat] = True
+    first_rows = np.zeros(size, dtype=np.int64)
+    first_rows[first.index.to_numpy()] = problems.rows[first.to_numpy()]
+    problems.add(mask, column, values, en, vi, first=first_rows)
