@@ -6,6 +6,7 @@ import codecs
 import csv
 import io
 import logging
+import re
 import unicodedata
 import warnings
 import zipfile
@@ -15,9 +16,11 @@ from typing import Any
 
 import pandas as pd
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from geodata.errors import GeodataError
+from geodata.problems import Problem
 from geodata.rawtable import (
     RawTable,
     describe_repairs,
@@ -40,6 +43,8 @@ _CP1258_SHARE = 0.9
 _FIELD_LIMIT = 64 * 1024 * 1024
 
 Grid = list[list[str]]
+# The problem code of a formula cell saved without its value.
+UNCOMPUTED_FORMULA = "uncomputed_formula"
 
 
 def read_csv_table(path: Path) -> RawTable:
@@ -89,7 +94,52 @@ def read_xlsx_table(path: Path, sheet: str | None) -> RawTable:
     finally:
         workbook.close()
     grid, found, left = _repair_grid(grid, "cp1252")
-    return _grid_table(grid, path, found, left, source_format="xlsx", encoding="utf-8", sheet=title)
+    table = _grid_table(grid, path, found, left, source_format="xlsx", encoding="utf-8",
+                        sheet=title)  # fmt: skip
+    _check_formulas(path, title, grid, table)
+    return table
+
+
+def _check_formulas(path: Path, title: str, grid: Grid, table: RawTable) -> None:
+    """Refuse a record row holding a formula that Excel never computed (no cached value).
+
+    Formulas are read as the values Excel saved with them (``data_only``); a workbook written
+    by a program other than Excel may have none, and an empty cell would silently stand in.
+    """
+    rows = set(table.row_numbers)
+    empty = {
+        (r, c) for r in rows if r <= len(grid) for c, v in enumerate(grid[r - 1]) if v == ""
+    }
+    if not empty:
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        workbook = load_workbook(path, read_only=True, data_only=False)
+    try:
+        worksheet = workbook[title]
+        worksheet.reset_dimensions()
+        cells = [
+            f"{get_column_letter(c + 1)}{r}"
+            for r, row in enumerate(worksheet.iter_rows(values_only=True), start=1)
+            if r in rows
+            for c, value in enumerate(row)
+            if (r, c) in empty and isinstance(value, str) and value.startswith("=")
+        ]
+    finally:
+        workbook.close()
+    if not cells:
+        return
+    problems = [
+        Problem(
+            int(re.sub(r"[A-Z]+", "", cell)), cell, None,
+            f"Cell {cell} holds a formula with no computed value: open the file in Excel "
+            "and save it again",
+            f"Ô {cell} chứa công thức chưa được tính: hãy mở tệp bằng Excel và lưu lại",
+            UNCOMPUTED_FORMULA,
+        )
+        for cell in cells
+    ]  # fmt: skip
+    raise GeodataError.from_problem(problems[0], problems)
 
 
 def _grid_table(

@@ -140,7 +140,7 @@ def _ranges(numbers: list[int]) -> str:
 _WHY = {
     "above": ("dòng phía trên tiêu đề (cơ quan, quốc hiệu, tên biểu, đơn vị tính)",
               "row(s) above the header (agency, national motto, title, unit)"),
-    "numbering": ("dòng đánh số cột", "column numbering row"),
+    "numbering": ("dòng đánh số cột", "column numbering row(s)"),
     "group": ("dòng nhóm (số La Mã)", "group row(s) (Roman numerals)"),
     "subtotal": ("dòng cộng, tổng cộng (không phải bản ghi)",
                  "subtotal row(s) (Cộng, Tổng cộng; not records)"),
@@ -151,7 +151,7 @@ _WHY = {
 def _note(kind: str, numbers: list[int]) -> str:
     vi, en = _WHY[kind]
     shown = _ranges(numbers)
-    return f"Bỏ qua {vi}: dòng {shown} / Skipped {en}: rows {shown}"
+    return f"Bỏ qua {vi}: dòng {shown} / Skipped {en}: row(s) {shown}"
 
 
 def split_office_sheet(rows: list[Row]) -> OfficeSheet:

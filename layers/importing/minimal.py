@@ -87,9 +87,7 @@ def row_names(
 ) -> np.ndarray:  # fmt: skip
     """Return the name each of ``rows`` gives (name column, else the layer's name field)."""
     names = np.full(rows.size, None, dtype=object)
-    fallback = next(
-        (f.name for f in spec.fields if f.type == "str" and f.required and f.public), None
-    )
+    fallback = name_field(spec)
     for column in (fields.get(fallback) if fallback else None, roles.get("name")):
         if column is not None:
             given = texts(column).iloc[rows].str.normalize("NFC")
@@ -97,13 +95,34 @@ def row_names(
     return names
 
 
+def name_field(spec: LayerSpec) -> str | None:
+    """Return the layer's field that names a record (a signal village, a road), if any."""
+    return next((f.name for f in spec.fields if f.type == "str" and f.required and f.public),
+                None)  # fmt: skip
+
+
+def fill_name_field(
+    spec: LayerSpec, rows: np.ndarray, attributes: dict[str, np.ndarray], texts: Texts,
+    roles: Mapping[str, str],
+) -> None:  # fmt: skip
+    """Give the layer's naming field the row's name where the file has only a name column.
+
+    "Tên thôn bản" in a village list is the village: the record is then complete.
+    """
+    target = name_field(spec)
+    if target is None or "name" not in roles:
+        return
+    given = texts(roles["name"]).iloc[rows].str.normalize("NFC").to_numpy(dtype=object,
+                                                                           na_value=None)
+    empty = pd.isna(attributes[target])
+    attributes[target] = np.where(empty, given, attributes[target])
+
+
 def name_column(spec: LayerSpec, roles: Mapping[str, str], fields: Mapping[str, str]) -> str:
     """Return the column a row's name comes from, for messages."""
     if "name" in roles:
         return roles["name"]
-    fallback = next(
-        (f.name for f in spec.fields if f.type == "str" and f.required and f.public), None
-    )
+    fallback = name_field(spec)
     return fields.get(fallback, "ten") if fallback else "ten"
 
 

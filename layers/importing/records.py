@@ -31,6 +31,7 @@ from layers.importing.geometry import Located, locate, mask_of
 from layers.importing.minimal import (
     commune_only_rows,
     derived_ids,
+    fill_name_field,
     name_column,
     place_at_communes,
     report_repeats,
@@ -124,6 +125,7 @@ def parse_records(
             continue
         check_geometry_types(spec, located, rows[usable[rows]], problems)
         attributes = field_values(spec, rows, texts, columns.fields[spec.id], problems)
+        fill_name_field(spec, rows, attributes, texts, roles)
         statuses = status_values(spec, rows, roles.get("status"), texts, progress, problems)
         good = rows[~problems.bad[rows] & usable[rows]]
         extras = _extras(spec, rows, attributes, by_commune)
