@@ -9,7 +9,9 @@ but a commune is placed at the commune's centre, its position marked approximate
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -20,35 +22,88 @@ from layers.base import LayerSpec
 from layers.importing.geometry import Located
 from layers.importing.places import commune_lookup
 from layers.importing.types import ImportContext, Problems, Texts
-from layers.parsing import fold, parse_keys
+from layers.parsing import column_key, fold, parse_keys
 
 # Roles that give a row its place; a row with none of them filled may be placed by its commune.
 _PLACE_ROLES = ("wkt", "lon", "lat", "x", "y")
 _ID_LENGTH = 60  # the store's record_id column
 
 
+@dataclass
+class CommunePlaces:
+    """Rows placed by their commune alone, and the commune each row names.
+
+    Attributes
+    ----------
+    rows : numpy.ndarray
+        Mask of the rows placed at their commune's centre.
+    named : numpy.ndarray
+        Each row's 2025 commune code by its commune cell (None where it names none).
+    legacy : numpy.ndarray
+        Mask of the placed rows that name a pre-2025 commune.
+    centres : numpy.ndarray
+        The point of each placed row (None elsewhere).
+    """
+
+    rows: np.ndarray
+    named: np.ndarray
+    legacy: np.ndarray
+    centres: np.ndarray
+
+
+def _centres(units) -> dict[str, shapely.Geometry]:
+    """Return each unit's code -> a point inside it (its centre where that lies inside)."""
+    points = shapely.point_on_surface(units.geometry.to_numpy())
+    return dict(zip(units["code"].astype(str), points, strict=True))
+
+
+def legacy_lookup(legacy) -> dict[str, str]:
+    """Return the keys of the pre-2025 communes whose name is unique in the province."""
+    keys = [column_key(name) for name in legacy["name"]]
+    counts = Counter(keys)
+    return {
+        key: str(code)
+        for key, code in zip(keys, legacy["code"], strict=True)
+        if counts[key] == 1
+    }  # fmt: skip
+
+
 def commune_only_rows(
     texts: Texts, roles: Mapping[str, str], context: ImportContext, keep: np.ndarray,
     has_geometry: bool,
-) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """Return the rows placed by their commune alone, and each row's commune code by name.
+) -> CommunePlaces:  # fmt: skip
+    """Find the rows placed by their commune alone.
 
     A row qualifies when the file has no geometry of its own, every coordinate cell of the row is
-    empty and its commune cell names a 2025 commune or ward of the province.
+    empty and its commune cell names a 2025 commune or ward of the province, or a pre-2025
+    commune whose name no other bore (2025 names win).
     """
     size = len(keep)
-    codes = np.full(size, None, dtype=object)
+    none = np.zeros(size, dtype=bool)
+    places = CommunePlaces(none, np.full(size, None, dtype=object), none.copy(),
+                           np.full(size, None, dtype=object))  # fmt: skip
     column = roles.get("commune")
     if column is None:
-        return np.zeros(size, dtype=bool), codes
-    codes, _ = parse_keys(texts(column), commune_lookup(context.communes))
+        return places
+    values = texts(column)
+    places.named, _ = parse_keys(values, commune_lookup(context.communes))
     if has_geometry:
-        return np.zeros(size, dtype=bool), codes
-    empty = np.ones(size, dtype=bool)
+        return places
+    empty = keep & values.notna().to_numpy()
     for role in _PLACE_ROLES:
         if role in roles:
             empty &= texts(roles[role]).isna().to_numpy()
-    return keep & empty & ~pd.isna(codes), codes
+    current = empty & ~pd.isna(places.named)
+    centres = _centres(context.communes)
+    places.centres[current] = [centres[code] for code in places.named[current]]
+    legacy = context.legacy_communes
+    if legacy is not None and len(legacy):
+        old, _ = parse_keys(values, legacy_lookup(legacy))
+        places.legacy = empty & ~current & ~pd.isna(old)
+        old_centres = _centres(legacy)
+        places.centres[places.legacy] = [old_centres[code] for code in old[places.legacy]]
+    places.rows = current | places.legacy
+    return places
 
 
 def unplaced(size: int, column: str, texts: Texts) -> Located:
@@ -58,19 +113,13 @@ def unplaced(size: int, column: str, texts: Texts) -> Located:
 
 
 def place_at_communes(
-    located: Located, rows: np.ndarray, codes: np.ndarray, context: ImportContext,
-    problems: Problems, notes: list[str],
-) -> None:  # fmt: skip
-    """Put ``rows`` at a point inside their commune (its centre, or nearest inner point)."""
-    index = np.flatnonzero(rows)
+    located: Located, places: CommunePlaces, problems: Problems, notes: list[str]
+) -> None:
+    """Put the rows given by commune alone at a point inside their commune."""
+    index = np.flatnonzero(places.rows)
     if index.size == 0:
         return
-    communes = context.communes
-    centres = dict(
-        zip(communes["code"].astype(str), shapely.point_on_surface(communes.geometry.to_numpy()),
-            strict=True)
-    )  # fmt: skip
-    located.geoms[index] = [centres[code] for code in codes[index]]
+    located.geoms[index] = places.centres[index]
     located.failed[index] = False
     shown = ", ".join(str(r) for r in problems.rows[index][:20])
     more = "…" if index.size > 20 else ""
@@ -79,6 +128,13 @@ def place_at_communes(
         f"{index.size} row(s) give only a commune and were placed at its centre (approximate "
         f"position): rows {shown}{more}"
     )
+    legacy = np.flatnonzero(places.legacy)
+    if legacy.size:
+        shown = ", ".join(str(r) for r in problems.rows[legacy][:20])
+        notes.append(
+            f"Dòng {shown} ghi tên xã trước 1/7/2025, đặt ở tâm xã cũ / Rows {shown} name a "
+            "commune as it was before 1 July 2025 and were placed at its centre"
+        )
 
 
 def row_names(

@@ -107,12 +107,14 @@ def parse_records(
     layer_ids = _row_layers(layer, columns, texts, problems, keep)
     record_ids = _record_ids(columns, texts, problems, keep, layer_ids)
     roles = columns.roles
-    by_commune, named = commune_only_rows(texts, roles, context, keep, source.geometry is not None)
+    places = commune_only_rows(texts, roles, context, keep, source.geometry is not None)
+    by_commune, named = places.rows, places.named
     located = _locate(source, texts, roles, context, problems, report.notes, keep, by_commune)
-    place_at_communes(located, by_commune, named, context, problems, report.notes)
+    place_at_communes(located, places, problems, report.notes)
     usable = check_shapes(located, keep, problems, report.notes)
     xs, ys = check_positions(located, usable, context, problems)
-    communes = check_communes(located, keep, usable, xs, ys, texts, roles, context, problems)
+    communes = check_communes(located, keep & ~places.legacy, usable, xs, ys, texts, roles,
+                              context, problems)  # fmt: skip
     if record_ids is None:
         keys = np.where(pd.isna(named), communes, named)
         record_ids = _derive_ids(layers, layer_ids, columns, texts, keys, problems, keep)

@@ -79,7 +79,9 @@ def import_context(session: Session, crs: pyproj.CRS | None, today: dt.date) -> 
     """Build the validation context from the stored boundaries; ``crs`` overrides the file's."""
     communes = loader.load_areas(session, "commune")
     province = loader.load_areas(session, "province").geometry.iloc[0]
-    return ImportContext(province=province, communes=communes, crs=crs, today=today)
+    legacy = loader.load_areas(session, "legacy_commune")
+    return ImportContext(province=province, communes=communes, crs=crs, today=today,
+                         legacy_communes=legacy)  # fmt: skip
 
 
 def _state_key(status: str, progress: float | None, attributes: dict[str, Any]) -> tuple:

@@ -38,7 +38,9 @@ def context(boundaries) -> ImportContext:
     """The 2025 communes of the approximate boundaries."""
     communes = boundaries.communes[["code", "name", "geometry"]]
     province = shapely.union_all(communes.geometry.to_numpy())
-    return ImportContext(province=province, communes=communes, crs=None, today=TODAY)
+    legacy = boundaries.legacy_communes[["code", "name", "geometry"]]
+    return ImportContext(province=province, communes=communes, crs=None, today=TODAY,
+                         legacy_communes=legacy)  # fmt: skip
 
 
 def test_the_minimal_five_layer_sheet_imports_every_row_with_everyday_statuses(context):
@@ -112,6 +114,26 @@ def test_villages_given_by_commune_only_sit_in_their_commune_marked_approximate(
         "2 row(s) give only a commune and were placed at its centre (approximate position): "
         "rows 13, 18"
     ) in report.notes[-3]
+
+
+def test_a_village_given_by_its_pre_2025_commune_sits_in_that_old_commune(context, tmp_path):
+    path = tmp_path / "thon_ban_xa_cu.csv"
+    path.write_text(
+        "Tên thôn bản,Xã,Kinh độ,Vĩ độ,Trạng thái\n"
+        "Thôn Pác Mòng,Xã Mai Pha,,,Chưa triển khai\n"
+        "Bản Nà Lạn,Xã Bắc Sơn,,,Tạm dừng\n",
+        encoding="utf-8",
+    )
+    records, report = parse_records(read_table(path), get_layer("signal"), context)
+    assert report.ok, report.problems
+    old = context.legacy_communes.set_index("name").geometry["Xã Mai Pha"]
+    assert old.contains(records[0].geometry)
+    assert records[0].attributes["position_approximate"] is True
+    assert records[0].record_id == f"{records[0].commune_code}-thon-pac-mong"
+    assert (
+        "Dòng 2 ghi tên xã trước 1/7/2025, đặt ở tâm xã cũ / Rows 2 name a commune as it was "
+        "before 1 July 2025 and were placed at its centre"
+    ) in report.notes
 
 
 def test_next_months_report_keeps_the_ids_of_this_months(context):
