@@ -29,6 +29,8 @@ _SIGNATURE = re.compile(
 )
 # A header has at least this many filled cells (fewer in a table narrower than this).
 _HEADER_CELLS = 3
+# Signature and group rows fill at most this many cells.
+_SHORT_ROW = 3
 
 
 @dataclass
@@ -107,16 +109,25 @@ def _numbering(cells: list[str]) -> bool:
 
 
 def _kind(cells: list[str]) -> str | None:
-    """Return why a row below the header is not a record, or None for a record."""
+    """Return why a row below the header is not a record, or None for a record.
+
+    Signature and group rows are short (a few cells); a longer row naming a director or a
+    Roman numeral is a record and stays one.
+    """
     filled = _filled(cells)
     texts = [fold(cells[i]).strip() for i in filled]
-    if any(_SIGNATURE.search(text) for text in texts):
+    if len(filled) <= _SHORT_ROW and any(_SIGNATURE.search(text) for text in texts):
         return "signature"
     if any(_SUBTOTAL.match(text) or _GRAND_TOTAL.match(text) for text in texts):
         return "subtotal"
-    if texts and _ROMAN.match(texts[0]) and filled[0] == 0:
+    if len(filled) <= _SHORT_ROW and texts and _ROMAN.match(texts[0]) and filled[0] == 0:
         return "group"
     return None
+
+
+def _short_to_the_end(rest: list[Row]) -> bool:
+    """Tell whether no row of ``rest`` is longer than a signature row."""
+    return all(len(_filled(cells)) <= _SHORT_ROW for _, cells in rest)
 
 
 def _ranges(numbers: list[int]) -> str:
@@ -176,6 +187,8 @@ def split_office_sheet(rows: list[Row]) -> OfficeSheet:
     data: list[Row] = []
     for position, (number, cells) in enumerate(rest):
         kind = _kind(cells)
+        if kind == "signature" and not _short_to_the_end(rest[position:]):
+            kind = None  # a record follows: this row is one too, checked like any other
         if kind == "signature":
             skipped["signature"] = [n for n, _ in rest[position:]]
             break

@@ -192,3 +192,21 @@ def test_a_formula_without_a_cached_value_is_refused_naming_its_cell(tmp_path):
     assert caught.value.row == 2
     assert "E2" in str(caught.value)
     assert "E2" in caught.value.user_msg_vi
+
+
+def test_a_record_that_mentions_a_director_or_starts_with_a_numeral_stays_a_record(tmp_path):
+    path = tmp_path / "ghi_chu.csv"
+    path.write_text(
+        "ma,ten,kinh_do,vi_do,trang_thai,ghi_chu\n"
+        "I,Bản I,106.3119,21.9147,Hoàn thành,Giám đốc Sở đã kiểm tra ngày 3 tháng 5 năm 2025\n"
+        "B,Bản B,106.9165,21.7699,Tạm dừng,\n"
+        ",,,,,\n"
+        ",NGƯỜI LẬP BIỂU,,,,KT. GIÁM ĐỐC\n",
+        encoding="utf-8",
+    )
+    table = read_table(path)
+    assert table.row_numbers == [2, 3]
+    assert table.notes == (
+        "Bỏ qua phần ký tên cuối biểu: dòng 5 / Skipped the signature block below the table: "
+        "row(s) 5",
+    )
