@@ -6,6 +6,7 @@ import codecs
 import csv
 import io
 import logging
+import re
 import unicodedata
 import warnings
 import zipfile
@@ -15,9 +16,11 @@ from typing import Any
 
 import pandas as pd
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from geodata.errors import GeodataError
+from geodata.problems import Problem
 from geodata.rawtable import (
     RawTable,
     describe_repairs,
@@ -28,6 +31,7 @@ from geodata.rawtable import (
     share_of_vietnamese,
     user_error,
 )
+from geodata.sheet_layout import split_office_sheet
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +43,8 @@ _CP1258_SHARE = 0.9
 _FIELD_LIMIT = 64 * 1024 * 1024
 
 Grid = list[list[str]]
+# The problem code of a formula cell saved without its value.
+UNCOMPUTED_FORMULA = "uncomputed_formula"
 
 
 def read_csv_table(path: Path) -> RawTable:
@@ -88,7 +94,52 @@ def read_xlsx_table(path: Path, sheet: str | None) -> RawTable:
     finally:
         workbook.close()
     grid, found, left = _repair_grid(grid, "cp1252")
-    return _grid_table(grid, path, found, left, source_format="xlsx", encoding="utf-8", sheet=title)
+    table = _grid_table(grid, path, found, left, source_format="xlsx", encoding="utf-8",
+                        sheet=title)  # fmt: skip
+    _check_formulas(path, title, grid, table)
+    return table
+
+
+def _check_formulas(path: Path, title: str, grid: Grid, table: RawTable) -> None:
+    """Refuse a record row holding a formula that Excel never computed (no cached value).
+
+    Formulas are read as the values Excel saved with them (``data_only``); a workbook written
+    by a program other than Excel may have none, and an empty cell would silently stand in.
+    """
+    rows = set(table.row_numbers)
+    empty = {
+        (r, c) for r in rows if r <= len(grid) for c, v in enumerate(grid[r - 1]) if v == ""
+    }
+    if not empty:
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        workbook = load_workbook(path, read_only=True, data_only=False)
+    try:
+        worksheet = workbook[title]
+        worksheet.reset_dimensions()
+        cells = [
+            f"{get_column_letter(c + 1)}{r}"
+            for r, row in enumerate(worksheet.iter_rows(values_only=True), start=1)
+            if r in rows
+            for c, value in enumerate(row)
+            if (r, c) in empty and isinstance(value, str) and value.startswith("=")
+        ]
+    finally:
+        workbook.close()
+    if not cells:
+        return
+    problems = [
+        Problem(
+            int(re.sub(r"[A-Z]+", "", cell)), cell, None,
+            f"Cell {cell} holds a formula with no computed value: open the file in Excel "
+            "and save it again",
+            f"Ô {cell} chứa công thức chưa được tính: hãy mở tệp bằng Excel và lưu lại",
+            UNCOMPUTED_FORMULA,
+        )
+        for cell in cells
+    ]  # fmt: skip
+    raise GeodataError.from_problem(problems[0], problems)
 
 
 def _grid_table(
@@ -236,9 +287,11 @@ def _repair_grid(grid: Grid, raw_encoding: str) -> tuple[Grid, dict[Hashable, st
 def table_from_grid(grid: Grid, path: Path) -> tuple[list[str], pd.DataFrame, list[int], list[str]]:
     """Split a grid of cells into header, frame and the rows' spreadsheet numbers.
 
-    The header is the first row with a value; fully empty rows are skipped but keep their
-    numbers. Columns with no header and no value are dropped; a header-less column with values
-    is named ``column_N`` (N counts from 1) and noted.
+    The header is the first row with a few text cells (title, motto and agency rows above it
+    are skipped, a two-level header is read as one; see :mod:`geodata.sheet_layout`), group,
+    subtotal and signature rows below it are left out with a note; fully empty rows are skipped
+    but keep their numbers. Columns with no header and no value are dropped; a header-less
+    column with values is named ``column_N`` (N counts from 1) and noted.
 
     Returns
     -------
@@ -256,11 +309,12 @@ def table_from_grid(grid: Grid, path: Path) -> tuple[list[str], pd.DataFrame, li
             f"{path.name} has no header row: the file holds no values.",
             f"{path.name} không có dòng tiêu đề: tệp không có dữ liệu.",
         )
-    header_row, header_cells = rows[0]
-    data = rows[1:]
+    sheet = split_office_sheet(rows)
+    header_row, data = sheet.header_row, sheet.data
     width = max(len(cells) for _, cells in rows)
-    header = [c.strip() for c in header_cells] + [""] * (width - len(header_cells))
-    notes: list[str] = []
+    width = max(width, len(sheet.header))
+    header = sheet.header + [""] * (width - len(sheet.header))
+    notes: list[str] = list(sheet.notes)
     keep: list[int] = []
     for index, name in enumerate(header):
         if name:

@@ -59,6 +59,16 @@ class StatusSpec:
     label_en: str
     color: str
     done: bool = False
+    # A stop off the workflow (paused, cancelled), not a milestone a record passes.
+    halted: bool = False
+
+
+# The two stops every layer has: a paused record counts as lagging, a cancelled one leaves the
+# target. Layers append them after their milestones (and keep their own word for a pause).
+PAUSED = StatusSpec("paused", "Tạm dừng", "Paused", "#c62828", halted=True)
+CANCELLED = StatusSpec("cancelled", "Đã hủy", "Cancelled", "#616161", halted=True)
+# The province's generic statuses, in the order a record passes them.
+GENERIC_STATUSES = ("not_started", "in_progress", "paused", "cancelled", "done")
 
 
 @dataclass(frozen=True)
@@ -158,8 +168,8 @@ class LayerSpec:
     records_public: bool = True
     workflow: bool = False
     default_visible: bool = True
-    # The province's four generic statuses ("not_started", "in_progress", "paused", "done") ->
-    # this layer's status ids; a generic status the layer lacks is absent.
+    # The province's generic statuses (``GENERIC_STATUSES``: not started, in progress, paused,
+    # cancelled, done) -> this layer's status ids; every layer has all five.
     generic_statuses: Mapping[str, str] = field(default_factory=dict)
 
     def field(self, name: str) -> FieldSpec:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from layers.base import Choice, CountDone, FieldSpec, LayerSpec, LayerStyle, StatusSpec
+from layers.base import CANCELLED, Choice, CountDone, FieldSpec, LayerSpec, LayerStyle, StatusSpec
 
 FIELDS = (
     FieldSpec(
@@ -43,7 +43,8 @@ STATUSES = (
     StatusSpec("upgrading", "Đang đầu tư, nâng cấp", "Being built or upgraded", "#f9a825"),
     StatusSpec("pilot", "Đang thí điểm", "Pilot running", "#1e88e5"),
     StatusSpec("operating", "Đang hoạt động", "Operating", "#2e7d32", done=True),
-    StatusSpec("suspended", "Tạm dừng thông quan", "Clearance suspended", "#c62828"),
+    StatusSpec("suspended", "Tạm dừng thông quan", "Clearance suspended", "#c62828", halted=True),
+    CANCELLED,
 )
 
 LAYER = LayerSpec(
@@ -72,6 +73,7 @@ LAYER = LayerSpec(
         "not_started": "planned",
         "in_progress": "upgrading",
         "paused": "suspended",
+        "cancelled": "cancelled",
         "done": "operating",
     },
 )

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from layers.base import Choice, CountDone, FieldSpec, LayerSpec, LayerStyle, StatusSpec
+from layers.base import (
+    CANCELLED,
+    PAUSED,
+    Choice,
+    CountDone,
+    FieldSpec,
+    LayerSpec,
+    LayerStyle,
+    StatusSpec,
+)
 
 FIELDS = (
     FieldSpec(
@@ -34,6 +43,8 @@ STATUSES = (
     StatusSpec(
         "asean_standard", "Đạt tiêu chuẩn ASEAN", "ASEAN standard reached", "#00838f", done=True
     ),
+    PAUSED,
+    CANCELLED,
 )
 
 LAYER = LayerSpec(
@@ -65,10 +76,11 @@ LAYER = LayerSpec(
     target_label_vi="Điểm cần đưa vào đón khách",
     target_label_en="Sites to open to visitors",
     editor_role="tourism_editor",
-    # No status here means "paused": a generic "Tạm dừng" is reported, not guessed.
     generic_statuses={
         "not_started": "surveyed",
         "in_progress": "signage",
+        "paused": "paused",
+        "cancelled": "cancelled",
         "done": "open_to_visitors",
     },
 )

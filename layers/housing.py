@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from layers.base import Choice, CountDone, FieldSpec, LayerSpec, LayerStyle, StatusSpec
+from layers.base import (
+    CANCELLED,
+    PAUSED,
+    Choice,
+    CountDone,
+    FieldSpec,
+    LayerSpec,
+    LayerStyle,
+    StatusSpec,
+)
 
 # Names, phone numbers, the village and the household size identify a family: they are personal
 # data and never public; the public sees per-area counts only.
@@ -55,6 +64,8 @@ STATUSES = (
     StatusSpec("under_construction", "Đang xây dựng, sửa chữa", "Under construction", "#ef6c00"),
     StatusSpec("completed", "Đã hoàn thành", "Completed", "#43a047", done=True),
     StatusSpec("handed_over", "Đã bàn giao", "Handed over", "#1b5e20", done=True),
+    PAUSED,
+    CANCELLED,
 )
 
 LAYER = LayerSpec(
@@ -83,10 +94,11 @@ LAYER = LayerSpec(
     editor_role="housing_editor",
     records_public=False,
     default_visible=False,
-    # No status here means "paused": a generic "Tạm dừng" is reported, not guessed.
     generic_statuses={
         "not_started": "registered",
         "in_progress": "under_construction",
+        "paused": "paused",
+        "cancelled": "cancelled",
         "done": "completed",
     },
 )

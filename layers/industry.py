@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from layers.base import Choice, CountDone, FieldSpec, LayerSpec, LayerStyle, StatusSpec
+from layers.base import (
+    CANCELLED,
+    PAUSED,
+    Choice,
+    CountDone,
+    FieldSpec,
+    LayerSpec,
+    LayerStyle,
+    StatusSpec,
+)
 
 FIELDS = (
     FieldSpec(
@@ -49,7 +58,8 @@ STATUSES = (
     StatusSpec("site_clearance", "Giải phóng mặt bằng", "Site clearance", "#f9a825"),
     StatusSpec("construction", "Đang thi công", "Under construction", "#ef6c00"),
     StatusSpec("completed", "Hoàn thành", "Completed", "#2e7d32", done=True),
-    StatusSpec("paused", "Tạm dừng", "Paused", "#c62828"),
+    PAUSED,
+    CANCELLED,
 )
 
 LAYER = LayerSpec(
@@ -78,6 +88,7 @@ LAYER = LayerSpec(
         "not_started": "planning",
         "in_progress": "construction",
         "paused": "paused",
+        "cancelled": "cancelled",
         "done": "completed",
     },
 )

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from layers.base import Choice, CountDone, FieldSpec, LayerSpec, LayerStyle, StatusSpec
+from layers.base import (
+    CANCELLED,
+    PAUSED,
+    Choice,
+    CountDone,
+    FieldSpec,
+    LayerSpec,
+    LayerStyle,
+    StatusSpec,
+)
 
 FIELDS = (
     FieldSpec("village", "str", "Thôn, bản", "Village", required=True),
@@ -48,6 +57,8 @@ STATUSES = (
     StatusSpec(
         "verified", "Đã kiểm tra chất lượng sóng", "Coverage verified", "#1b5e20", done=True
     ),
+    PAUSED,
+    CANCELLED,
 )
 
 LAYER = LayerSpec(
@@ -73,10 +84,11 @@ LAYER = LayerSpec(
     target_label_en="Villages to cover",
     editor_role="telecom_editor",
     workflow=True,
-    # No status here means "paused": a generic "Tạm dừng" is reported, not guessed.
     generic_statuses={
         "not_started": "listed",
         "in_progress": "site_agreed",
+        "paused": "paused",
+        "cancelled": "cancelled",
         "done": "on_air",
     },
 )

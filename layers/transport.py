@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from layers.base import Choice, FieldSpec, LayerSpec, LayerStyle, StatusSpec, SumProgress
+from layers.base import (
+    CANCELLED,
+    PAUSED,
+    Choice,
+    FieldSpec,
+    LayerSpec,
+    LayerStyle,
+    StatusSpec,
+    SumProgress,
+)
 
 FIELDS = (
     FieldSpec(
@@ -31,6 +40,8 @@ STATUSES = (
     StatusSpec("construction", "Đang thi công", "Under construction", "#ef6c00"),
     StatusSpec("open_to_traffic", "Đã thông xe", "Open to traffic", "#43a047", done=True),
     StatusSpec("completed", "Hoàn thành", "Completed", "#1b5e20", done=True),
+    PAUSED,
+    CANCELLED,
 )
 
 LAYER = LayerSpec(
@@ -55,10 +66,11 @@ LAYER = LayerSpec(
     target_label_vi="Số tuyến",
     target_label_en="Lines",
     editor_role="planner",
-    # No status here means "paused": a generic "Tạm dừng" is reported, not guessed.
     generic_statuses={
         "not_started": "preparation",
         "in_progress": "construction",
+        "paused": "paused",
+        "cancelled": "cancelled",
         "done": "completed",
     },
 )

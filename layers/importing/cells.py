@@ -47,26 +47,30 @@ def field_values(
     -------
     dict
         Field name -> object array of typed values (None where empty), aligned with ``rows``.
+        A field the file lacks, or leaves empty, is None: no field is required on import
+        (:func:`incomplete_fields` names the empty required ones).
     """
     result = {}
     for spec in layer.fields:
         column = columns.get(spec.name)
         if column is None:
-            if spec.required:
-                problems.missing_column(
-                    spec.label_vi, spec.label_en, spec.name,
-                    (spec.name, spec.label_vi, spec.label_en), layer.id,
-                )  # fmt: skip
+            # Every field but the layer, name, place and status is optional on import: a
+            # record without it imports and names it in its ``incomplete`` list.
             result[spec.name] = np.full(rows.size, None, dtype=object)
             continue
         values = texts(column).iloc[rows].reset_index(drop=True)
-        if spec.required:
-            empty = _spread(rows, values.isna().to_numpy(), len(problems.rows))
-            problems.add_missing(empty, column)
         typed, faults = read_column(spec, values)
         problems.add_faults(rows, column, values.to_numpy(dtype=object, na_value=None), faults)
         result[spec.name] = typed
     return result
+
+
+def incomplete_fields(layer: LayerSpec, attributes: Mapping[str, np.ndarray]) -> list[list[str]]:
+    """Return, per row, the required fields of ``layer`` that the row leaves empty."""
+    required = [spec.name for spec in layer.fields if spec.required]
+    size = len(next(iter(attributes.values()))) if attributes else 0
+    empty = {name: pd.isna(attributes[name]) for name in required}
+    return [[name for name in required if empty[name][k]] for k in range(size)]
 
 
 def _spread(rows: np.ndarray, mask: np.ndarray, size: int) -> np.ndarray:

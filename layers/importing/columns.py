@@ -18,7 +18,10 @@ from layers.parsing import column_key
 ROLE_ALIASES: dict[str, tuple[str, ...]] = {
     "layer": ("loai", "layer", "lop", "layer_id", "loai_lop"),
     "record_id": ("ma", "ma_ho_so", "id", "record_id", "code", "ma_du_an", "ma_so"),
-    "name": ("ten", "name", "ten_thon", "ten_du_an", "ten_cong_trinh", "ten_diem", "ho_ten"),
+    "name": (
+        "ten", "name", "ten_thon", "ten_du_an", "ten_cong_trinh", "ten_diem", "ho_ten",
+        "ten_thon_ban", "thon_ban_lang", "ten_thon_ban_khu_pho", "ten_ban",
+    ),
     "lon": ("kinh_do", "lon", "lng", "long", "longitude"),
     "lat": ("vi_do", "lat", "latitude"),
     "x": ("x", "easting", "toa_do_x", "x_vn2000"),
@@ -33,17 +36,23 @@ ROLE_ALIASES: dict[str, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 
-# The province's generic statuses, as written in its reports, in English and as ids.
+# The province's generic statuses, as written in its reports, in English and as ids. Every layer
+# maps each of them onto its own workflow (``LayerSpec.generic_statuses``).
 GENERIC_STATUS_WORDS: dict[str, tuple[str, ...]] = {
-    "not_started": ("Chưa triển khai", "Chưa thực hiện", "Chưa bắt đầu", "not started"),
+    "not_started": (
+        "Chưa triển khai", "Chưa thực hiện", "Chưa bắt đầu", "Kế hoạch", "Trong kế hoạch",
+        "not started", "planned",
+    ),
     "in_progress": ("Đang triển khai", "Đang thực hiện", "in progress", "ongoing"),
-    "paused": ("Tạm dừng", "Tạm ngừng", "paused", "on hold"),
+    "paused": ("Tạm dừng", "Tạm ngừng", "paused", "on hold", "suspended"),
+    "cancelled": ("Đã hủy", "Hủy", "Hủy bỏ", "Dừng hẳn", "cancelled", "canceled"),
     "done": ("Hoàn thành", "Đã hoàn thành", "done", "completed", "finished"),
-}
+}  # fmt: skip
 GENERIC_STATUS_LABELS: dict[str, tuple[str, str]] = {
     "not_started": ("Chưa triển khai", "not started"),
     "in_progress": ("Đang triển khai", "in progress"),
     "paused": ("Tạm dừng", "paused"),
+    "cancelled": ("Đã hủy", "cancelled"),
     "done": ("Hoàn thành", "done"),
 }
 
@@ -104,8 +113,9 @@ def match_columns(columns: Iterable[str], layers: Sequence[LayerSpec], multi: bo
         for alias in aliases
     }
     result = ColumnMap(fields={layer.id: {} for layer in layers})
+    known = set(role_of) | {k for layer in layers for f in layer.fields for k in field_keys(f)}
     for column in columns:
-        key = column_key(column)
+        key = _header_key(column, known)
         role = role_of.get(key)
         if role is not None:
             _claim(result.roles, role, column, result)
@@ -117,6 +127,19 @@ def match_columns(columns: Iterable[str], layers: Sequence[LayerSpec], multi: bo
         elif named is not None:
             result.report[column] = named
     return result
+
+
+def _header_key(column: str, known: set[str]) -> str:
+    """Return a header's key; a two-level header ("Vị trí / Kinh độ") is known by its last level.
+
+    >>> _header_key("Vị trí / Kinh độ", {"kinhdo"}), _header_key("Số hộ", set())
+    ('kinhdo', 'soho')
+    """
+    key = column_key(column)
+    if key in known or "/" not in column:
+        return key
+    last = column_key(column.rsplit("/", 1)[1])
+    return last if last in known else key
 
 
 def _claim(slots: dict[str, str], target: str, column: str, result: ColumnMap) -> None:

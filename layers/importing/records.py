@@ -19,9 +19,25 @@ from geodata.errors import GeodataError
 from geodata.rawtable import frame_as_text, user_error
 from layers import CATALOGUE
 from layers.base import LayerSpec
-from layers.importing.cells import field_values, progress_values, state_dates, status_values
+from layers.importing.cells import (
+    field_values,
+    incomplete_fields,
+    progress_values,
+    state_dates,
+    status_values,
+)
 from layers.importing.columns import ROLE_ALIASES, ColumnMap, match_columns
-from layers.importing.geometry import Located, locate
+from layers.importing.geometry import Located, locate, mask_of
+from layers.importing.minimal import (
+    commune_only_rows,
+    derived_ids,
+    fill_name_field,
+    name_column,
+    place_at_communes,
+    report_repeats,
+    row_names,
+    unplaced,
+)
 from layers.importing.places import (
     check_communes,
     check_geometry_types,
@@ -90,11 +106,18 @@ def parse_records(
     keep = _non_blank_rows(texts, source.geometry, report.notes)
     layer_ids = _row_layers(layer, columns, texts, problems, keep)
     record_ids = _record_ids(columns, texts, problems, keep, layer_ids)
-    located = locate(source, texts, columns.roles, context, problems, report.notes, keep)
+    roles = columns.roles
+    places = commune_only_rows(texts, roles, context, keep, source.geometry is not None)
+    by_commune, named = places.rows, places.named
+    located = _locate(source, texts, roles, context, problems, report.notes, keep, by_commune)
+    place_at_communes(located, places, problems, report.notes)
     usable = check_shapes(located, keep, problems, report.notes)
     xs, ys = check_positions(located, usable, context, problems)
-    roles = columns.roles
-    communes = check_communes(located, keep, usable, xs, ys, texts, roles, context, problems)
+    communes = check_communes(located, keep & ~places.legacy, usable, xs, ys, texts, roles,
+                              context, problems)  # fmt: skip
+    if record_ids is None:
+        keys = np.where(pd.isna(named), communes, named)
+        record_ids = _derive_ids(layers, layer_ids, columns, texts, keys, problems, keep)
     dates = state_dates(roles.get("date"), texts, context.today, problems, keep, report.notes)
     progress = progress_values(roles.get("progress"), texts, problems, keep)
     records = []
@@ -104,10 +127,13 @@ def parse_records(
             continue
         check_geometry_types(spec, located, rows[usable[rows]], problems)
         attributes = field_values(spec, rows, texts, columns.fields[spec.id], problems)
+        fill_name_field(spec, rows, attributes, texts, roles)
         statuses = status_values(spec, rows, roles.get("status"), texts, progress, problems)
         good = rows[~problems.bad[rows] & usable[rows]]
+        extras = _extras(spec, rows, attributes, by_commune)
         records += _assemble(spec, good, rows, record_ids, located, attributes, statuses,
-                             dates, progress, communes, texts, columns, problems.rows)  # fmt: skip
+                             dates, progress, communes, texts, columns, problems.rows,
+                             extras)  # fmt: skip
     _describe_columns(columns, report.notes)
     report.problems = problems.sorted()
     if report.problems and report.problems[0].row is None:
@@ -226,29 +252,85 @@ def _record_ids(
     columns: ColumnMap, texts: _Texts, problems: Problems, keep: np.ndarray,
     layer_ids: np.ndarray,
 ) -> np.ndarray:  # fmt: skip
-    """Return each row's record id; report missing ids and ids repeated within a layer."""
+    """Return each row's record id; report missing ids and ids repeated within a layer.
+
+    None when the file has no id column: the ids are then made from layer, commune and name.
+    """
     column = columns.roles.get("record_id")
     if column is None:
-        problems.missing_column("ma", "record id", "mã hồ sơ", ROLE_ALIASES["record_id"])
-        return np.full(len(texts), None, dtype=object)
+        return None
     values = texts(column)
     present = keep & values.notna().to_numpy()
     problems.add_missing(keep & ~present, column)
     ids = np.where(present, values.to_numpy(dtype=object, na_value=None), None)
-    keys = pd.Series(layer_ids.astype(str) + "\x00" + ids.astype(str))[present]
-    first = pd.Series(np.flatnonzero(present), index=keys.index).groupby(keys).transform("min")
-    repeat = first.index.to_numpy()[first.to_numpy() != first.index.to_numpy()]
-    mask = np.zeros(len(texts), dtype=bool)
-    mask[repeat] = True
-    first_rows = np.zeros(len(texts), dtype=np.int64)
-    first_rows[first.index.to_numpy()] = problems.rows[first.to_numpy()]
-    problems.add(
-        mask, column, values,
-        "Record id {value!r} repeats row {first}",
-        "Mã «{value}» trùng với dòng {first}",
-        first=first_rows,
+    report_repeats(
+        ids, layer_ids, present, column, values, problems,
+        "Record id {value!r} repeats row {first}", "Mã «{value}» trùng với dòng {first}",
     )  # fmt: skip
     return ids
+
+
+def _derive_ids(
+    layers, layer_ids: np.ndarray, columns: ColumnMap, texts: _Texts, communes: np.ndarray,
+    problems: Problems, keep: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """Return the ids of a file without an id column: layer + commune + folded name.
+
+    A row without a name cannot be told apart: it is a problem, and so are two rows of one
+    layer with the same commune and name (naming the earlier row).
+    """
+    ids = np.full(len(texts), None, dtype=object)
+    names = np.full(len(texts), None, dtype=object)
+    for spec in layers:
+        rows = np.flatnonzero(keep & (layer_ids == spec.id))
+        if rows.size == 0:
+            continue
+        fields = columns.fields[spec.id]
+        column = name_column(spec, columns.roles, fields)
+        if column not in texts.frame.columns:
+            problems.missing_column(
+                "ma", "record id, or a name column to make one",
+                "mã hồ sơ, hoặc cột tên để tạo mã", ROLE_ALIASES["record_id"], spec.id,
+            )  # fmt: skip
+            continue
+        names[rows] = row_names(spec, rows, texts, columns.roles, fields)
+        ids[rows] = derived_ids(rows, names[rows], communes)
+        nameless = mask_of(rows[pd.isna(names[rows])], len(texts))
+        problems.add_missing(nameless, column)
+    present = keep & ~pd.isna(ids)
+    column = columns.roles.get("name", "ten")
+    report_repeats(
+        ids, layer_ids, present, column, names, problems,
+        "Same layer, commune and name as row {first} ({value!r}): with no id column, each "
+        "record is told apart by these; give the rows an id column or tell them apart",
+        "Trùng lớp, xã và tên với dòng {first} («{value}»): tệp không có cột mã nên bản ghi "
+        "được phân biệt bằng các giá trị này; hãy thêm cột mã hoặc sửa cho khác nhau",
+    )  # fmt: skip
+    return ids
+
+
+def _extras(
+    spec: LayerSpec, rows: np.ndarray, attributes: dict[str, np.ndarray], by_commune: np.ndarray
+) -> list[dict]:
+    """Return, per row of ``rows``, what a record notes about itself beyond its fields."""
+    extras = [{} for _ in range(rows.size)]
+    for k, missing in enumerate(incomplete_fields(spec, attributes)):
+        if missing:
+            extras[k]["incomplete"] = missing
+    for k in np.flatnonzero(by_commune[rows]).tolist():
+        extras[k]["position_approximate"] = True
+    return extras
+
+
+def _locate(
+    source: TableLike, texts: _Texts, roles: dict[str, str], context: ImportContext,
+    problems: Problems, notes: list[str], keep: np.ndarray, by_commune: np.ndarray,
+) -> Located:  # fmt: skip
+    """Locate every row, leaving those placed by their commune to :func:`place_at_communes`."""
+    places = ("wkt", "lon", "lat", "x", "y")
+    if source.geometry is None and "commune" in roles and not any(r in roles for r in places):
+        return unplaced(len(keep), roles["commune"], texts)
+    return locate(source, texts, roles, context, problems, notes, keep & ~by_commune)
 
 
 # --- records ---------------------------------------------------------------------------------
@@ -258,7 +340,7 @@ def _assemble(
     spec: LayerSpec, good: np.ndarray, rows: np.ndarray, record_ids: np.ndarray,
     located: Located, attributes: dict[str, np.ndarray], statuses: np.ndarray,
     dates: np.ndarray, progress: np.ndarray, communes: np.ndarray, texts: _Texts,
-    columns: ColumnMap, row_numbers: np.ndarray,
+    columns: ColumnMap, row_numbers: np.ndarray, extras: list[dict],
 ) -> list[ParsedRecord]:  # fmt: skip
     """Build the records of the rows of one layer that have no problem."""
     position = np.searchsorted(rows, good)
@@ -268,6 +350,7 @@ def _assemble(
     records = []
     for k, i in enumerate(good.tolist()):
         snapshot = dict(zip(fields, (column[k] for column in values), strict=True))
+        snapshot.update(extras[position[k]])
         status = statuses[position[k]]
         state = None
         if status is not None:

@@ -34,6 +34,9 @@ class ImportContext:
     crs: pyproj.CRS | None
     today: dt.date
     border_tolerance_m: float = 500
+    # The communes before 1 July 2025 (code, name, geometry): a row given only by such a
+    # commune is placed at its centre.
+    legacy_communes: gpd.GeoDataFrame | None = None
 
 
 class TableLike(Protocol):

@@ -23,9 +23,10 @@ import shapely
 from geodata.archives import DEFAULT_MAX_UNPACKED
 from geodata.assign import assign_points, representative_xy
 from geodata.crs import resolve_crs
-from geodata.errors import LegacyEncoding
+from geodata.errors import GeodataError, LegacyEncoding
 from geodata.problems import Problem
 from geodata.readers import read_table
+from geodata.readers_sheets import UNCOMPUTED_FORMULA
 from geodata.text import fold, nfc
 from layers import get_layer
 from layers.importing import (
@@ -79,7 +80,9 @@ def import_context(session: Session, crs: pyproj.CRS | None, today: dt.date) -> 
     """Build the validation context from the stored boundaries; ``crs`` overrides the file's."""
     communes = loader.load_areas(session, "commune")
     province = loader.load_areas(session, "province").geometry.iloc[0]
-    return ImportContext(province=province, communes=communes, crs=crs, today=today)
+    legacy = loader.load_areas(session, "legacy_commune")
+    return ImportContext(province=province, communes=communes, crs=crs, today=today,
+                         legacy_communes=legacy)  # fmt: skip
 
 
 def _state_key(status: str, progress: float | None, attributes: dict[str, Any]) -> tuple:
@@ -293,11 +296,12 @@ def rows_outside_scope(
 
 
 def _read(path: str | Path, sheet: str | None, crs: pyproj.CRS | None, max_unpacked: int):
-    """Read the file; undecidable legacy text becomes row problems like any other."""
+    """Read the file; undecidable legacy text and uncomputed formulas become row problems."""
     try:
         return read_table(path, sheet=sheet, crs=crs, max_unpacked=max_unpacked)
-    except LegacyEncoding as exc:
-        if not exc.problems:
+    except GeodataError as exc:
+        formulas = exc.problems and all(p.code == UNCOMPUTED_FORMULA for p in exc.problems)
+        if not (isinstance(exc, LegacyEncoding) or formulas) or not exc.problems:
             raise
         raise ImportRejected(exc.problems) from None
 

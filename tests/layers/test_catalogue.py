@@ -5,7 +5,7 @@ import unicodedata
 import pytest
 
 from layers import CATALOGUE, UnknownLayer, get_layer
-from layers.base import CountDone, SumProgress
+from layers.base import GENERIC_STATUSES, CountDone, SumProgress
 
 LAYER_IDS = {"industry", "border", "geopark", "signal", "housing", "transport"}
 ROLE_IDS = {
@@ -127,9 +127,10 @@ def test_only_housing_keeps_its_records_from_the_public():
 def test_signal_milestones_run_in_workflow_order():
     signal = get_layer("signal")
     assert signal.workflow is True
-    assert [s.id for s in signal.statuses] == [
+    assert [s.id for s in signal.statuses if not s.halted] == [
         "listed", "site_agreed", "power", "station_built", "on_air", "verified",
     ]  # fmt: skip
+    assert [s.id for s in signal.statuses if s.halted] == ["paused", "cancelled"]
     assert [s.id for s in signal.statuses if s.done] == ["on_air", "verified"]
 
 
@@ -159,3 +160,11 @@ def test_layer_field_and_status_lookups_raise_key_error_for_unknown_names():
         industry.field("no_such_field")
     with pytest.raises(KeyError):
         industry.status("no_such_status")
+
+
+@pytest.mark.parametrize("layer", CATALOGUE, ids=lambda layer: layer.id)
+def test_every_layer_maps_every_generic_status_and_can_pause_and_cancel(layer):
+    assert set(layer.generic_statuses) == set(GENERIC_STATUSES)
+    for generic, status in layer.generic_statuses.items():
+        assert layer.status(status).halted == (generic in ("paused", "cancelled"))
+    assert layer.status(layer.generic_statuses["cancelled"]).label_vi == "Đã hủy"

@@ -27,9 +27,13 @@ KY_LUA, TAM_THANH = (106.8256, 21.815), (106.7468, 21.8943)
 SWAPPED_EN = "longitude and latitude are swapped: ({0}) lies in Lạng Sơn only when exchanged"
 SWAPPED_VI = "kinh độ và vĩ độ bị đảo: ({0}) chỉ nằm trong Lạng Sơn khi đổi chỗ cho nhau"
 GEOPARK_STATUSES_EN = (
-    "Surveyed / Signage being installed / Open to visitors / ASEAN standard reached"
+    "Surveyed / Signage being installed / Open to visitors / ASEAN standard reached / Paused / "
+    "Cancelled"
 )
-GEOPARK_STATUSES_VI = "Đã khảo sát / Đang lắp biển, thuyết minh / Đón khách / Đạt tiêu chuẩn ASEAN"
+GEOPARK_STATUSES_VI = (
+    "Đã khảo sát / Đang lắp biển, thuyết minh / Đón khách / Đạt tiêu chuẩn ASEAN / Tạm dừng / "
+    "Đã hủy"
+)
 
 # file -> (layer, [(row, field, value, message_en, message_vi), ...])
 DEFECTS = {
@@ -65,24 +69,12 @@ DEFECTS = {
          "The commune column says Xã Bắc Sơn but the position lies in Xã Lộc Bình",
          "Cột xã ghi Xã Bắc Sơn nhưng vị trí nằm trong Xã Lộc Bình"),
     ]),
-    "missing_required_column.csv": ("industry", [
-        (None, "Mục tiêu kế hoạch 2025", None,
-         "Required column 'Mục tiêu kế hoạch 2025' (2025 plan goal) of layer industry is "
-         "missing; accepted headers: plan_goal / Mục tiêu kế hoạch 2025 / 2025 plan goal",
-         "Thiếu cột bắt buộc «Mục tiêu kế hoạch 2025» (plan_goal) của lớp industry; tên cột "
-         "được chấp nhận: plan_goal / Mục tiêu kế hoạch 2025 / 2025 plan goal"),
-    ]),
     "unknown_status.csv": ("geopark", [
         (3, "Trạng thái", "Đang sửa chữa",
          f"Unknown status 'Đang sửa chữa' in layer Geopark and tourism; use one of: "
          f"{GEOPARK_STATUSES_EN}",
          f"Trạng thái «Đang sửa chữa» không có trong lớp Công viên địa chất và du lịch; dùng "
          f"một trong: {GEOPARK_STATUSES_VI}"),
-        (4, "Trạng thái", "Tạm dừng",
-         f"Layer Geopark and tourism has no status 'Tạm dừng' (paused); use one of: "
-         f"{GEOPARK_STATUSES_EN}",
-         f"Lớp Công viên địa chất và du lịch không có trạng thái «Tạm dừng»; dùng một trong: "
-         f"{GEOPARK_STATUSES_VI}"),
     ]),
 }  # fmt: skip
 
@@ -138,7 +130,7 @@ def test_each_defective_file_reports_exactly_its_rows_columns_and_messages(conte
     assert caught.value.problems == report.problems
 
 
-@pytest.mark.parametrize("name", sorted(set(DEFECTS) - {"missing_required_column.csv"}))
+@pytest.mark.parametrize("name", sorted(DEFECTS))
 def test_rows_without_a_problem_still_parse_and_rows_with_one_do_not(context, name):
     layer_id, expected = DEFECTS[name]
     table = read_table(DATA / name)
@@ -147,11 +139,16 @@ def test_rows_without_a_problem_still_parse_and_rows_with_one_do_not(context, na
     assert {r.row for r in records} == set(table.row_numbers) - bad_rows
 
 
-def test_a_missing_required_column_spoils_every_row(context):
+def test_a_missing_required_field_column_imports_the_rows_marked_incomplete(context):
+    # Issue 9: a field a layer declares is optional on import (this file used to be refused
+    # whole for lacking the plan goal); the record names what it lacks.
     table = read_table(DATA / "missing_required_column.csv")
     records, report = parse_records(table, get_layer("industry"), context)
-    assert records == []
-    assert report.problems[0].row is None
+    assert report.ok, report.problems
+    assert [(r.record_id, r.attributes["incomplete"]) for r in records] == [
+        ("CCN-HS1", ["plan_goal"]), ("CCN-DL", ["plan_goal"]),
+    ]  # fmt: skip
+    assert [r.attributes["kind"] for r in records] == ["cluster", "cluster"]
 
 
 def test_a_point_far_outside_the_province_is_reported_with_its_distance(context):
@@ -309,6 +306,11 @@ GENERIC = {
     "housing": ["registered", "under_construction", "completed"],
     "transport": ["preparation", "construction", "completed"],
 }
+# The generic statuses the fixture leaves out of a layer (it predates paused everywhere).
+NOT_IN_FIXTURE = {
+    "industry": {"cancelled"}, "border": {"cancelled"},
+    **{layer: {"paused", "cancelled"} for layer in ("geopark", "signal", "housing", "transport")},
+}
 
 
 @pytest.fixture(scope="module")
@@ -322,11 +324,12 @@ def generic_records(context):
 def test_the_generic_status_words_map_to_each_layers_own_statuses(generic_records, layer_id):
     statuses = [r.state.status for r in generic_records if r.layer_id == layer_id]
     assert statuses == GENERIC[layer_id]
-    assert set(get_layer(layer_id).generic_statuses.values()) == set(statuses)
+    mapped = get_layer(layer_id).generic_statuses
+    assert set(mapped.values()) == set(statuses) | {mapped[g] for g in NOT_IN_FIXTURE[layer_id]}
 
 
 @pytest.mark.parametrize("layer_id", ["signal", "housing"])
-def test_a_generic_status_the_layer_lacks_is_reported_not_guessed(context, layer_id):
+def test_a_generic_paused_status_is_the_layers_own_paused_status(context, layer_id):
     layer = get_layer(layer_id)
     required = {f.name: "poor" if f.type == "choice" else "x" for f in layer.fields if f.required}
     if layer_id == "housing":
@@ -334,8 +337,8 @@ def test_a_generic_status_the_layer_lacks_is_reported_not_guessed(context, layer
     frame = signal_frame(BAC_SON, trang_thai=["Tạm dừng"]).drop(columns="thon_ban")
     frame = frame.assign(**{name: [value] for name, value in required.items()})
     records, report = parse_records(table_of(frame), layer, context)
-    [problem] = report.problems
-    assert problem.message_en.startswith(f"Layer {layer.name_en} has no status 'Tạm dừng'")
+    assert report.ok, report.problems
+    assert records[0].state.status == "paused"
 
 
 @pytest.mark.parametrize(
@@ -454,7 +457,8 @@ def test_a_geometry_of_a_type_the_layer_does_not_take_is_reported(context):
 def test_a_file_without_ids_or_coordinates_gets_one_problem_per_missing_column(context):
     frame = pd.DataFrame({"ten": ["A"], "thon_ban": ["Thôn A"], "ghi_chu": ["?"]})
     records, report = parse_records(table_of(frame), get_layer("signal"), context)
-    assert [(p.row, p.field) for p in report.problems] == [(None, "ma"), (None, "kinh_do, vi_do")]
+    # No id column: the id is made from layer, commune and name ("ten"), so only the place lacks.
+    assert [(p.row, p.field) for p in report.problems] == [(None, "kinh_do, vi_do")]
     assert records == []
     assert "Ignored unknown columns: ghi_chu" in report.notes[-1]
 

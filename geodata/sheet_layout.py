@@ -1,0 +1,202 @@
+"""Spreadsheets laid out as provincial offices lay out their reports.
+
+Above the table: the agency and the national motto ("ỦY BAN NHÂN DÂN…", "CỘNG HÒA XÃ HỘI CHỦ
+NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"), a title and an "Đơn vị tính" line. Then a
+header, often on two levels ("Vị trí" merged over "Kinh độ" and "Vĩ độ"), sometimes a row
+numbering the columns ("(1)", "(2)", …). In the table: group rows headed by a Roman numeral
+(I, II, …) and subtotal rows ("Cộng", "Tổng cộng"). Below it: the place and date, and the
+signatures. :func:`split_office_sheet` finds the header and keeps only the records, saying
+which rows it left out and why.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from geodata.text import fold
+
+# (row number, cells)
+Row = tuple[int, list[str]]
+
+_ROMAN = re.compile(r"^[ivxlc]+\s*[.)]?$")
+_SUBTOTAL = re.compile(r"^(tong cong|tong so|cong|tong)\b\s*[:.]?\s*(\(?[ivxlc0-9]+\)?)?$")
+_GRAND_TOTAL = re.compile(r"^tong cong\b")
+_NUMBERING = re.compile(r"^\(?\d+\)?$")
+_SIGNATURE = re.compile(
+    r"nguoi lap|lap bieu|ky ten|ky, ghi ro|ky ghi ro|noi nhan|thu truong|"
+    r"\b(tm|kt|tl|tuq)\.\s|chu tich|giam doc|ngay\s*\S*\s*thang\s*\S*\s*nam"
+)
+# A header has at least this many filled cells (fewer in a table narrower than this).
+_HEADER_CELLS = 3
+# Signature and group rows fill at most this many cells.
+_SHORT_ROW = 3
+
+
+@dataclass
+class OfficeSheet:
+    """A sheet's header and records, and what was left out around them."""
+
+    header_row: int
+    header: list[str]
+    data: list[Row]
+    notes: list[str] = field(default_factory=list)
+
+
+def _filled(cells: list[str]) -> list[int]:
+    return [i for i, c in enumerate(cells) if c.strip()]
+
+
+def _is_number(text: str) -> bool:
+    return bool(re.fullmatch(r"[-+]?\d+([.,]\d+)?", text.strip()))
+
+
+def _header_index(rows: list[Row]) -> int:
+    """Return the index of the header: the first row with a few cells, not all numbers.
+
+    A table narrower than that has its header in its first row.
+    """
+    for index, (_, cells) in enumerate(rows):
+        filled = _filled(cells)
+        if len(filled) >= _HEADER_CELLS and not all(_is_number(cells[i]) for i in filled):
+            return index
+    return 0
+
+
+def _sub_header(header: list[str], cells: list[str]) -> bool:
+    """Tell whether ``cells`` is the lower level of a two-level header.
+
+    It fills a column whose upper cell is empty (merged across) and holds no number.
+    """
+    filled = _filled(cells)
+    if len(_filled(header)) < _HEADER_CELLS or not filled:
+        return False
+    if any(_is_number(cells[i]) for i in filled):
+        return False
+    return any(i >= len(header) or not header[i].strip() for i in filled)
+
+
+def _join_levels(header: list[str], lower: list[str]) -> list[str]:
+    """Name each column "upper / lower" where both levels are given, else by the one given.
+
+    >>> _join_levels(["STT", "Vị trí", "", "Ghi chú"], ["", "Kinh độ", "Vĩ độ", ""])
+    ['STT', 'Vị trí / Kinh độ', 'Vị trí / Vĩ độ', 'Ghi chú']
+    """
+    width = max(len(header), len(lower))
+    upper = [c.strip() for c in header] + [""] * (width - len(header))
+    below = [c.strip() for c in lower] + [""] * (width - len(lower))
+    names, parent = [], ""
+    for top, bottom in zip(upper, below, strict=True):
+        parent = top or parent
+        if bottom:
+            names.append(f"{parent} / {bottom}" if parent else bottom)
+        else:
+            names.append(top)
+    return names
+
+
+def _numbering(cells: list[str]) -> bool:
+    """Tell whether a row numbers the columns: "(1)", "(2)", "(3)"… or 1, 2, 3….
+
+    >>> _numbering(["(1)", "(2)", "(3)"]), _numbering(["1", "20", "3"])
+    (True, False)
+    """
+    filled = [cells[i].strip() for i in _filled(cells)]
+    if len(filled) < _HEADER_CELLS or not all(_NUMBERING.match(c) for c in filled):
+        return False
+    values = [int(c.strip("()")) for c in filled]
+    return all(b == a + 1 for a, b in zip(values, values[1:], strict=False))
+
+
+def _kind(cells: list[str]) -> str | None:
+    """Return why a row below the header is not a record, or None for a record.
+
+    Signature and group rows are short (a few cells); a longer row naming a director or a
+    Roman numeral is a record and stays one.
+    """
+    filled = _filled(cells)
+    texts = [fold(cells[i]).strip() for i in filled]
+    if len(filled) <= _SHORT_ROW and any(_SIGNATURE.search(text) for text in texts):
+        return "signature"
+    if any(_SUBTOTAL.match(text) or _GRAND_TOTAL.match(text) for text in texts):
+        return "subtotal"
+    if len(filled) <= _SHORT_ROW and texts and _ROMAN.match(texts[0]) and filled[0] == 0:
+        return "group"
+    return None
+
+
+def _short_to_the_end(rest: list[Row]) -> bool:
+    """Tell whether no row of ``rest`` is longer than a signature row."""
+    return all(len(_filled(cells)) <= _SHORT_ROW for _, cells in rest)
+
+
+def _ranges(numbers: list[int]) -> str:
+    """Write row numbers as ranges.
+
+    >>> _ranges([1, 2, 3, 5, 8, 9])
+    '1–3, 5, 8–9'
+    """
+    parts: list[str] = []
+    start = prev = numbers[0]
+    for number in [*numbers[1:], None]:
+        if number is not None and number == prev + 1:
+            prev = number
+            continue
+        parts.append(str(start) if start == prev else f"{start}–{prev}")
+        if number is not None:
+            start = prev = number
+    return ", ".join(parts)
+
+
+_WHY = {
+    "above": ("dòng phía trên tiêu đề (cơ quan, quốc hiệu, tên biểu, đơn vị tính)",
+              "row(s) above the header (agency, national motto, title, unit)"),
+    "numbering": ("dòng đánh số cột", "column numbering row(s)"),
+    "group": ("dòng nhóm (số La Mã)", "group row(s) (Roman numerals)"),
+    "subtotal": ("dòng cộng, tổng cộng (không phải bản ghi)",
+                 "subtotal row(s) (Cộng, Tổng cộng; not records)"),
+    "signature": ("phần ký tên cuối biểu", "the signature block below the table"),
+}  # fmt: skip
+
+
+def _note(kind: str, numbers: list[int]) -> str:
+    vi, en = _WHY[kind]
+    shown = _ranges(numbers)
+    return f"Bỏ qua {vi}: dòng {shown} / Skipped {en}: row(s) {shown}"
+
+
+def split_office_sheet(rows: list[Row]) -> OfficeSheet:
+    """Find the header in the non-blank ``rows`` and keep only the records below it."""
+    start = _header_index(rows)
+    header_row, header = rows[start]
+    header = [c.strip() for c in header]
+    skipped: dict[str, list[int]] = {"above": [number for number, _ in rows[:start]]}
+    rest = rows[start + 1 :]
+    notes: list[str] = []
+    if rest and _sub_header(header, rest[0][1]):
+        levels = (header_row, rest[0][0])
+        header = _join_levels(header, rest[0][1])
+        rest = rest[1:]
+        notes.append(
+            f"Tiêu đề hai tầng ở dòng {levels[0]}–{levels[1]}, đọc thành một / "
+            f"Two-level header on rows {levels[0]}–{levels[1]} read as one"
+        )
+    if rest and _numbering(rest[0][1]):
+        skipped["numbering"] = [rest[0][0]]
+        rest = rest[1:]
+    data: list[Row] = []
+    for position, (number, cells) in enumerate(rest):
+        kind = _kind(cells)
+        if kind == "signature" and not _short_to_the_end(rest[position:]):
+            kind = None  # a record follows: this row is one too, checked like any other
+        if kind == "signature":
+            skipped["signature"] = [n for n, _ in rest[position:]]
+            break
+        if kind is None:
+            data.append((number, cells))
+        else:
+            skipped.setdefault(kind, []).append(number)
+    for kind in ("above", "numbering", "group", "subtotal", "signature"):
+        if skipped.get(kind):
+            notes.append(_note(kind, skipped[kind]))
+    return OfficeSheet(header_row, header, data, notes)

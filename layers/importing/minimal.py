@@ -1,0 +1,220 @@
+"""What a minimal office list lacks, made up the way the province asks.
+
+A list with no id column identifies each record by its layer, commune and folded name
+(:func:`derived_ids`), so next month's list updates the same records. A row with no coordinates
+but a commune is placed at the commune's centre, its position marked approximate
+(:func:`commune_only_rows`, :func:`place_at_communes`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+import shapely
+
+from layers.base import LayerSpec
+from layers.importing.geometry import Located
+from layers.importing.places import commune_lookup
+from layers.importing.types import ImportContext, Problems, Texts
+from layers.parsing import column_key, fold, parse_keys
+
+# Roles that give a row its place; a row with none of them filled may be placed by its commune.
+_PLACE_ROLES = ("wkt", "lon", "lat", "x", "y")
+_ID_LENGTH = 60  # the store's record_id column
+
+
+@dataclass
+class CommunePlaces:
+    """Rows placed by their commune alone, and the commune each row names.
+
+    Attributes
+    ----------
+    rows : numpy.ndarray
+        Mask of the rows placed at their commune's centre.
+    named : numpy.ndarray
+        Each row's 2025 commune code by its commune cell (None where it names none).
+    legacy : numpy.ndarray
+        Mask of the placed rows that name a pre-2025 commune.
+    centres : numpy.ndarray
+        The point of each placed row (None elsewhere).
+    """
+
+    rows: np.ndarray
+    named: np.ndarray
+    legacy: np.ndarray
+    centres: np.ndarray
+
+
+def _centres(units) -> dict[str, shapely.Geometry]:
+    """Return each unit's code -> a point inside it (its centre where that lies inside)."""
+    points = shapely.point_on_surface(units.geometry.to_numpy())
+    return dict(zip(units["code"].astype(str), points, strict=True))
+
+
+def legacy_lookup(legacy) -> dict[str, str]:
+    """Return the keys of the pre-2025 communes whose name is unique in the province."""
+    keys = [column_key(name) for name in legacy["name"]]
+    counts = Counter(keys)
+    return {
+        key: str(code)
+        for key, code in zip(keys, legacy["code"], strict=True)
+        if counts[key] == 1
+    }  # fmt: skip
+
+
+def commune_only_rows(
+    texts: Texts, roles: Mapping[str, str], context: ImportContext, keep: np.ndarray,
+    has_geometry: bool,
+) -> CommunePlaces:  # fmt: skip
+    """Find the rows placed by their commune alone.
+
+    A row qualifies when the file has no geometry of its own, every coordinate cell of the row is
+    empty and its commune cell names a 2025 commune or ward of the province, or a pre-2025
+    commune whose name no other bore (2025 names win).
+    """
+    size = len(keep)
+    none = np.zeros(size, dtype=bool)
+    places = CommunePlaces(none, np.full(size, None, dtype=object), none.copy(),
+                           np.full(size, None, dtype=object))  # fmt: skip
+    column = roles.get("commune")
+    if column is None:
+        return places
+    values = texts(column)
+    places.named, _ = parse_keys(values, commune_lookup(context.communes))
+    if has_geometry:
+        return places
+    empty = keep & values.notna().to_numpy()
+    for role in _PLACE_ROLES:
+        if role in roles:
+            empty &= texts(roles[role]).isna().to_numpy()
+    current = empty & ~pd.isna(places.named)
+    centres = _centres(context.communes)
+    places.centres[current] = [centres[code] for code in places.named[current]]
+    legacy = context.legacy_communes
+    if legacy is not None and len(legacy):
+        old, _ = parse_keys(values, legacy_lookup(legacy))
+        places.legacy = empty & ~current & ~pd.isna(old)
+        old_centres = _centres(legacy)
+        places.centres[places.legacy] = [old_centres[code] for code in old[places.legacy]]
+    places.rows = current | places.legacy
+    return places
+
+
+def unplaced(size: int, column: str, texts: Texts) -> Located:
+    """Return a table's places when it has no coordinate column, only a commune column."""
+    return Located(np.full(size, None, dtype=object), column, (texts(column),),
+                   np.zeros(size, dtype=bool))  # fmt: skip
+
+
+def place_at_communes(
+    located: Located, places: CommunePlaces, problems: Problems, notes: list[str]
+) -> None:
+    """Put the rows given by commune alone at a point inside their commune."""
+    index = np.flatnonzero(places.rows)
+    if index.size == 0:
+        return
+    located.geoms[index] = places.centres[index]
+    located.failed[index] = False
+    shown = ", ".join(str(r) for r in problems.rows[index][:20])
+    more = "…" if index.size > 20 else ""
+    notes.append(
+        f"{index.size} dòng chỉ ghi xã, đặt ở tâm xã (vị trí gần đúng): dòng {shown}{more} / "
+        f"{index.size} row(s) give only a commune and were placed at its centre (approximate "
+        f"position): rows {shown}{more}"
+    )
+    legacy = np.flatnonzero(places.legacy)
+    if legacy.size:
+        shown = ", ".join(str(r) for r in problems.rows[legacy][:20])
+        notes.append(
+            f"Dòng {shown} ghi tên xã trước 1/7/2025, đặt ở tâm xã cũ / Rows {shown} name a "
+            "commune as it was before 1 July 2025 and were placed at its centre"
+        )
+
+
+def row_names(
+    spec: LayerSpec, rows: np.ndarray, texts: Texts, roles: Mapping[str, str],
+    fields: Mapping[str, str],
+) -> np.ndarray:  # fmt: skip
+    """Return the name each of ``rows`` gives (name column, else the layer's name field)."""
+    names = np.full(rows.size, None, dtype=object)
+    fallback = name_field(spec)
+    for column in (fields.get(fallback) if fallback else None, roles.get("name")):
+        if column is not None:
+            given = texts(column).iloc[rows].str.normalize("NFC")
+            names = np.where(given.isna().to_numpy(), names, given.to_numpy(dtype=object))
+    return names
+
+
+def name_field(spec: LayerSpec) -> str | None:
+    """Return the layer's field that names a record (a signal village, a road), if any."""
+    return next((f.name for f in spec.fields if f.type == "str" and f.required and f.public),
+                None)  # fmt: skip
+
+
+def fill_name_field(
+    spec: LayerSpec, rows: np.ndarray, attributes: dict[str, np.ndarray], texts: Texts,
+    roles: Mapping[str, str],
+) -> None:  # fmt: skip
+    """Give the layer's naming field the row's name where the file has only a name column.
+
+    "Tên thôn bản" in a village list is the village: the record is then complete.
+    """
+    target = name_field(spec)
+    if target is None or "name" not in roles:
+        return
+    given = texts(roles["name"]).iloc[rows].str.normalize("NFC").to_numpy(dtype=object,
+                                                                           na_value=None)
+    empty = pd.isna(attributes[target])
+    attributes[target] = np.where(empty, given, attributes[target])
+
+
+def name_column(spec: LayerSpec, roles: Mapping[str, str], fields: Mapping[str, str]) -> str:
+    """Return the column a row's name comes from, for messages."""
+    if "name" in roles:
+        return roles["name"]
+    fallback = name_field(spec)
+    return fields.get(fallback, "ten") if fallback else "ten"
+
+
+def derived_id(commune: str | None, name: str) -> str:
+    """Return the record id of a row without one: its commune code and its folded name.
+
+    >>> derived_id("06325", "Bản Nà Lạn"), derived_id(None, "Thôn Khuổi Mực (mới)")
+    ('06325-ban-na-lan', 'xa-thon-khuoi-muc-moi')
+    """
+    slug = re.sub(r"[^0-9a-z]+", "-", fold(name)).strip("-")
+    return f"{commune or 'xa'}-{slug}"[:_ID_LENGTH]
+
+
+def derived_ids(rows: np.ndarray, names: np.ndarray, communes: Sequence) -> np.ndarray:
+    """Return the derived id of each of ``rows`` (None where the row has no name).
+
+    The layer is the key's other half: an id is unique within its layer.
+    """
+    return np.array(
+        [None if pd.isna(name) else derived_id(communes[i], str(name))
+         for i, name in zip(rows.tolist(), names, strict=True)],
+        dtype=object,
+    )  # fmt: skip
+
+
+def report_repeats(
+    ids: np.ndarray, layer_ids: np.ndarray, present: np.ndarray, column: str, values,
+    problems: Problems, en: str, vi: str,
+) -> None:  # fmt: skip
+    """Report each row whose (layer, id) an earlier row has, naming that row as ``{first}``."""
+    size = len(ids)
+    keys = pd.Series(layer_ids.astype(str) + "\x00" + ids.astype(str))[present]
+    first = pd.Series(np.flatnonzero(present), index=keys.index).groupby(keys).transform("min")
+    repeat = first.index.to_numpy()[first.to_numpy() != first.index.to_numpy()]
+    mask = np.zeros(size, dtype=bool)
+    mask[repeat] = True
+    first_rows = np.zeros(size, dtype=np.int64)
+    first_rows[first.index.to_numpy()] = problems.rows[first.to_numpy()]
+    problems.add(mask, column, values, en, vi, first=first_rows)

@@ -1,0 +1,212 @@
+"""Files as provincial offices hold them (issue 9): minimal lists and formatted reports."""
+
+import datetime as dt
+import io
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+import shapely
+
+from geodata.errors import GeodataError
+from geodata.readers import read_table
+from layers import get_layer
+from layers.importing import ImportContext, parse_records
+
+DATA = Path(__file__).parents[1] / "data"
+TODAY = dt.date(2025, 12, 31)
+VILLAGE_ROWS = [11, 12, 13, 16, 17, 18, 19]
+REPORT_NOTES = [
+    "Tiêu đề hai tầng ở dòng 7–8, đọc thành một / Two-level header on rows 7–8 read as one",
+    "Bỏ qua dòng phía trên tiêu đề (cơ quan, quốc hiệu, tên biểu, đơn vị tính): dòng 1–2, 4–6 / "
+    "Skipped row(s) above the header (agency, national motto, title, unit): row(s) 1–2, 4–6",
+    "Bỏ qua dòng đánh số cột: dòng 9 / Skipped column numbering row(s): row(s) 9",
+    "Bỏ qua dòng nhóm (số La Mã): dòng 10, 15 / Skipped group row(s) (Roman numerals): "
+    "row(s) 10, 15",
+    "Bỏ qua dòng cộng, tổng cộng (không phải bản ghi): dòng 14, 20–21 / Skipped subtotal "
+    "row(s) (Cộng, Tổng cộng; not records): row(s) 14, 20–21",
+    "Bỏ qua phần ký tên cuối biểu: dòng 23–25, 27 / Skipped the signature block below the "
+    "table: row(s) 23–25, 27",
+]
+
+
+@pytest.fixture(scope="module")
+def context(boundaries) -> ImportContext:
+    """The 2025 communes of the approximate boundaries."""
+    communes = boundaries.communes[["code", "name", "geometry"]]
+    province = shapely.union_all(communes.geometry.to_numpy())
+    legacy = boundaries.legacy_communes[["code", "name", "geometry"]]
+    return ImportContext(province=province, communes=communes, crs=None, today=TODAY,
+                         legacy_communes=legacy)  # fmt: skip
+
+
+def test_the_minimal_five_layer_sheet_imports_every_row_with_everyday_statuses(context):
+    records, report = parse_records(
+        read_table(DATA / "office_minimal_projects.xlsx"), None, context
+    )
+    assert report.ok, report.problems
+    assert Counter(r.layer_id for r in records) == {
+        "industry": 3, "border": 2, "geopark": 3, "signal": 3, "housing": 2,
+    }  # fmt: skip
+    statuses = {r.record_id: r.state.status for r in records}
+    assert statuses == {
+        "CN-01": "construction", "CN-02": "paused", "CN-03": "planning",
+        "CK-01": "operating", "CK-02": "suspended",
+        "DL-01": "open_to_visitors", "DL-02": "paused", "DL-03": "cancelled",
+        "SG-01": "site_agreed", "SG-02": "paused", "SG-03": "on_air",
+        "NO-01": "under_construction", "NO-02": "registered",
+    }  # fmt: skip
+
+
+def test_a_minimal_record_names_the_layer_fields_it_lacks(context):
+    records, _ = parse_records(read_table(DATA / "office_minimal_projects.xlsx"), None, context)
+    incomplete = {r.record_id: r.attributes.get("incomplete") for r in records}
+    assert incomplete["CN-01"] == ["kind", "plan_goal"]
+    assert incomplete["CK-01"] == ["kind"]
+    assert incomplete["DL-01"] == ["site_type"]
+    assert incomplete["NO-01"] == ["beneficiary", "category", "work"]
+    # The name column is the village: a signal record with a name lacks nothing.
+    assert incomplete["SG-01"] is None
+    assert records[8].attributes["village"] == "Bản Khuổi Pục"
+
+
+@pytest.mark.parametrize("name", ["office_report_villages.xlsx", "office_report_villages.csv"])
+def test_the_office_report_finds_its_header_and_keeps_only_the_villages(name):
+    table = read_table(DATA / name)
+    assert list(table.frame.columns) == [
+        "STT", "Tên thôn bản", "Xã", "Vị trí / Kinh độ", "Vị trí / Vĩ độ", "Trạng thái",
+        "Ngày cập nhật", "Ghi chú",
+    ]  # fmt: skip
+    assert table.row_numbers == VILLAGE_ROWS
+    assert list(table.notes) == REPORT_NOTES
+    assert "Cộng" not in set(table.frame["Tên thôn bản"])
+
+
+@pytest.mark.parametrize("name", ["office_report_villages.xlsx", "office_report_villages.csv"])
+def test_the_office_report_imports_seven_villages_and_no_subtotal(context, name):
+    records, report = parse_records(read_table(DATA / name), get_layer("signal"), context)
+    assert report.ok, report.problems
+    assert [r.row for r in records] == VILLAGE_ROWS
+    assert report.columns["Vị trí / Kinh độ"] == "lon"
+    assert report.columns["Vị trí / Vĩ độ"] == "lat"
+    assert [r.record_id for r in records] == [
+        "06046-ban-khuoi-puc", "06325-ban-na-lan", "06325-thon-lung-vai", "06529-ban-po-ma",
+        "06613-thon-khon-quac", "06463-ban-na-phai", "06541-ban-khau-rang",
+    ]  # fmt: skip
+    assert [r.state.status for r in records] == [
+        "site_agreed", "listed", "paused", "site_agreed", "listed", "listed", "cancelled",
+    ]  # fmt: skip
+
+
+def test_villages_given_by_commune_only_sit_in_their_commune_marked_approximate(context):
+    records, report = parse_records(
+        read_table(DATA / "office_report_villages.xlsx"), get_layer("signal"), context
+    )
+    approximate = [r for r in records if r.attributes.get("position_approximate")]
+    assert [(r.row, r.commune_code) for r in approximate] == [(13, "06325"), (18, "06463")]
+    communes = context.communes.set_index("code").geometry
+    for record in approximate:
+        assert communes[record.commune_code].contains(record.geometry)
+    assert (
+        "2 row(s) give only a commune and were placed at its centre (approximate position): "
+        "rows 13, 18"
+    ) in report.notes[-3]
+
+
+def test_a_village_given_by_its_pre_2025_commune_sits_in_that_old_commune(context, tmp_path):
+    path = tmp_path / "thon_ban_xa_cu.csv"
+    path.write_text(
+        "Tên thôn bản,Xã,Kinh độ,Vĩ độ,Trạng thái\n"
+        "Thôn Pác Mòng,Xã Mai Pha,,,Chưa triển khai\n"
+        "Bản Nà Lạn,Xã Bắc Sơn,,,Tạm dừng\n",
+        encoding="utf-8",
+    )
+    records, report = parse_records(read_table(path), get_layer("signal"), context)
+    assert report.ok, report.problems
+    old = context.legacy_communes.set_index("name").geometry["Xã Mai Pha"]
+    assert old.contains(records[0].geometry)
+    assert records[0].attributes["position_approximate"] is True
+    assert records[0].record_id == f"{records[0].commune_code}-thon-pac-mong"
+    assert (
+        "Dòng 2 ghi tên xã trước 1/7/2025, đặt ở tâm xã cũ / Rows 2 name a commune as it was "
+        "before 1 July 2025 and were placed at its centre"
+    ) in report.notes
+
+
+def test_next_months_report_keeps_the_ids_of_this_months(context):
+    this, _ = parse_records(
+        read_table(DATA / "office_report_villages.xlsx"), get_layer("signal"), context
+    )
+    later, report = parse_records(
+        read_table(DATA / "office_report_villages_next_month.xlsx"), get_layer("signal"), context
+    )
+    assert report.ok, report.problems
+    assert [r.record_id for r in later] == [r.record_id for r in this]
+    assert [r.state.date for r in later] == [dt.date(2025, 12, 31)] * 7
+
+
+def test_one_village_twice_in_a_commune_is_a_row_problem_naming_both_rows(context):
+    records, report = parse_records(
+        read_table(DATA / "office_villages_same_name_twice.csv"), get_layer("signal"), context
+    )
+    [problem] = report.problems
+    assert (problem.row, problem.field, problem.value) == (11, "Tên thôn bản", "Bản  Nà  Lạn")
+    assert problem.message_en == (
+        "Same layer, commune and name as row 9 ('Bản  Nà  Lạn'): with no id column, each "
+        "record is told apart by these; give the rows an id column or tell them apart"
+    )
+    assert problem.message_vi.startswith("Trùng lớp, xã và tên với dòng 9 («Bản  Nà  Lạn»)")
+
+
+def _sheet_with_formula(tmp_path: Path, cached: bool) -> Path:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["ma", "ten", "kinh_do", "vi_do", "tien_do"])
+    sheet.append(["A", "Bản A", 106.3119, 21.9147, "=20+25"])
+    path = tmp_path / "formula.xlsx"
+    book.save(path)
+    if cached:
+        # Excel keeps the value it last computed beside the formula.
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(buffer, "w") as target:
+            for item in source.infolist():
+                data = source.read(item.filename)
+                if item.filename == "xl/worksheets/sheet1.xml":
+                    data = data.replace(b"<f>20+25</f><v />", b"<f>20+25</f><v>45</v>")
+                target.writestr(item, data)
+        path.write_bytes(buffer.getvalue())
+    return path
+
+
+def test_a_formula_cell_is_read_as_its_cached_value(tmp_path):
+    table = read_table(_sheet_with_formula(tmp_path, cached=True))
+    assert table.frame["tien_do"].tolist() == ["45"]
+
+
+def test_a_formula_without_a_cached_value_is_refused_naming_its_cell(tmp_path):
+    with pytest.raises(GeodataError) as caught:
+        read_table(_sheet_with_formula(tmp_path, cached=False))
+    assert caught.value.row == 2
+    assert "E2" in str(caught.value)
+    assert "E2" in caught.value.user_msg_vi
+
+
+def test_a_record_that_mentions_a_director_or_starts_with_a_numeral_stays_a_record(tmp_path):
+    path = tmp_path / "ghi_chu.csv"
+    path.write_text(
+        "ma,ten,kinh_do,vi_do,trang_thai,ghi_chu\n"
+        "I,Bản I,106.3119,21.9147,Hoàn thành,Giám đốc Sở đã kiểm tra ngày 3 tháng 5 năm 2025\n"
+        "B,Bản B,106.9165,21.7699,Tạm dừng,\n"
+        ",,,,,\n"
+        ",NGƯỜI LẬP BIỂU,,,,KT. GIÁM ĐỐC\n",
+        encoding="utf-8",
+    )
+    table = read_table(path)
+    assert table.row_numbers == [2, 3]
+    assert table.notes == (
+        "Bỏ qua phần ký tên cuối biểu: dòng 5 / Skipped the signature block below the table: "
+        "row(s) 5",
+    )
