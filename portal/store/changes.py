@@ -74,14 +74,16 @@ class AreaChange:
 
 
 def status_rank(layer: LayerSpec, status: str) -> int | None:
-    """Return a status's place in the workflow; paused is below every other, unknown None.
+    """Return a status's place in the workflow; paused or cancelled below all, unknown None.
 
     >>> from layers import get_layer
     >>> industry = get_layer("industry")
     >>> [status_rank(industry, s) for s in ("planning", "construction", "paused", "??")]
     [0, 2, -1, None]
     """
-    if status == layer.generic_statuses.get("paused"):
+    if status == layer.generic_statuses.get("paused") or any(
+        s.id == status and s.halted for s in layer.statuses
+    ):
         return -1
     for index, spec in enumerate(layer.statuses):
         if spec.id == status:

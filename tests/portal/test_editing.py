@@ -289,6 +289,38 @@ def test_workflow_milestones_go_one_at_a_time_and_only_planners_step_back(client
     assert [s.status for s in states_of(app, fid)][-3:] == ["site_agreed", "power", "site_agreed"]
 
 
+def test_any_milestone_may_be_paused_and_resumes_where_it_stood_or_one_further(client, login):
+    app = client.application
+    fid, commune, _d, _s = records(app, "signal", status="site_agreed")[0]
+    token = login("telecom_editor", (commune,))
+    url = f"/api/layers/signal/features/{fid}/status?lang=en"
+    paused = send(client, "POST", url, token,
+                  {"version": 1, "status": "paused", "reason": "Mưa lũ"})  # fmt: skip
+    assert paused.status_code == 200, paused.get_json()
+    skipped = send(client, "POST", url, token, {"version": 2, "status": "station_built"})
+    assert skipped.status_code == 422
+    assert skipped.get_json()["errors"][0]["message"] == (
+        "'Station built' cannot follow 'Station site agreed': milestones go one at a time "
+        "(the next one is 'Power to the site'); only administrators and planners may step back"
+    )
+    assert send(client, "POST", url, token, {"version": 2, "status": "power"}).status_code == 200
+    cancelled = send(client, "POST", url, token, {"version": 3, "status": "cancelled"})
+    assert cancelled.status_code == 200
+    assert [s.status for s in states_of(app, fid)][-4:] == [
+        "site_agreed", "paused", "power", "cancelled"
+    ]
+
+
+def test_the_last_milestone_names_no_halted_status_as_the_next_one(client, login):
+    app = client.application
+    fid, commune, _d, _s = records(app, "signal", status="verified")[0]
+    token = login("telecom_editor", (commune,))
+    url = f"/api/layers/signal/features/{fid}/status?lang=en"
+    back = send(client, "POST", url, token, {"version": 1, "status": "listed"})
+    assert back.status_code == 422
+    assert "(this is the last one)" in back.get_json()["errors"][0]["message"]
+
+
 def test_values_that_do_not_fit_the_layer_are_refused_per_field_in_vietnamese(client, login):
     app = client.application
     fid, commune, _d, _s = records(app, "signal", status="power")[0]

@@ -42,6 +42,7 @@ from portal.services.editing.steps import (
     current_state,
     editable,
     get_feature,
+    last_milestone,
     last_state,
     locate,
     may_read_restricted,
@@ -270,7 +271,8 @@ def change_status(
     new_status = check_status(layer, status) if status else (state.status if state else None)
     if new_status is None:
         raise invalid("status", None, "Choose a status", "Hãy chọn trạng thái")
-    check_workflow(layer, state.status if state else None, new_status, user)
+    check_workflow(layer, state.status if state else None, new_status, user,
+                   resumed_from=last_milestone(session, layer, feature.id))
     new_progress = check_progress(progress)
     if new_progress is None and state is not None:
         new_progress = state.progress  # not sent: unchanged

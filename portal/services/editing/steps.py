@@ -188,17 +188,41 @@ def may_step_back(user: Any) -> bool:
     return getattr(user, "role", None) in ALL_LAYER_ROLES
 
 
-def check_workflow(layer: LayerSpec, old: str | None, new: str, user: Any) -> None:
-    """Allow the same milestone, the next one, or one step back for admins and planners."""
-    if not layer.workflow or old is None or old == new:
+def last_milestone(session: Session, layer: LayerSpec, feature_id: int) -> str | None:
+    """Return the latest status of a record that is a milestone (not paused or cancelled)."""
+    halted = [s.id for s in layer.statuses if s.halted]
+    return session.scalar(
+        select(FeatureState.status)
+        .where(FeatureState.feature_id == feature_id, FeatureState.status.not_in(halted))
+        .order_by(FeatureState.valid_from.desc(), FeatureState.id.desc())
+        .limit(1)
+    )
+
+
+def check_workflow(
+    layer: LayerSpec, old: str | None, new: str, user: Any, resumed_from: str | None = None
+) -> None:
+    """Allow the same milestone, the next one, or one step back for admins and planners.
+
+    Paused and cancelled (``halted``) are not milestones: any milestone may be paused or
+    cancelled, and a halted record resumes at ``resumed_from`` (the milestone it held before)
+    or the next one; a record halted from the start resumes anywhere.
+    """
+    halted = {s.id for s in layer.statuses if s.halted}
+    if not layer.workflow or old is None or old == new or new in halted:
         return
-    ids = [s.id for s in layer.statuses]
-    if old not in ids:
+    if old in halted:
+        if resumed_from is None or resumed_from == new:
+            return
+        old = resumed_from
+    milestones = [s for s in layer.statuses if not s.halted]
+    ids = [s.id for s in milestones]
+    if old not in ids or new not in ids:
         return
     step = ids.index(new) - ids.index(old)
     if step == 1 or (step == -1 and may_step_back(user)):
         return
-    after = layer.statuses[ids.index(old) + 1] if ids.index(old) + 1 < len(ids) else None
+    after = milestones[ids.index(old) + 1] if ids.index(old) + 1 < len(ids) else None
     nxt_en = f"the next one is '{after.label_en}'" if after else "this is the last one"
     nxt_vi = f"mốc tiếp theo là «{after.label_vi}»" if after else "đây là mốc cuối cùng"
     old_spec, new_spec = layer.status(old), layer.status(new)
