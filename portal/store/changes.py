@@ -80,6 +80,8 @@ def status_rank(layer: LayerSpec, status: str) -> int | None:
     >>> industry = get_layer("industry")
     >>> [status_rank(industry, s) for s in ("planning", "construction", "paused", "??")]
     [0, 2, -1, None]
+    >>> status_rank(get_layer("signal"), "cancelled")
+    -1
     """
     if status == layer.generic_statuses.get("paused") or any(
         s.id == status and s.halted for s in layer.statuses
