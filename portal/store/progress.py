@@ -5,15 +5,16 @@ progress table exports, on the planning and area pages and on the map):
 
 ``count``
     The layer's records in the area on the date, whatever their status (``paused`` and
-    ``cancelled`` records too, where a layer has those statuses: they are counted, never done).
+    ``cancelled`` records too: they are counted, never done; ``status_counts`` says how many).
 ``target``
     The plan's target for the area and the layer's deadline year (``target_source: "plan"``).
     When the plan sets none, the records themselves are the target: ``target == count`` and
-    ``target_source: "records"``.
+    ``target_source: "records"``. A cancelled record leaves the target: each one takes a unit
+    off it (never below 0), and ``status_counts["cancelled"]`` says so.
 ``done``
     The units done by the layer's progress rule: records in a *done* status (``CountDone``) or
-    the sum of the records' progress / 100 (``SumProgress``). ``paused`` and ``cancelled`` are
-    not done statuses.
+    the sum of the records' progress / 100 (``SumProgress``, cancelled records left out).
+    ``paused`` and ``cancelled`` are not done statuses.
 ``percent``
     ``100 * done / target`` rounded to 0.1, the true value, never capped: more records done
     than the plan asked for give more than 100 (Lộc Bình's transport: 1.69 units done of a
@@ -26,7 +27,8 @@ progress table exports, on the planning and area pages and on the map):
     capped at 100 % (full), the number shown is the true one.
 ``lagging``
     ``percent`` below the straight line from 1 January to the deadline (``expected_percent``)
-    or below the portal's lagging threshold; an area over target is never lagging.
+    or below the portal's lagging threshold, or a paused record in the area; an area over
+    target is never lagging.
 """
 
 from __future__ import annotations
@@ -105,9 +107,12 @@ def area_column(level: str):
 
 
 def tally_areas(
-    session: Session, layer_id: str, level: str, as_of: dt.date
+    session: Session, layer_id: str, level: str, as_of: dt.date, unsummed: frozenset = frozenset()
 ) -> dict[str, AreaTally]:
-    """Count a layer's records per area and status as they stood on ``as_of``."""
+    """Count a layer's records per area and status as they stood on ``as_of``.
+
+    ``unsummed``: statuses whose records count but add nothing to ``progress_sum`` (cancelled).
+    """
     code = area_column(level).label("code")
     state = states_on(layer_id, as_of)
     rows = session.execute(
@@ -124,7 +129,7 @@ def tally_areas(
     sums: dict[str, float] = defaultdict(float)
     for area_code, status, n, progress_sum in rows:
         counts[area_code][status] = n
-        sums[area_code] += progress_sum
+        sums[area_code] += 0.0 if status in unsummed else progress_sum
     return {
         c: AreaTally(count=sum(s.values()), status_counts=s, progress_sum=sums[c])
         for c, s in counts.items()
@@ -183,7 +188,9 @@ def area_progress(
     lagging_threshold: float = 0.0,
 ) -> list[AreaProgress]:
     """Return every area's progress for ``layer`` at ``level`` on ``as_of``, by area code."""
-    tallies = tally_areas(session, layer.id, level, as_of)
+    cancelled_id = layer.generic_statuses.get("cancelled")
+    paused_id = layer.generic_statuses.get("paused")
+    tallies = tally_areas(session, layer.id, level, as_of, frozenset({cancelled_id}))
     targets = _targets(session, layer.id, level, layer.deadline.year)
     names = _area_names(session, level)
     empty = AreaTally(count=0, status_counts={}, progress_sum=0.0)
@@ -191,12 +198,16 @@ def area_progress(
     for code in sorted((set(names) | set(tallies)) - {None}):
         tally = tallies.get(code, empty)
         target_row = targets.get(code)
-        target = target_row.target if target_row else float(tally.count)
+        cancelled = tally.status_counts.get(cancelled_id, 0)
+        planned = target_row.target if target_row else float(tally.count)
+        target = max(planned - cancelled, 0.0)
         deadline = target_row.deadline if target_row else layer.deadline
         done = round(layer.progress_rule.done(tally, layer.statuses), 2)
         percent = round(100.0 * done / target, 1) if target > 0 else None
         expected = expected_percent(as_of, deadline)
-        lagging = percent is not None and (percent < expected or percent < lagging_threshold)
+        behind = percent is not None and (percent < expected or percent < lagging_threshold)
+        over = over_target(percent, "plan" if target_row else "records")
+        lagging = (behind or tally.status_counts.get(paused_id, 0) > 0) and over is not True
         result.append(
             AreaProgress(
                 code=code,
@@ -209,7 +220,7 @@ def area_progress(
                 lagging=lagging,
                 target_source="plan" if target_row else "records",
                 status_counts=dict(tally.status_counts),
-                over_target=over_target(percent, "plan" if target_row else "records"),
+                over_target=over,
             )
         )
     return result

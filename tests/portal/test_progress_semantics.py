@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 from portal.store.progress import over_target
@@ -79,3 +80,75 @@ def test_the_map_client_has_the_words(client):
     assert '"over_target": "vượt chỉ tiêu"' in vi
     en = client.get("/?lang=en").get_data(as_text=True)
     assert '"over_target": "over target"' in en
+
+
+def _record_in(app, layer_id, level, code):
+    """A record of the area not in a done status: its id, version and progress, or None."""
+    from sqlalchemy import select
+
+    from layers import get_layer
+    from portal.store.models import Feature, FeatureState
+    from portal.web.database import get_database
+
+    done = [s.id for s in get_layer(layer_id).statuses if s.done]
+    column = Feature.district_code if level == "district" else Feature.commune_code
+    with get_database(app).sessions() as session:
+        return session.execute(
+            select(Feature.id, Feature.version, FeatureState.progress)
+            .join(FeatureState, FeatureState.feature_id == Feature.id)
+            .where(Feature.layer_id == layer_id, column == code,
+                   FeatureState.valid_to.is_(None), FeatureState.status.not_in(done))
+            .order_by(Feature.id)
+        ).first()
+
+
+def _set_status(client, token, layer_id, fid, version, status):
+    return client.post(
+        f"/api/layers/{layer_id}/features/{fid}/status",
+        json={"version": version, "status": status, "reason": "Theo báo cáo của huyện"},
+        headers={"X-CSRFToken": token},
+    )
+
+
+def test_a_cancelled_project_leaves_the_target_and_its_progress_leaves_done(client, login):
+    today = dt.date.today().isoformat()
+    url = f"/api/progress?layer=transport&level=district&as_of={today}"
+    before = _rows(client, url)["180"]
+    fid, version, progress = _record_in(client.application, "transport", "district", "180")
+    token = login("planner")
+    assert _set_status(client, token, "transport", fid, version, "cancelled").status_code == 200
+    after = _rows(client, url)["180"]
+    assert after["count"] == before["count"]
+    assert after["target"] == before["target"] - 1
+    assert after["done"] == round(before["done"] - progress / 100, 2)
+    assert after["status_counts"]["cancelled"] == 1
+
+
+def test_a_paused_record_makes_its_area_lagging(client):
+    # On 1 January nothing is due yet (expected 0 %), so no area lags by its percent: the only
+    # lagging areas are those holding a paused record.
+    import shapely
+
+    from portal.store import loader
+    from portal.store.models import Area
+    from portal.web.database import get_database
+
+    app = client.application
+    url = "/api/progress?layer=industry&level=commune&as_of=2025-01-01"
+    before = _rows(client, url)
+    code = next(c for c, r in before.items() if not r["status_counts"].get("paused"))
+    assert before[code]["lagging"] is False
+    with get_database(app).transaction() as session:
+        area = session.query(Area).filter_by(level="commune", code=code).one()
+        loader.write_records(session, [loader.RecordRow(
+            layer_id="industry", record_id="TEST-TAM-DUNG", name="Cụm công nghiệp tạm dừng",
+            attributes={}, geometry=shapely.Point(area.label_lon, area.label_lat),
+            history=[loader.StateRow(date=dt.date(2025, 1, 1), status="paused")],
+        )])  # fmt: skip
+        loader.bump_data_version(session)
+    after = _rows(client, url)
+    assert after[code]["status_counts"]["paused"] == 1
+    assert after[code]["lagging"] is True
+    assert [c for c, r in after.items() if r["lagging"]] == sorted(
+        c for c, r in after.items() if r["status_counts"].get("paused")
+    )
