@@ -23,7 +23,8 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from layers.base import FieldSpec, LayerSpec
-from layers.importing.columns import GENERIC_STATUS_LABELS, ROLE_ALIASES
+from layers.importing.columns import GENERIC_STATUS_LABELS, ROLE_ALIASES, field_keys
+from layers.parsing import column_key
 
 EXAMPLE_ID = "VI-DU-1"
 FORMATS = ("xlsx", "csv")
@@ -159,19 +160,38 @@ def all_layers_columns(layers: Sequence[LayerSpec]) -> list[Column]:
                + ", ".join(layer.name_en for layer in layers), names, names[0] if names else ""),
         *_id_and_name(), *_location(False), *_state_columns(generic),
     ]  # fmt: skip
-    seen = {c.header for c in columns}
+    groups: dict[str, list[tuple[LayerSpec, FieldSpec]]] = {}
     for layer in layers:
         for spec in layer.fields:
-            column = _field_column(spec)
-            if column.header in seen:
-                continue
-            seen.add(column.header)
-            columns.append(Column(
-                column.header, column.need, f"{column.what_vi} — {layer.name_vi}",
-                f"{column.what_en} — {layer.name_en}", column.choices,
-                column.example if layer is layers[0] else "",
-            ))  # fmt: skip
+            groups.setdefault(spec.name, []).append((layer, spec))
+    columns.extend(_shared_column(group, layers[0]) for group in groups.values())
     return _ordered(columns)
+
+
+def _shared_column(group: list[tuple[LayerSpec, FieldSpec]], first: LayerSpec) -> Column:
+    """Return one column for a field name several layers share (``kind``), matching each.
+
+    Two columns matching one field would leave the second ignored, so a shared name gets one
+    column whose header every member knows, and the drop-down offers every member's choices.
+    Only the fields of the example row's layer (``first``) get an example value.
+    """
+    layer, spec = group[0]
+    column = _field_column(spec)
+    example = column.example if any(member is first for member, _spec in group) else ""
+    if len(group) == 1:
+        return Column(column.header, column.need, f"{column.what_vi} — {layer.name_vi}",
+                      f"{column.what_en} — {layer.name_en}", column.choices, example)
+    specs = [member for _layer, member in group]
+    header = (f"{min((s.label_vi for s in specs), key=len)} / "
+              f"{min((s.label_en for s in specs), key=len)}")  # fmt: skip
+    if not all(column_key(header.rsplit("/", 1)[1]) in field_keys(s) for s in specs):
+        header = f"{spec.label_vi} / {spec.name}"
+    choices = tuple(dict.fromkeys(word for s in specs for word in _field_column(s).choices))
+    need = RECOMMENDED if any(s.required for s in specs) else OPTIONAL
+    names_vi = ", ".join(member.name_vi for member, _spec in group)
+    names_en = ", ".join(member.name_en for member, _spec in group)
+    return Column(header, need, f"{column.what_vi} — {names_vi}",
+                  f"{column.what_en} — {names_en}", choices, example)
 
 
 def _instructions(columns: list[Column], title: tuple[str, str]) -> list[list[str]]:

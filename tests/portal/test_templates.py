@@ -7,7 +7,8 @@ import pytest
 from openpyxl import load_workbook
 
 from layers import CATALOGUE, get_layer
-from layers.importing.columns import GENERIC_STATUS_LABELS
+from layers.importing.columns import GENERIC_STATUS_LABELS, field_keys
+from layers.parsing import column_key
 from portal.services.templates import DATA_SHEET, EXAMPLE_ID, HELP_SHEET, LISTS_SHEET
 
 EDITOR_OF = {layer.id: layer.editor_role for layer in CATALOGUE}
@@ -44,7 +45,8 @@ def _row(layer, headers, k, multi=False):
     if multi:
         values["Lớp / Layer"] = layer.name_vi
     for spec in layer.fields:
-        header = f"{spec.label_vi} / {spec.label_en}"
+        header = next((h for h in headers if column_key(h.rsplit("/", 1)[1]) in field_keys(spec)),
+                      None)  # fmt: skip
         if spec.choices and spec.required:
             values[header] = spec.choices[k].label_vi
         elif spec.required:
@@ -160,6 +162,16 @@ def test_a_planner_fills_the_all_layers_template_and_imports_it(client, login):
     assert result.status_code == 200, body
     assert body["summary"]["added"] == 2 * len(points)
     assert body["summary"]["by_layer"] == {layer.id: 2 for layer in points}
+    assert not [note for note in body["notes"] if "repeats" in note], body["notes"]
+    assert body["columns"]["Loại / Kind"] == "kind"
+
+
+def test_the_all_layers_example_row_alone_imports_as_one_record(client, login):
+    token = login("planner")
+    response = _get(client, "/api/template?format=xlsx")
+    result = _import(client, token, "/api/imports", response.data, "mau.xlsx")
+    assert result.status_code == 200, result.get_json()
+    assert result.get_json()["summary"]["by_layer"] == {"industry": 1}
 
 
 def test_a_telecom_editors_all_layers_template_holds_only_signal(client, login):
