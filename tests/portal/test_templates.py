@@ -188,3 +188,17 @@ def test_templates_need_a_signed_in_editor_of_the_layer(client, login):
     assert _get(client, "/api/layers/industry/template?format=xlsx").status_code == 403
     assert _get(client, "/api/layers/signal/template?format=pdf").status_code == 400
     assert _get(client, "/api/layers/signal/template").status_code == 200
+
+
+def test_the_import_page_offers_the_templates_and_columns_of_the_users_layers(client, login):
+    login("telecom_editor")
+    page = client.get("/import?lang=en").get_data(as_text=True)
+    assert "/api/layers/signal/template?format=xlsx" in page
+    assert "/api/layers/signal/template?format=csv" in page
+    assert "/api/template?format=xlsx" in page
+    assert "/api/layers/industry/template" not in page
+    section = page[page.index('id="template-signal"'):]
+    order = [section.index(h) for h in ("Tên / Name", "Trạng thái / Status", "Mã / ID",
+                                        "Ngày phát sóng / Date on air")]  # fmt: skip
+    assert order == sorted(order)
+    assert "Trong danh sách lõm sóng" in section
