@@ -30,6 +30,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.api.data import blueprint as data_api_blueprint
     from portal.api.editing import blueprint as editing_api_blueprint
     from portal.api.maps import blueprint as api_blueprint
+    from portal.api.templates import blueprint as templates_api_blueprint
     from portal.views import auth as auth_views
     from portal.views.admin import blueprint as admin_blueprint
     from portal.views.boundaries import blueprint as boundaries_blueprint
@@ -47,6 +48,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(boundaries_blueprint)
     app.register_blueprint(changes_blueprint)
     app.register_blueprint(changes_api_blueprint, url_prefix="/api")
+    app.register_blueprint(templates_api_blueprint, url_prefix="/api")
 
 
 def _register_commands(app: Flask) -> None:

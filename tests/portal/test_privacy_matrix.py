@@ -25,6 +25,7 @@ import shapely
 from geodata.admin_units import PROVINCE_CODE
 from layers import CATALOGUE
 from portal import create_app
+from portal.services.access import layers_edited_by
 from portal.services.accounts import create_user
 from portal.store import loader
 from portal.store.db import open_database
@@ -350,6 +351,13 @@ def policy(rule: str, target: Target, who: Who) -> int:
         return 200 if who.role is None else 302
     if rule == "/import":
         return _guarded(who, who.role == "admin" or who.role in EDITORS, page=True)
+    if rule == "/api/template":
+        return _guarded(who, who.role == "admin" or who.role in EDITORS, page=False)
+    if rule == "/api/layers/<layer_id>/template":
+        # Import templates: the editors who may import into the layer (as the imports).
+        editable = layers_edited_by(who.role) if who.role else frozenset()
+        allowed = (who.role == "admin" or who.role in EDITORS) and target.layer in editable
+        return _guarded(who, allowed, page=False)
     if rule.endswith("/edit/config"):
         return _guarded(who, who.role == "admin" or who.role in EDITORS, page=False)
     if "<pid>" in rule or "<int:pid>" in rule or "fid>" in rule or rule.startswith(
