@@ -31,6 +31,8 @@ RECORD_HEADERS: dict[str, tuple[str, str]] = {
     "district_code": ("Mã huyện (trước 2025)", "District code (pre-2025)"),
     "district_name": ("Huyện (trước 2025)", "District (pre-2025)"),
     "illustrative": ("Dữ liệu minh họa", "Illustrative"),
+    "incomplete": ("Thiếu", "Missing"),
+    "position_approximate": ("Vị trí gần đúng (theo xã)", "Approximate position (by commune)"),
 }
 BASE_COLUMNS = tuple(RECORD_HEADERS)
 PROGRESS_HEADERS: dict[str, tuple[str, str]] = {
@@ -65,6 +67,22 @@ def _labels(layer: LayerSpec, locale: str, include_restricted: bool) -> dict[str
     return labels
 
 
+def missing_labels(layer: LayerSpec, names: Sequence[str], locale: str) -> str:
+    """Return the labels of a record's missing fields joined by ", " ("" when complete).
+
+    >>> from layers import get_layer
+    >>> missing_labels(get_layer("industry"), ["kind", "plan_goal"], "en")
+    'Project type, 2025 plan goal'
+    """
+    labels = []
+    for name in names:
+        try:
+            labels.append(label(layer.field(name), locale))
+        except KeyError:
+            labels.append(name)
+    return ", ".join(labels)
+
+
 def layer_frame(
     session: Session,
     layer: LayerSpec,
@@ -90,6 +108,8 @@ def layer_frame(
                           include_restricted=include_restricted, choice_labels=True)
         for r in rows
     ]  # fmt: skip
+    for record in records:
+        record["incomplete"] = missing_labels(layer, record["incomplete"], locale)
     geometry = [shapely.from_wkb(r.geom) for r in rows]
     columns = list(_labels(layer, locale, include_restricted))  # drops "id", "status_color"
     return gpd.GeoDataFrame(records, columns=columns, geometry=geometry, crs=4326)

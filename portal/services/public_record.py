@@ -65,8 +65,10 @@ def record_properties(
     dict
         ``id``, ``record_id``, ``name``, ``status`` with its ``status_label`` and
         ``status_color``, ``progress``, ``updated``, the commune and district codes and names,
-        ``illustrative``, then the fields (a field's value wins over an area name of the same
-        key), state attributes over the record's own.
+        ``illustrative``, ``incomplete`` (the ids of the required fields the record lacks, []
+        when complete) and ``position_approximate`` (placed at its commune), then the fields (a
+        field's value wins over an area name of the same key), state attributes over the
+        record's own.
     """
     status_label, status_color = status_display(layer, row.status, locale)
     values: dict[str, Any] = {
@@ -83,6 +85,8 @@ def record_properties(
         "district_code": row.district_code,
         "district_name": districts.get(row.district_code),
         "illustrative": bool(row.illustrative),
+        "incomplete": list((row.attributes or {}).get("incomplete") or []),
+        "position_approximate": bool((row.attributes or {}).get("position_approximate")),
     }
     merged = {**(row.attributes or {}), **(row.state_attributes or {})}
     for spec in layer.fields if include_restricted else layer.public_fields:

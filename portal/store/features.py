@@ -68,14 +68,27 @@ def _in_area(query, area: tuple[str, str] | None):
     return query.where(column == code)
 
 
+def _incomplete(query, only: bool):
+    """Keep the records whose import left required fields empty (``attributes.incomplete``)."""
+    if not only:
+        return query
+    # ``->>``/``json_extract``: the list as JSON text, NULL where the record is complete.
+    listed = Feature.attributes["incomplete"].as_string()
+    return query.where(listed.is_not(None), listed != "[]")
+
+
 def count_features(
     session: Session,
     layer_id: str,
     as_of: dt.date,
     bbox: BBox | None,
     areas: Sequence[str] | None = None,
+    incomplete: bool = False,
 ) -> int:
-    """Count a layer's records that existed on ``as_of`` and overlap ``bbox`` (in ``areas``)."""
+    """Count a layer's records that existed on ``as_of`` and overlap ``bbox`` (in ``areas``).
+
+    ``incomplete`` counts only the records missing some of their layer's required fields.
+    """
     query = _in_bbox(
         select(func.count())
         .select_from(Feature)
@@ -83,7 +96,7 @@ def count_features(
         .where(Feature.layer_id == layer_id, state_as_of(as_of)),
         bbox,
     )
-    return session.scalar(_in_areas(query, areas)) or 0
+    return session.scalar(_incomplete(_in_areas(query, areas), incomplete)) or 0
 
 
 def read_features(
@@ -95,13 +108,16 @@ def read_features(
     offset: int = 0,
     area: tuple[str, str] | None = None,
     areas: Sequence[str] | None = None,
+    incomplete: bool = False,
 ) -> Sequence[Row]:
     """Return a layer's records with their state on ``as_of``, ordered by id.
 
     ``area`` is one (level, code) asked for; ``areas`` the codes a reader is limited to (a
-    record is kept when its commune or its district is one of them; empty or None: all).
+    record is kept when its commune or its district is one of them; empty or None: all);
+    ``incomplete`` keeps only the records missing some required fields.
     """
     query = _in_area(_in_areas(_in_bbox(_current(layer_id, as_of), bbox), areas), area)
+    query = _incomplete(query, incomplete)
     query = query.order_by(Feature.id).offset(offset)
     if limit is not None:
         query = query.limit(limit)

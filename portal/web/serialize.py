@@ -44,6 +44,8 @@ def layer_json(layer: LayerSpec, locale: str) -> dict[str, Any]:
         ],
         "fields": [_field_json(layer, f.name, locale) for f in layer.public_fields],
         "popupFields": [_field_json(layer, f, locale) for f in layer.popup_fields],
+        # Every field's label (a record's ``incomplete`` list names fields by id).
+        "fieldLabels": {f.name: label(f, locale) for f in layer.fields},
     }
 
 

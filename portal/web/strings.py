@@ -39,6 +39,8 @@ def map_client_strings() -> dict[str, str]:
         "commune": _("Commune (2025)"),
         "district": _("District (before 1 July 2025)"),
         "record_id": _("Record id"),
+        "missing_fields": _("Missing: {fields}"),
+        "position_approximate": _("Approximate position (by commune)"),
         "yes": _("Yes"),
         "no": _("No"),
         "cluster_title": _("{count} records, {done} done: click to zoom in"),

@@ -26,7 +26,7 @@ def test_features_carry_both_area_codes_and_only_public_fields(client):
     allowed = {
         "id", "record_id", "name", "status", "status_label", "status_color", "progress",
         "updated", "commune_code", "commune_name", "district_code", "district_name",
-        "illustrative",
+        "illustrative", "incomplete", "position_approximate",
     } | {f.name for f in signal.public_fields}
     for feature in body["features"]:
         props = feature["properties"]

@@ -21,6 +21,8 @@
  *   suppressed_note       popup note when small counts are hidden
  *   status, progress, commune, district, record_id   labels of a record's fields
  *   yes, no               boolean field values
+ *   missing_fields        note: the fields a record lacks ("{fields}": their labels)
+ *   position_approximate  note: the record is placed at its commune
  */
 window.Portal.define('popups', function (Portal, L) {
   'use strict';
@@ -129,6 +131,14 @@ window.Portal.define('popups', function (Portal, L) {
         addField(shell.fields, field.label || field.name, fieldValue(field, props[field.name]));
       });
       addField(shell.fields, t('record_id'), props.record_id);
+      if (props.incomplete && props.incomplete.length) {
+        var labels = props.incomplete.map(function (name) { return (spec.fieldLabels || {})[name] || name; });
+        shell.root.appendChild(el('div', 'portal-popup-note portal-popup-incomplete',
+          t('missing_fields', { fields: labels.join(', ') })));
+      }
+      if (props.position_approximate) {
+        shell.root.appendChild(el('div', 'portal-popup-note portal-popup-approximate', t('position_approximate')));
+      }
       if (props.illustrative) shell.root.appendChild(el('div', 'portal-popup-note', t('illustrative_note')));
       return shell.root;
     }
