@@ -295,6 +295,24 @@ def rows_outside_scope(
     return problems
 
 
+def new_records_without_status(session: Session, records: list[ParsedRecord]) -> list[Problem]:
+    """Return a problem for each new record that has neither a status nor a progress.
+
+    A record the store already holds may leave them out (next month's list of names and
+    phones updates those and keeps the status); a new one needs a status to start from.
+    """
+    stored = _existing(session, records)
+    return [
+        Problem(
+            row=r.row, field="status", value=None, code="required",
+            message_en="A new record needs a status (e.g. in progress) or a progress percent.",
+            message_vi="Bản ghi mới cần có trạng thái (vd. đang triển khai) hoặc tiến độ (%).",
+        )
+        for r in records
+        if r.state is None and (r.layer_id, r.record_id) not in stored
+    ]
+
+
 def _read(path: str | Path, sheet: str | None, crs: pyproj.CRS | None, max_unpacked: int):
     """Read the file; undecidable legacy text and uncomputed formulas become row problems."""
     try:
@@ -337,6 +355,7 @@ def run_import(
         report.notes.extend(boundary_notes)
         if may_write is not None and records:
             report.problems.extend(rows_outside_scope(session, records, may_write))
+        report.problems.extend(new_records_without_status(session, records))
         report.raise_for_problems()
         if dry_run:
             plan = plan_import(session, records)  # reads only; the transaction writes nothing

@@ -128,7 +128,7 @@ def signal_files() -> None:
             ["LS-303", "", "Thôn Pác Cáp", "06046", "27", "mobifone", "Không vướng mắc",
              "30/6/2025", *TRANG_DINH, "Đã phát sóng", "", "1/7/2025"],
             ["LS-304", "", "Bản Lạn", "xa huu lien", "1.234", "viettel", "",
-             "", *HUU_LIEN, "", "", ""],
+             "", *HUU_LIEN, "trong danh sach lom song", "", ""],
             ["LS-305", "", "Thôn Khòn Nà", "Xã Chi Lăng", "", "", "",
              "12/08/2025", "106,5106", "21,5608", "On air", "", "15/08/2025"],
         ],

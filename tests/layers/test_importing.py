@@ -252,7 +252,8 @@ def test_the_good_signal_villages_file_gives_its_records_typed(context):
     assert (second.attributes["operator"], second.attributes["blocker"]) == ("vnpt", "terrain")
     assert third.attributes["date_on_air"] == dt.date(2025, 6, 30)
     assert fourth.attributes["households"] == 1234  # "1.234": a Vietnamese thousands dot
-    assert fourth.state is None  # no status, no progress
+    # Status words without diacritics; no date: the import's day.
+    assert (fourth.state.status, fourth.state.date) == ("listed", context.today)
     assert fifth.geometry.equals(shapely.Point(106.5106, 21.5608))  # decimal commas
     assert [r.state.status for r in (first, second, third, fifth)] == [
         "listed", "site_agreed", "on_air", "on_air",

@@ -356,3 +356,30 @@ def test_an_export_of_one_commune_holds_only_that_communes_records(client):
     features = json.loads(response.data)["features"]
     assert {f["properties"]["commune_code"] for f in features} == {code}
     assert len(features) == sum(1 for f in every if f["properties"]["commune_code"] == code)
+
+
+def test_a_new_record_needs_a_status_while_an_update_may_leave_it_out(app, client, login):
+    header = "Mã,Tên,Xã,Kinh độ,Vĩ độ,Trạng thái,Số hộ\n"
+    token = login("telecom_editor")
+
+    def post(text, name):
+        return client.post(
+            "/api/layers/signal/imports?lang=en",
+            data={"file": (io.BytesIO(text.encode("utf-8")), name), "dry_run": "0"},
+            headers={"X-CSRFToken": token},
+        )
+
+    before = _counts(app)
+    refused = post(header + "LS-901,Bản Nà Nưa,Xã Bắc Sơn,106.3119,21.9147,,40\n", "new.csv")
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"] == [{
+        "row": 2, "field": "status", "value": None,
+        "message": "A new record needs a status (e.g. in progress) or a progress percent.",
+    }]  # fmt: skip
+    assert _counts(app) == before
+    added = post(header + "LS-901,Bản Nà Nưa,Xã Bắc Sơn,106.3119,21.9147,Đang triển khai,40\n",
+                 "new.csv")
+    assert added.status_code == 200 and added.get_json()["summary"]["added"] == 1
+    update = post(header + "LS-901,Bản Nà Nưa,Xã Bắc Sơn,106.3119,21.9147,,44\n", "next.csv")
+    assert update.status_code == 200, update.get_json()
+    assert update.get_json()["summary"]["changed"] == 1
