@@ -20,6 +20,7 @@ from portal.services.access import can_read_restricted
 from portal.services.disclosure import shown_progress
 from portal.store import changes as change_store
 from portal.store.progress import area_progress
+from portal.web.audit_log import personal_read
 from portal.web.database import get_session
 from portal.web.errors import BadRequest
 from portal.web.params import parse_date
@@ -79,6 +80,9 @@ def layer_changes(
     visible = [
         r for r in records if r.change in change_store.LISTED_CLASSES and _listed(layer, r)
     ]
+    if not layer.records_public:  # personal records shown: every such read is logged
+        personal_read(layer.id, [r.id for r in visible], "changes", since=since.isoformat(),
+                      until=until.isoformat())
     return {
         "layer": layer,
         "counts": change_store.class_counts(records),

@@ -274,3 +274,19 @@ def test_the_map_draws_households_for_their_readers_and_counts_for_the_others(
     assert housing_spec(mine) == "true"
     public = app.test_client().get("/?layer=housing&show=housing").get_data(as_text=True)
     assert housing_spec(public) == "false"
+
+
+def test_the_changes_list_shows_the_households_of_a_and_logs_the_read(app, client, editor_a, place):
+    reads = Reads(app)
+    answer = client.get("/api/changes?layer=housing&since=2025-01-01&until=2025-11-30")
+    assert answer.status_code == 200
+    listed = [r["id"] for r in answer.get_json()["records"]]
+    assert place["A"] in listed and place["B"] not in listed
+    assert set(listed) <= set(households_of_commune(app, place["commune_A"]))
+    _one_read(app, reads, "changes", listed)
+
+    client.post("/logout", headers={"X-CSRFToken": editor_a})
+    reads = Reads(app)
+    public = client.get("/api/changes?layer=housing&since=2025-01-01&until=2025-11-30")
+    assert public.get_json()["records"] == []
+    assert reads.new() == [], "no household was shown, nothing is logged"
