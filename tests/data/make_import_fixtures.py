@@ -51,13 +51,19 @@ def _write_xlsx(name: str, header: list[str], rows: list[list[object]]) -> None:
     sheet.append(header)
     for row in rows:
         sheet.append(row)
+    save_workbook(book, HERE / name)
+
+
+def save_workbook(book: Workbook, path: Path) -> None:
+    """Save ``book`` with fixed stamps, so the bytes are the same from one run to the next.
+
+    openpyxl stamps the save time into docProps/core.xml and the zip entries.
+    """
     buffer = io.BytesIO()
     book.save(buffer)
-    # openpyxl stamps the save time into docProps/core.xml and the zip entries; fixed stamps
-    # keep the bytes the same from one run to the next.
     with (
         zipfile.ZipFile(buffer) as source,
-        zipfile.ZipFile(HERE / name, "w", zipfile.ZIP_DEFLATED) as target,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target,
     ):
         for item in source.infolist():
             data = source.read(item.filename)

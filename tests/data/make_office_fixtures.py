@@ -13,11 +13,9 @@ most 0.004°).
 from __future__ import annotations
 
 import csv
-import io
-import re
-import zipfile
 from pathlib import Path
 
+from make_import_fixtures import save_workbook
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
@@ -109,19 +107,7 @@ def report_rows(month: int) -> list[list[object]]:
 
 
 def _save(book: Workbook, name: str) -> None:
-    buffer = io.BytesIO()
-    book.save(buffer)
-    # Fixed zip stamps keep the bytes the same from one run to the next.
-    with (
-        zipfile.ZipFile(buffer) as source,
-        zipfile.ZipFile(HERE / name, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename == "docProps/core.xml":
-                data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2025-11-30T00:00:00Z", data)
-            info = zipfile.ZipInfo(item.filename, (2025, 11, 30, 0, 0, 0))
-            target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+    save_workbook(book, HERE / name)
 
 
 def write_minimal() -> None:
