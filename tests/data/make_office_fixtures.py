@@ -13,13 +13,24 @@ most 0.004°).
 from __future__ import annotations
 
 import csv
+import importlib.util
 from pathlib import Path
 
-from make_import_fixtures import save_workbook
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 HERE = Path(__file__).parent
+
+
+def _sibling(name: str):
+    """Load a generator beside this one by path (run as a script or collected by pytest)."""
+    spec = importlib.util.spec_from_file_location(f"_{name}", HERE / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+save_workbook = _sibling("make_import_fixtures").save_workbook
 
 BAC_SON = (106.3119, 21.9147)
 MAU_SON = (107.0686, 21.7562)
