@@ -110,7 +110,7 @@ def _check_formulas(path: Path, title: str, grid: Grid, table: RawTable) -> None
     empty = {
         (r, c) for r in rows if r <= len(grid) for c, v in enumerate(grid[r - 1]) if v == ""
     }
-    if not empty:
+    if not empty or not _has_formulas(path):
         return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -140,6 +140,25 @@ def _check_formulas(path: Path, title: str, grid: Grid, table: RawTable) -> None
         for cell in cells
     ]  # fmt: skip
     raise GeodataError.from_problem(problems[0], problems)
+
+
+def _has_formulas(path: Path) -> bool:
+    """Tell whether any worksheet of the workbook holds a formula (an ``<f>`` element).
+
+    A byte scan of the sheets' XML, so that the common workbook without formulas is not
+    parsed a second time.
+    """
+    with zipfile.ZipFile(path) as bundle:
+        for name in bundle.namelist():
+            if not name.startswith("xl/worksheets/") or not name.endswith(".xml"):
+                continue
+            with bundle.open(name) as sheet:
+                tail = b""
+                while chunk := sheet.read(1 << 20):
+                    if re.search(rb"<(?:\w+:)?f[ >/]", tail + chunk):
+                        return True
+                    tail = chunk[-16:]
+    return False
 
 
 def _grid_table(

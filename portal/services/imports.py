@@ -150,10 +150,16 @@ def _histories(session: Session, features: list[Feature]) -> dict[int, list[Feat
     return histories
 
 
-def plan_import(session: Session, records: list[ParsedRecord]) -> ImportPlan:
+#: The stored features a file names, by (layer id, record id): read once per import.
+Stored = dict[tuple[str, str], Feature]
+
+
+def plan_import(
+    session: Session, records: list[ParsedRecord], stored: Stored | None = None
+) -> ImportPlan:
     """Sort records into added, changed and unchanged against the store."""
     plan = ImportPlan()
-    existing = _existing(session, records)
+    existing = _existing(session, records) if stored is None else stored
     histories = _histories(session, list(existing.values()))
     for record in records:
         plan.layers[record.layer_id] += 1
@@ -231,10 +237,11 @@ def _update_feature(feature: Feature, record: ParsedRecord) -> None:
 
 
 def apply_import(
-    session: Session, records: list[ParsedRecord], today: dt.date, author: str
+    session: Session, records: list[ParsedRecord], today: dt.date, author: str,
+    stored: Stored | None = None,
 ) -> ImportPlan:
     """Write the records: insert new ones, update changed ones with a new dated state."""
-    plan = plan_import(session, records)
+    plan = plan_import(session, records, stored)
     added = set(plan.added)
     new_rows = [_new_row(r, today) for r in records if f"{r.layer_id}/{r.record_id}" in added]
     changed = set(plan.changed)
@@ -269,7 +276,7 @@ WriteScope = Callable[[str, str | None, str | None], bool]
 
 
 def rows_outside_scope(
-    session: Session, records: list[ParsedRecord], may_write: WriteScope
+    session: Session, records: list[ParsedRecord], may_write: WriteScope, stored: Stored
 ) -> list[Problem]:
     """Return a problem for each row the user may not write, checked at both ends.
 
@@ -278,7 +285,6 @@ def rows_outside_scope(
     record of another area. Both cases read the same, so a dry run tells nothing more about
     records out of reach than that the row is refused.
     """
-    stored = _existing(session, records)
     problems = []
     for record, district in zip(records, _district_codes(session, records), strict=True):
         feature = stored.get((record.layer_id, record.record_id))
@@ -295,13 +301,12 @@ def rows_outside_scope(
     return problems
 
 
-def new_records_without_status(session: Session, records: list[ParsedRecord]) -> list[Problem]:
+def new_records_without_status(records: list[ParsedRecord], stored: Stored) -> list[Problem]:
     """Return a problem for each new record that has neither a status nor a progress.
 
     A record the store already holds may leave them out (next month's list of names and
     phones updates those and keeps the status); a new one needs a status to start from.
     """
-    stored = _existing(session, records)
     return [
         Problem(
             row=r.row, field="status", value=None, code="required",
@@ -353,14 +358,15 @@ def run_import(
         context = import_context(session, crs, today)
         records, report = parse_records(table, layer, context)
         report.notes.extend(boundary_notes)
+        stored = _existing(session, records)  # one read of the records the file names
         if may_write is not None and records:
-            report.problems.extend(rows_outside_scope(session, records, may_write))
-        report.problems.extend(new_records_without_status(session, records))
+            report.problems.extend(rows_outside_scope(session, records, may_write, stored))
+        report.problems.extend(new_records_without_status(records, stored))
         report.raise_for_problems()
         if dry_run:
-            plan = plan_import(session, records)  # reads only; the transaction writes nothing
+            plan = plan_import(session, records, stored)  # reads only: nothing is written
         else:
-            plan = apply_import(session, records, today, author)
+            plan = apply_import(session, records, today, author, stored)
             from portal.services import audit
 
             audit.record(session, "import", actor=author, layer_id=layer_id,
