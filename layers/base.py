@@ -31,7 +31,8 @@ class FieldSpec:
 
     ``public`` fields may reach anonymous users (API, popups, exports);
     the others are restricted and never leave the server unauthenticated. A ``choice`` field
-    lists its values, each labelled in both languages, in ``choices``.
+    lists its values, each labelled in both languages, in ``choices``. ``multiline`` text is
+    edited in a text area; ``help_vi``/``help_en`` say what the value means for this layer.
     """
 
     name: str
@@ -43,6 +44,9 @@ class FieldSpec:
     choices: tuple[Choice, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
+    multiline: bool = False
+    help_vi: str = ""
+    help_en: str = ""
 
     @property
     def choice_values(self) -> tuple[str, ...]:
