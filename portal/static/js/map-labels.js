@@ -27,6 +27,8 @@ window.Portal.define('labels', function (Portal, L) {
   // A name's size is this share of the side of its area on screen, within SIZES.
   var SIZE_SHARE = 0.07;
   var GAP = 3;
+  // Half the size of a point marker (map-layers.js draws them with a radius of 6 px).
+  var DOT = 7;
 
   // District names are written short ("Huyện Bình Gia" -> "Bình Gia", in capitals by CSS).
   function shortName(name, kind) {
@@ -102,12 +104,28 @@ window.Portal.define('labels', function (Portal, L) {
       return { left: r.left - outer.left, top: r.top - outer.top, right: r.right - outer.left, bottom: r.bottom - outer.top };
     }
 
+    // The markers of the named points: no name is written over them.
+    function dots(names) {
+      return names.map(function (c) {
+        var p = map.latLngToContainerPoint(c.at);
+        return { left: p.x - DOT, top: p.y - DOT, right: p.x + DOT, bottom: p.y + DOT };
+      });
+    }
+
+    function hitsDot(box, list) {
+      return list.some(function (d) {
+        return box.left < d.right && d.left < box.right && box.top < d.bottom && d.top < box.bottom;
+      });
+    }
+
     // Each name is drawn, measured, and taken off again when it overlaps one placed before.
     function place() {
       group.clearLayers();
       placed = [];
       var lift = raised();
-      pointNames().concat(areaNames()).forEach(function (c) {
+      var named = pointNames();
+      var markers = dots(named);
+      named.concat(areaNames()).forEach(function (c) {
         var span = el('span', null, c.name);
         span.style.fontSize = c.size.toFixed(1) + 'px';
         var marker = L.marker(c.at, {
@@ -122,7 +140,7 @@ window.Portal.define('labels', function (Portal, L) {
         });
         group.addLayer(marker);
         var box = boxOf(span);
-        if (placed.some(function (other) { return overlaps(box, other.box); })) {
+        if (hitsDot(box, markers) || placed.some(function (other) { return overlaps(box, other.box); })) {
           group.removeLayer(marker);
           return;
         }

@@ -16,7 +16,9 @@
  *   Popup                 its class
  *   isPhone()             whether records open as bottom sheets (viewport <= 600 px wide)
  *   freeArea(map)         {left, top, right, bottom} of the largest part of the map free of
- *                         controls, in container pixels (for the browser tests)
+ *                         controls, in container pixels (for debugging)
+ *
+ * UI words: close (accessible name of the close button).
  */
 window.Portal.define('place', function (Portal, L) {
   'use strict';
@@ -122,6 +124,8 @@ window.Portal.define('place', function (Portal, L) {
         container.removeAttribute('role');
       }
       L.Popup.prototype.onAdd.call(this, map);
+      var close = container.querySelector('.leaflet-popup-close-button');
+      if (close) close.setAttribute('aria-label', Portal.core.t('close'));
       if (this._sheet) {
         var title = container.querySelector('.portal-popup-title');
         if (title) container.setAttribute('aria-label', title.textContent);

@@ -19,8 +19,8 @@
  * (Portal.core.request); a 409 shows both versions side by side and offers to reload. Every
  * write that succeeds dispatches one "portal:data-changed" document event (portal-core.js).
  *
- * It uses the map only through Portal.map's interface: whenReady(), option('api'|'asOf'),
- * layerSpec(id), group(id) and refresh().
+ * It uses the map only through Portal.map's interface: whenReady(),
+ * option('api'|'asOf'|'dataDate'), layerSpec(id), group(id) and refresh().
  *
  * Portal.edit (also window.PortalEdit):
  *   init(map, editConfig) -> Promise of the editing context (null when the user edits nothing)
@@ -83,7 +83,8 @@ window.Portal.define('edit', function (Portal, L) {
         var found = statusesOf(layerId).filter(function (s) { return s.id === id; })[0];
         return found ? found.label : id;
       },
-      asOf: function () { return Portal.map.option('asOf'); },
+      // The date the map shows: the one picked, else the date of the latest data.
+      asOf: function () { return Portal.map.option('asOf') || Portal.map.option('dataDate'); },
       request: function (method, path, body) {
         return core.request(method, base + path, { body, fallback: t('edit_error') }).then(function (answer) {
           if (method !== 'GET') dataChanged(path, answer);
