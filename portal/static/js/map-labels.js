@@ -6,8 +6,9 @@
  * the names of a few point layers (border gates, geopark sites: config.labelLayers) wherever
  * they stand apart. Each area's name sits on its label point (the point of the area farthest
  * from its edges, computed by the server: /api/areas label_lon/label_lat), in a size that grows
- * with the area; names are placed larger areas first (points before areas) and a name that
- * would overlap one already placed is left out. The placement is redone after each zoom.
+ * with the area. Names are placed the selected area's first, then the points', then the larger
+ * areas' before the smaller; a name that would overlap one already placed (or a named point's
+ * marker) is left out. The placement is redone after each zoom.
  *
  * Portal.labels.create(view) (view: see portal-map.js; uses view.areas once it exists) returns:
  *   setAreas(fc)          the drawn areas (GeoJSON of the current level)
@@ -49,7 +50,7 @@ window.Portal.define('labels', function (Portal, L) {
       var list = ((fc && fc.features) || []).map(function (f) {
         var p = f.properties || {};
         var at = Portal.draw.labelPoint(f);
-        return at && p.name ? { name: shortName(String(p.name), kind), at, km2: core.isNum(p.area_km2) ? p.area_km2 : 0, kind } : null;
+        return at && p.name ? { name: shortName(String(p.name), kind), code: p.code, at, km2: core.isNum(p.area_km2) ? p.area_km2 : 0, kind } : null;
       }).filter(Boolean);
       var zoom = map.getZoom();
       list.forEach(function (c) {
@@ -125,7 +126,11 @@ window.Portal.define('labels', function (Portal, L) {
       var lift = raised();
       var named = pointNames();
       var markers = dots(named);
-      named.concat(areaNames()).forEach(function (c) {
+      // The selected area's name first (an area page names its area), then the points.
+      var areas = areaNames();
+      var selected = areas.filter(function (c) { return c.code && c.code === view.get('area'); });
+      var others = areas.filter(function (c) { return selected.indexOf(c) < 0; });
+      selected.concat(named, others).forEach(function (c) {
         var span = el('span', null, c.name);
         span.style.fontSize = c.size.toFixed(1) + 'px';
         var marker = L.marker(c.at, {
@@ -140,7 +145,8 @@ window.Portal.define('labels', function (Portal, L) {
         });
         group.addLayer(marker);
         var box = boxOf(span);
-        if (hitsDot(box, markers) || placed.some(function (other) { return overlaps(box, other.box); })) {
+        var first = selected.indexOf(c) >= 0;
+        if (!first && (hitsDot(box, markers) || placed.some(function (other) { return overlaps(box, other.box); }))) {
           group.removeLayer(marker);
           return;
         }

@@ -131,6 +131,10 @@ window.Portal.define('place', function (Portal, L) {
         if (title) container.setAttribute('aria-label', title.textContent);
         this._returnFocus = document.activeElement;
         container.focus({ preventScroll: true });
+        // Keep what was tapped in sight, above the sheet.
+        var free = map.getSize().y - container.offsetHeight;
+        var at = map.latLngToContainerPoint(this._latlng);
+        if (free > 40 && at.y > free - 20) map.panBy([0, at.y - free / 2]);
       }
     },
 
