@@ -14,6 +14,7 @@ from sqlalchemy import and_, or_, select
 
 import shapely
 from shapely.geometry import mapping
+from shapely.ops import polylabel
 
 from geodata.old_names import OldUnit, commune_names, find_old_units
 from geodata.text import fold
@@ -207,6 +208,8 @@ def layer_features(layer_id: str) -> Response:
 
 # About 50 m: invisible at the zooms that show whole communes, and it keeps /api/areas small.
 DISPLAY_TOLERANCE_DEG = 0.0005
+#: How close to the true pole of inaccessibility an area's label point is sought (about 100 m).
+LABEL_TOLERANCE_DEG = 0.001
 
 
 def display_geometries(areas: list[Area]) -> list[shapely.Geometry]:
@@ -217,7 +220,18 @@ def display_geometries(areas: list[Area]) -> list[shapely.Geometry]:
     return [shapely.transform(g, lambda coords: np.round(coords, 5)) for g in geoms]
 
 
+def label_point(geometry: shapely.Geometry) -> tuple[float, float] | None:
+    """Return where an area's name goes: the point of its largest part farthest from its edges."""
+    parts = [p for p in shapely.get_parts(geometry) if shapely.get_type_id(p) == 3]
+    if not parts:
+        return None
+    largest = max(parts, key=shapely.area)
+    point = polylabel(largest, tolerance=LABEL_TOLERANCE_DEG)
+    return round(point.x, 5), round(point.y, 5)
+
+
 def _area_feature(area: Area, geometry: shapely.Geometry) -> dict[str, Any]:
+    label = label_point(geometry) or (area.label_lon, area.label_lat)
     return {
         "type": "Feature",
         "id": area.code,
@@ -233,8 +247,8 @@ def _area_feature(area: Area, geometry: shapely.Geometry) -> dict[str, Any]:
             "parent_code": area.parent_code,
             "area_km2": round(area.area_km2, 2),
             "official_area_km2": area.official_area_km2,
-            "label_lon": area.label_lon,
-            "label_lat": area.label_lat,
+            "label_lon": label[0],
+            "label_lat": label[1],
         },
     }
 

@@ -131,7 +131,7 @@ def area_page(level: str, code: str):
         records=records,
         label=label,
         locale=current_locale(),
-        map_html=render_map(state, "maps.index"),
+        map_html=render_map(state, "maps.area_page"),
     )
 
 

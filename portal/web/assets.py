@@ -139,13 +139,19 @@ CORE_JS = "js/portal-core.js"
 MAP_JS: tuple[str, ...] = (
     CORE_JS,
     "js/map-draw.js",
+    "js/map-place.js",
     "js/map-popups.js",
+    "js/map-labels.js",
     "js/map-areas.js",
     "js/map-layers.js",
     "js/map-search.js",
     "js/map-controls.js",
     "js/portal-map.js",
+    "js/page-live.js",
 )
+#: The map's own styles beyond portal.css: its names (map-labels.js), the bottom sheet
+#: (map-place.js). The map builder adds them to every map page.
+MAP_CSS = "css/map-view.css"
 #: The editing add-on for signed-in editors, after the map client (``PortalEdit.init``).
 EDIT_JS: tuple[str, ...] = (
     "js/edit-panel.js",
@@ -179,6 +185,7 @@ MAP_ASSETS: dict[str, tuple[str, ...]] = {
         _vendor("leaflet.markercluster/MarkerCluster.Default.css"),
         FONTS_CSS,
         "css/portal.css",
+        MAP_CSS,
     ),
     "js": MAP_JS,
 }

@@ -22,7 +22,7 @@ import folium
 from folium.elements import JSCSSMixin
 from folium.plugins import Fullscreen
 
-from portal.web.assets import EDIT_JS, MAP_JS, vendor_url_path
+from portal.web.assets import EDIT_JS, MAP_CSS, MAP_JS, vendor_url_path
 
 # Lạng Sơn's centre and a zoom that shows the whole province.
 PROVINCE_CENTRE = (21.85, 106.62)
@@ -39,7 +39,7 @@ def _own_js(paths: tuple[str, ...]) -> list[tuple[str, str]]:
 
 
 #: folium asset name -> path under the static folder of each script of our own.
-OWN_ASSETS = {_asset_name(path): path for path in MAP_JS + EDIT_JS}
+OWN_ASSETS = {_asset_name(path): path for path in MAP_JS + EDIT_JS + (MAP_CSS,)}
 # The page template already loads Bootstrap; loading it twice would double its handlers.
 PROVIDED_BY_PAGE = {"bootstrap", "bootstrap_css"}
 
@@ -70,10 +70,11 @@ class PortalClient(_ClientScript):
     # The core, the map features and portal-map.js, in load order (assets.MAP_JS).
     default_js = _own_js(MAP_JS)
     # Cluster bubbles reuse Leaflet.markercluster's classes; fonts and portal.css come with
-    # every page (PAGE_ASSETS).
+    # every page (PAGE_ASSETS); the map's names and bottom sheet with the map (MAP_CSS).
     default_css = [
         ("markerclustercss", "MarkerCluster.css"),
         ("markerclusterdefaultcss", "MarkerCluster.Default.css"),
+        (_asset_name(MAP_CSS), MAP_CSS.rsplit("/", 1)[-1]),
     ]
 
 
@@ -126,7 +127,7 @@ def build_map(
     basemap_url: str | None = None,
     basemap_attribution: str = "",
     centre: tuple[float, float] = PROVINCE_CENTRE,
-    zoom: int = PROVINCE_ZOOM,
+    zoom: float = PROVINCE_ZOOM,
 ) -> MapHtml:
     """Build the folium map with the portal client and return its rendered parts."""
     fmap = folium.Map(

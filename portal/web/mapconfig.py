@@ -20,10 +20,17 @@ from portal.web.mapbuilder import PROVINCE_CENTRE, PROVINCE_ZOOM, MapHtml, build
 from portal.web.params import parse_date
 from portal.web.serialize import layer_json
 
+#: Layers of few, named places (border gates, geopark sites) whose names the map shows.
+LABELLED_LAYERS = ("border", "geopark")
+
 
 @dataclass(frozen=True)
 class MapState:
-    """What a shared link reproduces: layer, level, date, visible layers, area, centre, zoom."""
+    """What a shared link reproduces: layer, level, date, visible layers, area, centre, zoom.
+
+    ``as_of_chosen`` tells whether the link names its date; without one the page follows the
+    latest data (its ``as_of`` is then the default date, shown but not written into the URL).
+    """
 
     layer: str
     level: str
@@ -31,7 +38,8 @@ class MapState:
     visible: tuple[str, ...]
     area: str | None
     centre: tuple[float, float]
-    zoom: int
+    zoom: float
+    as_of_chosen: bool = False
 
 
 def _float(name: str, default: float, low: float, high: float) -> float:
@@ -67,7 +75,9 @@ def read_map_state(
             _float("lat", PROVINCE_CENTRE[0], 20.5, 23.0),
             _float("lon", PROVINCE_CENTRE[1], 105.0, 108.5),
         ),
-        zoom=int(_float("z", PROVINCE_ZOOM, 7, 18)),
+        # Fractional zooms (quarter steps, the map's zoomSnap) survive a shared link.
+        zoom=round(_float("z", PROVINCE_ZOOM, 7, 18) * 4) / 4,
+        as_of_chosen=bool(request.args.get("as_of")),
     )
 
 
@@ -98,11 +108,13 @@ def client_config(state: MapState, page_endpoint: str, layers=CATALOGUE) -> dict
         "locale": locale,
         "api": url_for("api.list_layers").removesuffix("/layers"),
         "asOf": state.as_of.isoformat(),
+        "asOfChosen": state.as_of_chosen,
         "level": state.level,
         "progressLayer": state.layer,
         "visible": list(state.visible),
         "area": state.area,
-        "pageUrl": url_for(page_endpoint),
+        # Every page keeps its own path (an area page included); the state goes in its query.
+        "pageUrl": request.path if request.endpoint == page_endpoint else url_for(page_endpoint),
         "areaPageUrl": url_for("maps.area_page", level="LEVEL", code="CODE")
         .replace("LEVEL", "{level}")
         .replace("CODE", "{code}"),
@@ -114,6 +126,8 @@ def client_config(state: MapState, page_endpoint: str, layers=CATALOGUE) -> dict
             for lay in layers
         ],
         "levels": level_options(),
+        # Point layers whose names the map writes beside their records, where they stand apart.
+        "labelLayers": [lay.id for lay in layers if lay.id in LABELLED_LAYERS],
         "strings": client_strings(),
         "edit": edit_client_config(current_user),
     }

@@ -1,6 +1,6 @@
 /*
  * map-areas.js: the administrative boundaries, coloured by the progress of the chosen layer
- * (the choropleth), with their labels and the selected area.
+ * (the choropleth) and the selected area; their names are written by map-labels.js.
  *
  * Portal.areas.create(view) (view: see portal-map.js) adds the boundaries overlay to the map
  * and returns:
@@ -22,8 +22,6 @@ window.Portal.define('areas', function (Portal, L) {
   var { el } = core;
 
   var BOUNDARIES_ID = 'boundaries';
-  // Area labels appear from this zoom on, per level, so that they do not crowd each other.
-  var LABEL_MIN_ZOOM = { province: 0, district: 9, commune: 10 };
 
   function areaStyle(row, selected) {
     var cls = draw.classIndex(row);
@@ -61,12 +59,6 @@ window.Portal.define('areas', function (Portal, L) {
       return cache[level];
     }
 
-    function updateLabelVisibility() {
-      var min = LABEL_MIN_ZOOM[view.get('level')];
-      var hide = map.getZoom() < (core.isNum(min) ? min : 10);
-      map.getContainer().classList.toggle('portal-labels-hidden', hide);
-    }
-
     function tooltip(props, row) {
       var tip = el('div', 'portal-area-tip');
       tip.appendChild(el('strong', null, props.name));
@@ -81,7 +73,6 @@ window.Portal.define('areas', function (Portal, L) {
       progress = byCode;
       shapes = {};
       group.clearLayers();
-      var labels = L.featureGroup();
       var anyApproximate = false;
       var selectedCode = view.get('area');
       var layer = L.geoJSON(fc, {
@@ -105,24 +96,14 @@ window.Portal.define('areas', function (Portal, L) {
           });
           shape.bindTooltip(function () { return tooltip(props, row); },
             { sticky: true, direction: 'top', className: 'portal-tooltip' });
-          shape.bindPopup(function () { return view.popups.area(props, row); }, { maxWidth: 300 });
+          shape.bindPopup(view.popups.make({ maxWidth: 300 }).setContent(function () { return view.popups.area(props, row); }));
           shape.on('click', function () { select(props.code, { fit: false }); });
-          var point = draw.labelPoint(feature);
-          if (point) {
-            labels.addLayer(L.marker(point, {
-              pane: 'portal-labels',
-              interactive: false,
-              keyboard: false,
-              icon: L.divIcon({ className: 'area-label', html: el('span', null, props.name), iconSize: null })
-            }));
-          }
         }
       });
       group.addLayer(layer);
-      group.addLayer(labels);
       areaLayer = layer;
       approximate = anyApproximate;
-      updateLabelVisibility();
+      view.labels.setAreas(fc);
       core.emit('map:areas');
       if (selectedCode && shapes[selectedCode]) shapes[selectedCode].bringToFront();
       return layer;
@@ -156,8 +137,6 @@ window.Portal.define('areas', function (Portal, L) {
       if (arguments.length) return shapes[code] ? shapes[code].getBounds() : null;
       return areaLayer.getBounds();
     }
-
-    map.on('zoomend', updateLabelVisibility);
 
     return {
       group,

@@ -6,6 +6,8 @@
  * returns the Leaflet controls, to be added to the map in this order, and the legend's redraw:
  *   layerList, settings, legend, updateLegend()
  * The options panel follows "map:options"; the legend redraws on "map:areas" and "map:visible".
+ * Both fold: open on wide maps, folded on half-width maps (under 900 px) and phones, and the
+ * user's last choice wins (localStorage "portal.panel.<class>").
  *
  * Leaflet writes the overlay names of its layer list with innerHTML: layerControlLabel() builds
  * them from escaped text only. Everything else is DOM nodes and properties.
@@ -28,6 +30,14 @@ window.Portal.define('controls', function (Portal, L) {
   var { core, draw } = Portal;
   var { el, t } = core;
 
+  // Maps narrower than this (half-width panels) start with the options and legend folded.
+  var WIDE_MAP = 900;
+  var FOLD_KEY = 'portal.panel.';
+
+  function roomy(view) {
+    return view.mapWidth() >= WIDE_MAP && !Portal.place.isPhone();
+  }
+
   // Leaflet writes overlay names with innerHTML: build them from escaped text only.
   function layerControlLabel(name, color, icon) {
     var swatch = '<span class="portal-layer-swatch" style="background-color:' +
@@ -45,13 +55,39 @@ window.Portal.define('controls', function (Portal, L) {
     return row;
   }
 
-  // A folding panel in a map corner; on small maps (side panels, phones) it starts folded.
+  // The user's last choice of a folding panel (localStorage; null when none or unavailable).
+  function remembered(className) {
+    try {
+      var value = window.localStorage.getItem(FOLD_KEY + className);
+      return value === 'open' ? true : value === 'closed' ? false : null;
+    } catch (err) {
+      return null;
+    }
+  }
+
+  function remember(className, open) {
+    try {
+      window.localStorage.setItem(FOLD_KEY + className, open ? 'open' : 'closed');
+    } catch (err) {
+      // Private browsing without storage: the panel still folds, only not remembered.
+    }
+  }
+
+  // A folding panel in a map corner; on small maps (half-width side panels, phones) it starts
+  // folded, unless the user opened it before (their choice is remembered).
   function panelControl(position, className, openFrom, fill) {
     var Panel = L.Control.extend({
       options: { position },
       onAdd: function () {
         var box = el('details', 'leaflet-control ' + className);
-        box.open = openFrom();
+        var choice = remembered(className);
+        box.open = choice === null ? openFrom() : choice;
+        // A click on the summary flips the panel: remember the state it flips to.
+        box.addEventListener('click', function (e) {
+          if (e.target.closest && e.target.closest('summary') && e.target.closest('details') === box) {
+            remember(className, !box.open);
+          }
+        });
         core.stopMapEvents(box);
         fill(box);
         return box;
@@ -66,7 +102,7 @@ window.Portal.define('controls', function (Portal, L) {
     var legendBox = null;
 
     function layerList() {
-      var control = L.control.layers(null, null, { position: 'topright', collapsed: view.mapWidth() < 900 });
+      var control = L.control.layers(null, null, { position: 'topright', collapsed: view.mapWidth() < WIDE_MAP });
       control.addOverlay(view.areas.group, layerControlLabel(t('boundaries'), draw.colors.outline, null));
       view.get('layers').forEach(function (spec) {
         control.addOverlay(view.layers.group(spec.id), layerControlLabel(spec.name, spec.color, spec.icon));
@@ -100,7 +136,7 @@ window.Portal.define('controls', function (Portal, L) {
       });
       var dateInput = field('portal-setting-as-of', t('settings_as_of'), el('input', 'form-control form-control-sm'));
       dateInput.type = 'date';
-      dateInput.value = view.get('asOf') || '';
+      dateInput.value = view.get('asOf') || view.get('dataDate') || '';
 
       layerSelect.addEventListener('change', function () { view.setProgressLayer(layerSelect.value); });
       levelSelect.addEventListener('change', function () { view.setLevel(levelSelect.value); });
@@ -114,7 +150,7 @@ window.Portal.define('controls', function (Portal, L) {
       if (!inputs) return;
       inputs.layer.value = view.get('progressLayer');
       inputs.level.value = view.get('level');
-      inputs.asOf.value = view.get('asOf') || '';
+      inputs.asOf.value = view.get('asOf') || view.get('dataDate') || '';
     }
 
     // Visible layers drawn by status, grouped when they share the same statuses (one list each).
@@ -171,7 +207,7 @@ window.Portal.define('controls', function (Portal, L) {
       body.appendChild(el('div', 'portal-legend-sub', t('legend_progress')));
       var level = view.levelSpec(view.get('level'));
       if (level) body.appendChild(el('div', 'portal-legend-sub', level.label));
-      body.appendChild(el('div', 'portal-legend-sub portal-legend-date', t('legend_as_of', { date: core.fmtDate(view.get('asOf')) })));
+      body.appendChild(el('div', 'portal-legend-sub portal-legend-date', t('legend_as_of', { date: core.fmtDate(view.get('asOf') || view.get('dataDate')) })));
       var badges = legendBadges(spec);
       if (badges.childNodes.length) body.appendChild(badges);
       for (var i = draw.colors.classes.length - 1; i >= 0; i--) body.appendChild(legendRow(null, draw.colors.classes[i], draw.classLabel(i)));
@@ -193,8 +229,8 @@ window.Portal.define('controls', function (Portal, L) {
     }
 
     var list = layerList();
-    var settings = panelControl('topright', 'portal-settings', function () { return view.mapWidth() >= 900; }, fillSettings);
-    var legend = panelControl('bottomright', 'portal-legend', function () { return view.mapWidth() >= 576; },
+    var settings = panelControl('topright', 'portal-settings', function () { return roomy(view); }, fillSettings);
+    var legend = panelControl('bottomright', 'portal-legend', function () { return roomy(view); },
       function (box) { legendBox = box; });
 
     core.on('map:options', syncSettings);

@@ -15,6 +15,8 @@
  *   stats()               {drawn, records, renderer}: per layer, features drawn, records they
  *                         stand for and "svg", "canvas" or "dom" (kept up to date)
  *
+ * The names of the records of config.labelLayers go to view.labels (map-labels.js).
+ *
  * UI words: cluster_title ("{count} … {done} …": title of a cluster bubble; a click zooms in).
  */
 window.Portal.define('layers', function (Portal, L) {
@@ -94,6 +96,7 @@ window.Portal.define('layers', function (Portal, L) {
       var byId = {};
       var drawn = 0;
       var records = 0;
+      var named = [];
       var layer = L.geoJSON(fc, {
         pane: 'portal-shapes',
         pointToLayer: function (feature, latlng) {
@@ -128,6 +131,7 @@ window.Portal.define('layers', function (Portal, L) {
             if (item.eachLayer) item.eachLayer(function (part) { draw.setDomData(part, data); });
           }
           var anchor = isPoint ? item.getLatLng() : item.getBounds().getCenter();
+          if (p.name) named.push({ latlng: anchor, name: String(p.name) });
           byId[p.id] = { open: function () { view.popups.openFeature(spec, p, anchor); } };
           item.on('click', function (e) { view.popups.openFeature(spec, p, isPoint || !e.latlng ? anchor : e.latlng); });
           if (p.name) item.bindTooltip(el('span', null, p.name), { direction: 'top', className: 'portal-tooltip' });
@@ -137,6 +141,7 @@ window.Portal.define('layers', function (Portal, L) {
       group.clearLayers();
       group.addLayer(layer);
       record(spec, drawn, records, byId, renderer === renderers.svg ? 'svg' : 'canvas');
+      if (view.get('labelLayers').indexOf(spec.id) >= 0) view.labels.setPoints(spec.id, named);
     }
 
     function drawCounts(spec, areas, rows) {
@@ -154,7 +159,7 @@ window.Portal.define('layers', function (Portal, L) {
         if (!row || !point || !(typeof row.count === 'string' || row.count > 0 || draw.hasTarget(row))) return;
         var marker = L.marker(point, { icon: draw.bubbleIcon(row.count || 0, 'area-count'), title: props.name, alt: props.name });
         draw.setDomData(marker, { 'data-layer': spec.id, 'data-code': String(props.code), 'data-count': String(row.count || 0) });
-        marker.bindPopup(function () { return view.popups.counts(spec, props, row); }, { maxWidth: 300 });
+        marker.bindPopup(view.popups.make({ maxWidth: 300 }).setContent(function () { return view.popups.counts(spec, props, row); }));
         group.addLayer(marker);
         byId[props.code] = { open: function () { marker.openPopup(); } };
         drawn++;
@@ -176,7 +181,7 @@ window.Portal.define('layers', function (Portal, L) {
         var box = el('div', 'portal-popup');
         box.appendChild(el('div', 'portal-popup-title', target.name));
         if (target.detail) box.appendChild(el('div', 'portal-popup-sub', target.detail));
-        L.popup().setLatLng([target.lat, target.lon]).setContent(box).openOn(map);
+        view.popups.make().setLatLng([target.lat, target.lon]).setContent(box).openOn(map);
       }
     }
 
@@ -212,6 +217,7 @@ window.Portal.define('layers', function (Portal, L) {
     function hide(id) {
       core.abort('layer:' + id);
       groups[id].clearLayers();
+      view.labels.setPoints(id, []);
       stats.drawn[id] = 0;
       stats.records[id] = 0;
     }

@@ -7,6 +7,9 @@
  *   feature(spec, props)          a record of layer `spec`
  *   counts(spec, props, row)      an area's counts of a layer shown only as per-area counts
  *   openFeature(spec, props, latlng)   opens a record's popup on the map
+ *   make(options)                 a new popup that keeps clear of the controls and opens as
+ *                                 a bottom sheet on phones (map-place.js); every popup of the
+ *                                 map is made here
  *
  * UI words (Portal.core.t; "{name}" is replaced by a value):
  *   badge_approximate, badge_approximate_title   badge: the boundaries are approximate
@@ -146,7 +149,7 @@ window.Portal.define('popups', function (Portal, L) {
     // Feature popups stand alone (not bound to the marker): a reload after the popup's own
     // autopan redraws the layer, and a bound popup would close with its marker.
     function openFeature(spec, props, latlng) {
-      L.popup({ maxWidth: 320, className: 'portal-feature-popup' })
+      Portal.place.popup({ maxWidth: 320, className: 'portal-feature-popup' })
         .setLatLng(latlng)
         .setContent(feature(spec, props))
         .openOn(view.map);
@@ -165,7 +168,7 @@ window.Portal.define('popups', function (Portal, L) {
       return shell.root;
     }
 
-    return { area, feature, counts, openFeature };
+    return { area, feature, counts, openFeature, make: Portal.place.popup };
   }
 
   return { create };

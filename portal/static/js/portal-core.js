@@ -40,6 +40,13 @@
  *                         resolves {status, statusText, body}
  *   ApiError, csrfToken()
  *   on(name, fn), emit(name, detail)   page-wide events; the map emits "map:ready" once drawn
+ *
+ * Page events: through on/emit, "map:ready", "map:options", "map:visible", "map:areas"
+ * (portal-map.js) and "page:live" (page-live.js); as a DOM event on `document`,
+ * "portal:data-changed" (CustomEvent, detail {layer, recordId}), dispatched once after every
+ * write an editor saves (portal-edit.js): the map layers, the area colours and counts, the
+ * page's counters, tables and charts (page-live.js) and any list a page builds listen to it
+ * and redraw without a reload.
  */
 (function (global) {
   'use strict';

@@ -16,10 +16,11 @@
  * What it adds: a Geoman toolbar to draw a point, line or polygon for an editable layer, then an
  * attribute form built from the layer's fields; buttons in each editable record's popup
  * (edit-records.js). Every write sends the record's version and the X-CSRFToken header
- * (Portal.core.request); a 409 shows both versions side by side and offers to reload.
+ * (Portal.core.request); a 409 shows both versions side by side and offers to reload. Every
+ * write that succeeds dispatches one "portal:data-changed" document event (portal-core.js).
  *
- * It uses the map only through Portal.map's interface: whenReady(), option('api'|'asOf'),
- * layerSpec(id), group(id) and refresh().
+ * It uses the map only through Portal.map's interface: whenReady(),
+ * option('api'|'asOf'|'dataDate'), layerSpec(id), group(id) and refresh().
  *
  * Portal.edit (also window.PortalEdit):
  *   init(map, editConfig) -> Promise of the editing context (null when the user edits nothing)
@@ -58,6 +59,19 @@ window.Portal.define('edit', function (Portal, L) {
     return (spec && spec.statuses) || [];
   }
 
+  // After every saved write (create, update, status, geometry, delete, restore, photo): ONE
+  // "portal:data-changed" document event, detail {layer, recordId}; the map, the page's
+  // figures (page-live.js) and the lists of other pages redraw from it.
+  function dataChanged(path, answer) {
+    var match = /^\/layers\/([^/]+)\/features(?:\/([^/]+))?/.exec(path);
+    var props = (answer && answer.properties) || {};
+    var detail = {
+      layer: match ? decodeURIComponent(match[1]) : props.layer || null,
+      recordId: match && match[2] ? decodeURIComponent(match[2]) : (answer && answer.id) || props.id || null
+    };
+    document.dispatchEvent(new CustomEvent('portal:data-changed', { detail }));
+  }
+
   function makeContext(map, config) {
     var base = (config.api || Portal.map.option('api') || '/api').replace(/\/$/, '');
     return {
@@ -69,9 +83,13 @@ window.Portal.define('edit', function (Portal, L) {
         var found = statusesOf(layerId).filter(function (s) { return s.id === id; })[0];
         return found ? found.label : id;
       },
-      asOf: function () { return Portal.map.option('asOf'); },
+      // The date the map shows: the one picked, else the date of the latest data.
+      asOf: function () { return Portal.map.option('asOf') || Portal.map.option('dataDate'); },
       request: function (method, path, body) {
-        return core.request(method, base + path, { body, fallback: t('edit_error') });
+        return core.request(method, base + path, { body, fallback: t('edit_error') }).then(function (answer) {
+          if (method !== 'GET') dataChanged(path, answer);
+          return answer;
+        });
       },
       refreshMap: function () { Portal.map.refresh(); }
     };

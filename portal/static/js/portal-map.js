@@ -19,11 +19,14 @@
  * Portal.map (also window.PortalMap), for the page and the other features (portal-edit.js):
  *   init(map, config)     starts the client on a Leaflet map; returns the debug state
  *   whenReady()           a Promise resolved once the first drawing is done (null before init)
- *   option(name)          a view option: locale, api, asOf, level, progressLayer, visible,
- *                         area, layers, levels, pageUrl, areaPageUrl
+ *   option(name)          a view option: locale, api, asOf (the date the user picked, else
+ *                         null: the latest data), dataDate (the date of the data shown), level,
+ *                         progressLayer, visible, area, layers, levels, labelLayers, pageUrl
+ *                         (this page's own path), areaPageUrl
  *   layerSpec(id)         the catalogue entry of a layer (config.layers), or null
  *   group(id)             the Leaflet feature group that draws a layer's records
- *   refresh()             redraws areas and records (after an edit)
+ *   refresh()             redraws areas and records (after an edit); the map also does so on
+ *                         every "portal:data-changed" document event (see portal-core.js)
  *   state                 read-only view for the browser tests and debugging: map, loaded,
  *                         drawn, records, renderer, errors, failures; no portal file reads it
  *
@@ -31,7 +34,7 @@
  * view.layerSpec(id), view.levelSpec(id); view.api(key, path, params) (a GET of the JSON API,
  * aborting the previous one under key); view.report(err) (shows a failure over the map);
  * view.mapWidth(); view.setProgressLayer(id), view.setLevel(id) (-> Promise of the reloads),
- * view.setAsOf(iso), view.setArea(code); view.popups, view.areas, view.layers (their
+ * view.setAsOf(iso), view.setArea(code); view.popups, view.labels, view.areas, view.layers (their
  * interfaces, once created). Events (Portal.core.on): "map:options" after an option changed,
  * "map:visible" after the visible layers changed, "map:areas" after the areas were drawn,
  * "map:ready" once the first drawing is done.
@@ -43,6 +46,7 @@ window.Portal.define('map', function (Portal, L) {
   var { el, t } = core;
 
   var RELOAD_DELAY_MS = 200;
+  var DATA_CHANGED = 'portal:data-changed';
   var PANES = { 'portal-areas': 390, 'portal-labels': 410, 'portal-shapes': 420, 'portal-points': 450 };
 
   var config = null;
@@ -112,13 +116,14 @@ window.Portal.define('map', function (Portal, L) {
     };
     set('layer', config.progressLayer);
     set('level', config.level);
+    // Only a date the user picked is written: without one the page follows the latest data.
     set('as_of', config.asOf);
     // Always present: an empty show= means "no layer", not "the default layers".
     query.set('show', config.visible.join(','));
     set('area', config.area);
     set('lat', center.lat.toFixed(5));
     set('lon', center.lng.toFixed(5));
-    set('z', String(map.getZoom()));
+    set('z', String(Math.round(map.getZoom() * 100) / 100));
     var text = query.toString().replace(/%2C/g, ',');
     var path = config.pageUrl || window.location.pathname;
     try {
@@ -132,7 +137,7 @@ window.Portal.define('map', function (Portal, L) {
     var query = new URLSearchParams(window.location.search);
     var lat = parseFloat(query.get('lat'));
     var lon = parseFloat(query.get('lon'));
-    var z = parseInt(query.get('z'), 10);
+    var z = parseFloat(query.get('z'));
     if (!isFinite(lat) || !isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180) return null;
     return { center: L.latLng(lat, lon), zoom: isFinite(z) ? z : null };
   }
@@ -169,7 +174,7 @@ window.Portal.define('map', function (Portal, L) {
   }
 
   function setAsOf(iso) {
-    config.asOf = iso;
+    config.asOf = iso || null;
     reloadAll();
     changed();
   }
@@ -215,6 +220,11 @@ window.Portal.define('map', function (Portal, L) {
     var known = c.layers.map(function (s) { return s.id; });
     c.visible = (Array.isArray(c.visible) ? c.visible : []).filter(function (id) { return known.indexOf(id) >= 0; });
     c.area = c.area || null;
+    // The date of the data shown; asOf only when the page was asked for a date (else null:
+    // requests leave it out and get the latest data).
+    c.dataDate = c.asOf || null;
+    c.asOf = c.asOfChosen ? c.asOf : null;
+    c.labelLayers = Array.isArray(c.labelLayers) ? c.labelLayers : [];
     return c;
   }
 
@@ -268,6 +278,7 @@ window.Portal.define('map', function (Portal, L) {
     core.stopMapEvents(alertBox);
 
     view.popups = Portal.popups.create(view);
+    view.labels = Portal.labels.create(view);
     view.areas = Portal.areas.create(view);
     view.layers = Portal.layers.create(view);
     var stats = view.layers.stats();
@@ -302,7 +313,23 @@ window.Portal.define('map', function (Portal, L) {
       resolveReady(state);
       core.emit('map:ready');
     });
+    document.addEventListener(DATA_CHANGED, function () { refreshSoon(); });
     return state;
+  }
+
+  // One redraw for the calls of one task (the event of a save and the editor's own refresh).
+  var pendingRefresh = null;
+  function refreshSoon() {
+    if (!view) return null;
+    if (!pendingRefresh) {
+      pendingRefresh = new Promise(function (resolve) {
+        setTimeout(function () {
+          pendingRefresh = null;
+          resolve(reloadAll());
+        }, 0);
+      });
+    }
+    return pendingRefresh;
   }
 
   var PortalMap = {
@@ -311,7 +338,7 @@ window.Portal.define('map', function (Portal, L) {
     option,
     layerSpec,
     group: function (id) { return view ? view.layers.group(id) : null; },
-    refresh: function () { return view ? reloadAll() : null; },
+    refresh: refreshSoon,
     state: null
   };
   window.PortalMap = PortalMap;
