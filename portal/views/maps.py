@@ -11,6 +11,7 @@ from flask_login import current_user
 from geodata.old_names import predecessors
 from layers import CATALOGUE, get_layer
 from portal.services.access import can_read_restricted, restricted_scope
+from portal.services import exports
 from portal.services.disclosure import ShownProgress, shown_progress
 from portal.store import features as feature_store
 from portal.store import queries
@@ -54,14 +55,8 @@ def _shown(layer, level: str, as_of) -> list[ShownProgress]:
 
 
 def _ranked(layer, level: str, as_of) -> list[ShownProgress]:
-    rows = _shown(layer, level, as_of)
-    with_target = [r for r in rows if r.percent is not None]
-    # Furthest behind the straight line first; areas whose percent is hidden come last.
-    hidden = [
-        r for r in rows
-        if r.percent is None and (isinstance(r.done, str) or isinstance(r.target, str))
-    ]
-    return sorted(with_target, key=lambda r: (r.percent - r.expected_percent, r.name)) + hidden
+    """Return the rows ranked as the planning page and its export show them."""
+    return exports.ranked(_shown(layer, level, as_of))
 
 
 @blueprint.get("/planning")
@@ -165,10 +160,7 @@ def telecom():
     done = {s.id for s in layer.statuses if s.done}
     total = sum(counts.values())
     left = total - sum(n for s, n in counts.items() if s in done)
-    communes = sorted(
-        (r for r in area_progress(session, layer, "commune", state.as_of) if r.count),
-        key=lambda r: (-(r.count - r.done), r.name),
-    )
+    communes = exports.most_left(area_progress(session, layer, "commune", state.as_of))
     plan_start = dt.date(layer.deadline.year, 1, 1)
     history = queries.timeline(session, "signal", done, queries.month_ends(plan_start, state.as_of))
     return render_template(
