@@ -41,10 +41,10 @@ def fmt_num(value, locale: str | None = "vi", digits: int = 1) -> str:
 
 
 def fmt_pct(value, locale: str | None = "vi", digits: int = 1) -> str:
-    """Return a percent given out of 100: "93,8 %" in Vietnamese, "93.8%" in English.
+    r"""Return a percent given out of 100: "93,8 %" in Vietnamese, "93.8%" in English.
 
     >>> fmt_pct(93.8, "vi"), fmt_pct(93.8, "en"), fmt_pct(100, "vi"), fmt_pct(None, "en")
-    ('93,8\\xa0%', '93.8%', '100\\xa0%', '–')
+    ('93,8\xa0%', '93.8%', '100\xa0%', '–')
     """
     if value is None:
         return "–"
