@@ -20,6 +20,18 @@ def _choice_label(layer: LayerSpec, field: str, value: Any, locale: str) -> str:
     return str(value or "")
 
 
+def _without_commune(name: str, commune: str) -> str:
+    """Drop a trailing " – <commune>" from a village's name: the list has a commune column.
+
+    >>> _without_commune("Bản Còn Khoang – Phường Kỳ Lừa", "Phường Kỳ Lừa")
+    'Bản Còn Khoang'
+    """
+    for dash in (" – ", " - ", ", "):
+        if commune and name.endswith(dash + commune):
+            return name[: -len(dash + commune)]
+    return name
+
+
 def villages_to_do(
     layer: LayerSpec, rows: Sequence[Any], communes: Mapping[str, str], as_of: dt.date,
     locale: str = "vi",
@@ -40,10 +52,11 @@ def villages_to_do(
         attributes = row.attributes or {}
         step = order.index(row.status) if row.status in order else None
         following = order[step + 1] if step is not None and step + 1 < len(order) else None
+        commune = communes.get(row.commune_code or "", attributes.get("commune_name", ""))
         villages.append({
             "code": row.commune_code or "",
-            "name": row.name,
-            "commune": communes.get(row.commune_code or "", attributes.get("commune_name", "")),
+            "name": _without_commune(row.name, commune),
+            "commune": commune,
             "operator": _choice_label(layer, "operator", attributes.get("operator"), locale),
             "status": row.status,
             "status_label": names.get(row.status, row.status),
