@@ -67,6 +67,23 @@ def fmt_day(value, locale: str | None = "vi") -> str:
     return value.strftime("%d/%m/%Y")
 
 
+#: The Vietnamese kinds of administrative unit (``Area.unit_type``) in English.
+UNIT_TYPES_EN = {
+    "Tỉnh": "Province", "Thành phố": "City", "Thị xã": "Town", "Huyện": "District",
+    "Xã": "Commune", "Phường": "Ward", "Thị trấn": "Township", "Đặc khu": "Special zone",
+}
+
+
+def unit_type_label(unit_type: str | None, locale: str | None = "vi") -> str:
+    """Return the kind of an administrative unit in the reader's language.
+
+    >>> unit_type_label("Thành phố", "en"), unit_type_label("Thành phố", "vi")
+    ('City', 'Thành phố')
+    """
+    text = unit_type or ""
+    return UNIT_TYPES_EN.get(text, text) if _locale(locale) == "en" else text
+
+
 def init_app(app: Flask) -> None:
     """Register the Jinja filters ``num``, ``pct`` and ``day`` in the request's language."""
     app.add_template_filter(lambda v, digits=1: fmt_num(v, current_locale(), digits), "num")

@@ -53,3 +53,12 @@ def test_the_telecom_counters_have_thousands_separators_only_when_needed(client)
     page = client.get("/telecom").get_data(as_text=True)
     left = re.search(r'data-figure="left">([^<]+)<', page).group(1)
     assert re.fullmatch(r"\d{1,3}(\.\d{3})*", left)
+
+
+def test_english_search_names_the_kind_of_each_area_in_english(client):
+    vietnamese = client.get("/api/search?q=lang%20son").get_json()
+    english = client.get("/api/search?q=lang%20son&lang=en").get_json()
+    kinds_en = {r["detail"] for r in english if r["kind"] == "area"}
+    kinds_vi = {r["detail"] for r in vietnamese if r["kind"] == "area"}
+    assert "Thành phố" in kinds_vi or "Tỉnh" in kinds_vi
+    assert kinds_en and not kinds_en & {"Thành phố", "Tỉnh", "Huyện", "Xã", "Phường"}
