@@ -7,11 +7,14 @@ Filled in with ``str.format`` by :mod:`geodata.boundary_report` and
 from __future__ import annotations
 
 _LEVEL_LIST = "commune 2025, legacy_commune 2019, district 2019, province 2025"
+_LEVEL_LIST_VI = ("xã, phường từ 1/7/2025 (commune 2025), xã trước 1/7/2025 (legacy_commune 2019), "
+                  "huyện trước 1/7/2025 (district 2019), tỉnh (province 2025)")
 
 # Every message a user may see, English and Vietnamese, filled in with str.format.
 MESSAGES: dict[str, tuple[str, str]] = {
     "level": (f"Level {{level!r}}, vintage {{vintage!r}} cannot be imported; use {_LEVEL_LIST}.",
-              f"Không nhập được cấp {{level!r}}, thời điểm {{vintage!r}}; hãy dùng {_LEVEL_LIST}."),
+              f"Không nhập được cấp {{level!r}}, thời điểm {{vintage!r}}; "
+              f"hãy dùng {_LEVEL_LIST_VI}."),
     "no_code_column": (
         "No column holds the unit codes; name it one of {wanted} (the file has: {found}).",
         "Không có cột mã đơn vị; hãy đặt tên cột là một trong {wanted} (tệp có: {found})."),

@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from portal.settings import PortalSettings, load_settings
-from portal.web import audit_log, auth, cache, database, i18n, security
+from portal.web import audit_log, auth, cache, database, formats, i18n, security
 from portal.web.errors import register_error_handlers
 
 
@@ -72,6 +72,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     database.init_app(app, settings.resolved_database_url(), settings.db_busy_timeout)
     i18n.init_app(app)
+    formats.init_app(app)
     cache.init_app(app)
     auth.init_app(app)
     security.init_app(app)

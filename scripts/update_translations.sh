@@ -3,7 +3,7 @@
 # entries in portal/translations/vi/LC_MESSAGES/messages.po). English is the msgid language.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-.venv/bin/pybabel -q extract -F portal/babel.cfg -k _ -k gettext -k ngettext -k lazy_gettext \
+.venv/bin/pybabel -q extract -F portal/babel.cfg -k _ -k gettext -k ngettext -k lazy_gettext -k _l \
   --no-location --sort-output -o portal/translations/messages.pot portal
 for locale in vi en; do
   po="portal/translations/$locale/LC_MESSAGES/messages.po"

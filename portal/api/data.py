@@ -109,14 +109,22 @@ def export_layer(layer_id: str) -> Response:
 
 @blueprint.get("/progress/export")
 def export_progress() -> Response:
-    """Download the per-area progress table of a layer as CSV or XLSX."""
+    """Download the per-area progress table of a layer as CSV or XLSX, as its page shows it.
+
+    ``order``: "rank" (the planning page, default) or "left" (the telecom page); ``lagging=1``
+    keeps the lagging areas alone (the planning page's filter).
+    """
     layer, level, as_of = params.layer_arg(), params.level(), params.as_of()
     fmt = request.args.get("format", "csv")
     if fmt not in exports.TABLE_FORMATS:
         raise BadRequest(_("format must be csv or xlsx."), field="format")
+    order = request.args.get("order", "rank")
+    if order not in ("rank", "left"):
+        raise BadRequest(_("order must be rank or left."), field="order")
     content, mime, name = exports.export_progress(
         get_session(), layer, level, fmt, as_of, current_locale(),
         shown=lambda layer, rows: shown_progress(layer, rows, current_user),
+        order=order, lagging_only=request.args.get("lagging") == "1",
     )
     return _download(content, mime, name)
 

@@ -31,6 +31,7 @@ from portal.web import params
 from portal.web.audit_log import personal_read
 from portal.web.cache import get_cache
 from portal.web.database import get_session
+from portal.web.formats import unit_type_label
 from portal.web.i18n import current_locale
 from portal.web.serialize import cluster_json, feature_json, layer_json
 
@@ -303,7 +304,8 @@ def _search_areas(key: str) -> list[dict[str, Any]]:
     )
     return [
         {"kind": "area", "level": a.level, "layer": None, "code": a.code, "id": None,
-         "name": a.name, "detail": a.unit_type, "lon": a.label_lon, "lat": a.label_lat,
+         "name": a.name, "detail": unit_type_label(a.unit_type, current_locale()),
+         "lon": a.label_lon, "lat": a.label_lat,
          "bbox": [a.minx, a.miny, a.maxx, a.maxy]}
         for a in rows
     ]

@@ -36,8 +36,9 @@ RECORD_HEADERS: dict[str, tuple[str, str]] = {
 }
 BASE_COLUMNS = tuple(RECORD_HEADERS)
 PROGRESS_HEADERS: dict[str, tuple[str, str]] = {
-    "code": ("Mã địa bàn", "Area code"),
+    "rank": ("Thứ tự", "Rank"),
     "name": ("Địa bàn", "Area"),
+    "code": ("Mã địa bàn", "Area code"),
     "count": ("Số lượng", "Records"),
     "done": ("Đã hoàn thành", "Done"),
     "target": ("Chỉ tiêu", "Target"),
@@ -148,37 +149,66 @@ def export_layer(
 
 def progress_rows(
     session: Session, layer: LayerSpec, level: str, as_of: dt.date, locale: str = "vi",
-    shown: Callable[[LayerSpec, list], list] | None = None,
+    shown: Callable[[LayerSpec, list], list] | None = None, *, order: str = "rank",
+    lagging_only: bool = False,
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """Return the per-area progress table and its column labels.
+    """Return the per-area progress table and its column labels, rows as a page shows them.
 
     ``shown`` turns the rows into what the reader may see
     (`portal.services.disclosure.shown_progress`: small counts of personal data hidden); None keeps
-    them as they are (scripts, CLI).
+    them as they are (scripts, CLI). ``order`` is the page's: "rank" (planning: furthest behind
+    first, areas without a target left out) or "left" (telecom: most records still to do first,
+    areas without any record left out); ``lagging_only`` keeps the lagging areas alone.
     """
     labels = _headers(PROGRESS_HEADERS, locale)
     areas = area_progress(session, layer, level, as_of)
     if shown is not None:
         areas = shown(layer, areas)
+    areas = ranked(areas) if order == "rank" else most_left(areas)
+    if lagging_only:
+        areas = [r for r in areas if r.lagging]
     rows = [
-        {**{k: v for k, v in r.as_dict().items() if k in labels}, "as_of": as_of.isoformat()}
-        for r in areas
+        {"rank": rank, **{k: v for k, v in r.as_dict().items() if k in labels},
+         "as_of": as_of.isoformat()}
+        for rank, r in enumerate(areas, start=1)
     ]
     return rows, labels
 
 
+def ranked(rows: Sequence[Any]) -> list[Any]:
+    """Order a level's progress rows as the planning page shows them.
+
+    Areas with a target come first, furthest behind the straight line first (then by name);
+    areas whose percent is hidden (small counts) come last; areas without a target are left out.
+    """
+    with_target = [r for r in rows if r.percent is not None]
+    hidden = [
+        r for r in rows
+        if r.percent is None and (isinstance(r.done, str) or isinstance(r.target, str))
+    ]
+    return sorted(with_target, key=lambda r: (r.percent - r.expected_percent, r.name)) + hidden
+
+
+def most_left(rows: Sequence[Any]) -> list[Any]:
+    """Order the areas holding records as the telecom page does: most still to do first."""
+    return sorted((r for r in rows if r.count), key=lambda r: (-(r.count - r.done), r.name))
+
+
 def export_progress(
     session: Session, layer: LayerSpec, level: str, fmt: str, as_of: dt.date, locale: str = "vi",
-    shown: Callable[[LayerSpec, list], list] | None = None,
+    shown: Callable[[LayerSpec, list], list] | None = None, *, order: str = "rank",
+    lagging_only: bool = False,
 ) -> tuple[bytes, str, str]:
-    """Write a per-area progress table as CSV (UTF-8 with BOM) or XLSX."""
+    """Write a per-area progress table as CSV (UTF-8 with BOM) or XLSX, headers in ``locale``."""
     if fmt not in TABLE_FORMATS:
         raise UnknownFormat(fmt)
-    rows, labels = progress_rows(session, layer, level, as_of, locale, shown)
+    rows, labels = progress_rows(session, layer, level, as_of, locale, shown, order=order,
+                                 lagging_only=lagging_only)
     name = f"progress_{layer.id}_{level}_{as_of.isoformat()}"
+    titled = [{labels[k]: v for k, v in row.items()} for row in rows]
     if fmt == "csv":
-        return write_table_csv(rows, columns=list(labels)), "text/csv", f"{name}.csv"
-    content = write_table_xlsx(rows, sheet=layer.id, columns=list(labels), field_labels=labels)
+        return write_table_csv(titled, columns=list(labels.values())), "text/csv", f"{name}.csv"
+    content = write_table_xlsx(titled, sheet=layer.id, columns=list(labels.values()))
     return (
         content,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -10,13 +10,16 @@ from flask_login import current_user
 
 from geodata.old_names import predecessors
 from layers import CATALOGUE, get_layer
+from portal.services import exports
 from portal.services.access import can_read_restricted, restricted_scope
 from portal.services.disclosure import ShownProgress, shown_progress
+from portal.services.villages import villages_to_do
 from portal.store import features as feature_store
 from portal.store import queries
 from portal.store.progress import LEVELS, area_progress
 from portal.web.audit_log import personal_read
 from portal.web.database import get_session
+from portal.web.formats import fmt_day
 from portal.web.i18n import current_locale
 from portal.web.mapconfig import level_options, read_map_state, render_map
 from portal.web.params import default_as_of, parse_date
@@ -54,14 +57,21 @@ def _shown(layer, level: str, as_of) -> list[ShownProgress]:
 
 
 def _ranked(layer, level: str, as_of) -> list[ShownProgress]:
-    rows = _shown(layer, level, as_of)
-    with_target = [r for r in rows if r.percent is not None]
-    # Furthest behind the straight line first; areas whose percent is hidden come last.
-    hidden = [
-        r for r in rows
-        if r.percent is None and (isinstance(r.done, str) or isinstance(r.target, str))
-    ]
-    return sorted(with_target, key=lambda r: (r.percent - r.expected_percent, r.name)) + hidden
+    """Return the rows ranked as the planning page and its export show them."""
+    return exports.ranked(_shown(layer, level, as_of))
+
+
+def _expected_note(layer, as_of: dt.date) -> str:
+    """Explain the "Expected" column: one straight line, so one value for every area."""
+    start, locale = dt.date(layer.deadline.year, 1, 1), current_locale()
+    return _(
+        "Expected: the share that would be done on %(date)s if the work went in a straight "
+        "line from the plan start (%(start)s) to the deadline (%(deadline)s). Every area shares "
+        "this plan start and deadline, so the value is the same on every row; an area is "
+        "lagging when its progress is below it.",
+        date=fmt_day(as_of, locale), start=fmt_day(start, locale),
+        deadline=fmt_day(layer.deadline, locale),
+    )
 
 
 @blueprint.get("/planning")
@@ -71,11 +81,15 @@ def planning():
     layer = get_layer(state.layer)
     rows = _ranked(layer, state.level, state.as_of)
     summary = [(lay, _shown(lay, "province", state.as_of)) for lay in CATALOGUE]
+    lagging_only = request.args.get("lagging") == "1"
     return render_template(
         "planning.html",
         state=state,
         layer=layer,
         rows=rows,
+        lagging_only=lagging_only,
+        shown_count=sum(1 for r in rows if r.lagging or not lagging_only),
+        expected_note=_expected_note(layer, state.as_of),
         summary=summary,
         levels=level_options(),
         map_html=render_map(state, "maps.planning"),
@@ -165,14 +179,16 @@ def telecom():
     done = {s.id for s in layer.statuses if s.done}
     total = sum(counts.values())
     left = total - sum(n for s, n in counts.items() if s in done)
-    communes = sorted(
-        (r for r in area_progress(session, layer, "commune", state.as_of) if r.count),
-        key=lambda r: (-(r.count - r.done), r.name),
-    )
+    communes = exports.most_left(area_progress(session, layer, "commune", state.as_of))
     plan_start = dt.date(layer.deadline.year, 1, 1)
     history = queries.timeline(session, "signal", done, queries.month_ends(plan_start, state.as_of))
+    villages = villages_to_do(
+        layer, feature_store.read_features(session, "signal", state.as_of),
+        feature_store.area_names(session, "commune"), state.as_of, current_locale(),
+    )
     return render_template(
         "telecom.html",
+        villages=villages,
         layer=layer,
         state=state,
         counts=counts,

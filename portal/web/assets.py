@@ -160,8 +160,9 @@ EDIT_JS: tuple[str, ...] = (
     "js/portal-edit.js",
 )
 
-#: CSS and JS that every page template includes, in order; ``import_js`` and ``telecom_js`` are
-#: the scripts of those two pages (after the page scripts, so Chart.js is there for charts.js).
+#: CSS and JS that every page template includes, in order; ``import_js``, ``telecom_js`` and
+#: ``planning_js`` are the scripts of those pages (after the page scripts, so Chart.js is there
+#: for charts.js; the planning page's map client has loaded the core already).
 PAGE_ASSETS: dict[str, tuple[str, ...]] = {
     "css": (
         _vendor("bootstrap/bootstrap.min.css"),
@@ -172,9 +173,11 @@ PAGE_ASSETS: dict[str, tuple[str, ...]] = {
     "js": (
         _vendor("bootstrap/bootstrap.bundle.min.js"),
         _vendor("chart.js/chart.umd.min.js"),
+        "js/date-fields.js",
     ),
     "import_js": (CORE_JS, "js/import.js"),
-    "telecom_js": ("js/charts.js",),
+    "telecom_js": ("js/charts.js", "js/telecom.js"),
+    "planning_js": ("js/planning.js",),
 }
 
 #: What a folium map page adds after folium's own assets for the map client

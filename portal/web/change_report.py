@@ -35,7 +35,7 @@ def requested_dates() -> tuple[dt.date, dt.date]:
     since_arg = request.args.get("since")
     since = parse_date(since_arg, field="since") if since_arg else until - DEFAULT_SPAN
     if since > until:
-        raise BadRequest(_("since must be on or before until."), field="since")
+        raise BadRequest(_("The start date must be on or before the end date."), field="since")
     return since, until
 
 

@@ -176,10 +176,12 @@ def test_housing_records_cannot_be_exported_by_the_public(client):
 def test_the_progress_table_exports_as_csv_with_a_bom_and_as_xlsx(client):
     csv_response = client.get("/api/progress/export?layer=signal&level=district&format=csv")
     assert csv_response.data.startswith("\ufeff".encode())
-    assert "Lạng Sơn" in csv_response.data.decode("utf-8-sig")
+    assert "Huyện Hữu Lũng" in csv_response.data.decode("utf-8-sig")
     xlsx = client.get("/api/progress/export?layer=signal&level=district&format=xlsx")
     book = openpyxl.load_workbook(io.BytesIO(xlsx.data))
-    assert book.active.max_row == 12
+    # The rows of the planning page: the 10 districts with a target (the city has none).
+    page = client.get("/planning?layer=signal&level=district").get_data(as_text=True)
+    assert book.active.max_row == 1 + page.count('class="planning-row') == 11
 
 
 @pytest.mark.parametrize(

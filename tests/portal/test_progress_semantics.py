@@ -45,20 +45,21 @@ def test_exactly_at_target_is_not_over_and_a_count_as_target_is_null():
 
 
 def test_the_progress_table_export_carries_the_over_target_column(client):
-    response = client.get("/api/progress/export?layer=transport&level=district&format=csv")
+    response = client.get(
+        "/api/progress/export?layer=transport&level=district&format=csv&lang=en")
     assert response.status_code == 200
     table = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
-    by_code = {r["code"]: r for r in table}
-    assert (by_code["188"]["percent"], by_code["188"]["over_target"]) == ("169", "TRUE")
-    assert by_code["180"]["over_target"] == "FALSE"
-    assert by_code["185"]["over_target"] == ""
+    by_code = {r["Area code"]: r for r in table}
+    assert (by_code["188"]["Percent"], by_code["188"]["Over target"]) == ("169", "TRUE")
+    assert by_code["180"]["Over target"] == "FALSE"
+    assert "185" not in by_code  # no target: left out, as on the planning page
 
 
 def test_the_planning_page_says_over_target_beside_the_percent(client):
     html = client.get("/planning?layer=transport&level=district").get_data(as_text=True)
     row = html[html.index('data-code="188"'):]
     row = row[: row.index("</tr>")]
-    assert "169.0 %" in row
+    assert "169\u00a0%" in row
     assert "vượt chỉ tiêu" in row
     assert 'style="width: 100%"' in row  # the bar is full, the number is true
     other = html[html.index('data-code="180"'):]
@@ -72,7 +73,7 @@ def test_the_area_page_says_over_target(client):
     html = client.get("/area/district/188?layer=transport").get_data(as_text=True)
     row = html[html.index('data-layer="transport"'):]
     row = row[: row.index("</tr>")]
-    assert "169.0 %" in row and "vượt chỉ tiêu" in row
+    assert "169\u00a0%" in row and "vượt chỉ tiêu" in row
 
 
 def test_the_map_client_has_the_words(client):

@@ -12,6 +12,8 @@
  *   bounds(code)          bounds of a drawn area (null when not drawn); without an argument,
  *                         of all drawn areas (not valid before the first drawing)
  *   approximate()         whether the drawn boundaries are approximate
+ * Document events listened to: "portal:area-hover" {code|null} outlines an area (a table row
+ * under the pointer), "portal:area-focus" {code} selects it and zooms to it.
  *
  * UI words: no_target (tooltip of an area without a target).
  */
@@ -137,6 +139,20 @@ window.Portal.define('areas', function (Portal, L) {
       if (arguments.length) return shapes[code] ? shapes[code].getBounds() : null;
       return areaLayer.getBounds();
     }
+
+    // A page's table talks to the map through two document events (planning.js):
+    // "portal:area-hover" {code | null} outlines an area, "portal:area-focus" {code} selects it
+    // and zooms to it.
+    var hovered = null;
+    document.addEventListener('portal:area-hover', function (e) {
+      var code = e.detail && e.detail.code;
+      if (hovered && shapes[hovered]) shapes[hovered].setStyle(areaStyle(progress[hovered], hovered === view.get('area')));
+      hovered = code && shapes[code] ? code : null;
+      if (hovered) shapes[hovered].setStyle({ color: draw.colors.selected, weight: 4 }).bringToFront();
+    });
+    document.addEventListener('portal:area-focus', function (e) {
+      if (e.detail && e.detail.code) select(e.detail.code, { fit: true });
+    });
 
     return {
       group,

@@ -27,8 +27,10 @@
  *   el(tag, className, text), button(text, className, onClick), option(select, value, text,
  *   selected), stopMapEvents(node)      DOM helpers: text always goes through textContent
  *   escapeHtml(text), safeColor(value, fallback), isNum(value), debounce(fn, ms)
- *   fmtNum(value), fmtPercent(value), fmtDate(iso)   vi-VN or en-GB number and date formats; a
- *                         string count (a hidden small count, "<3") is shown as it is
+ *   fmtNum(value), fmtPercent(value), fmtDate(iso)   vi-VN or en-GB number and date formats
+ *                         ("2.256", "93,8 %", "30/11/2025" in vi; "2,256", "93.8%", "30/11/2025"
+ *                         in en, whatever the browser's locale); a string count (a hidden small
+ *                         count, "<3") is shown as it is; the one helper every file uses
  *   url(base, path, params)   base + path + query of the params that are set (commas kept)
  *   request(method, url, {body, key, fallback})  JSON API call: an object body is sent as JSON,
  *                         a FormData as is; every method but GET sends the X-CSRFToken header. A
@@ -159,10 +161,12 @@
     return isNum(value) ? new Intl.NumberFormat(intlLocale()).format(value) : '–';
   }
 
+  // A percent out of 100: "93,8 %" (vi, a no-break space before the sign), "93.8%" (en); the
+  // same strings as the server's portal/web/formats.py.
   function fmtPercent(value) {
     if (!isNum(value)) return '–';
-    return new Intl.NumberFormat(intlLocale(), { style: 'percent', maximumFractionDigits: 1 })
-      .format(value / 100);
+    var number = new Intl.NumberFormat(intlLocale(), { maximumFractionDigits: 1 }).format(value);
+    return locale() === 'en' ? number + '%' : number + '\u00a0%';
   }
 
   function fmtDate(iso) {

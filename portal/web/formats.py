@@ -1,0 +1,91 @@
+"""Numbers, percents and dates in the reader's language: one helper for every page.
+
+Vietnamese writes a decimal comma and a dot between thousands ("2.256", "93,8 %"), English the
+other way round ("2,256", "93.8%"); dates are day/month/year in both ("30/11/2025"). The Jinja
+filters ``num``, ``pct`` and ``day`` use the request's language; the functions take it as an
+argument, for code outside a request. The browser has the same rules in ``portal-core.js``
+(``Portal.core.fmtNum``, ``fmtPercent``, ``fmtDate``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from babel.numbers import format_decimal
+from flask import Flask
+
+from portal.web.i18n import current_locale
+
+#: Space put between a number and its percent sign in Vietnamese (no break inside "93,8 %").
+NBSP = "\u00a0"
+
+
+def _locale(locale: str | None) -> str:
+    return "en" if locale == "en" else "vi"
+
+
+def fmt_num(value, locale: str | None = "vi", digits: int = 1) -> str:
+    """Return a number with the language's separators and at most ``digits`` decimals.
+
+    A string (a hidden small count such as "<3") is returned as it is; None is "–".
+
+    >>> fmt_num(2256, "vi"), fmt_num(2256, "en"), fmt_num(93.75, "vi"), fmt_num(4.0, "en")
+    ('2.256', '2,256', '93,8', '4')
+    """
+    if value is None:
+        return "–"
+    if isinstance(value, str):
+        return value
+    pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "")
+    return format_decimal(value, format=pattern, locale=_locale(locale))
+
+
+def fmt_pct(value, locale: str | None = "vi", digits: int = 1) -> str:
+    r"""Return a percent given out of 100: "93,8 %" in Vietnamese, "93.8%" in English.
+
+    >>> fmt_pct(93.8, "vi"), fmt_pct(93.8, "en"), fmt_pct(100, "vi"), fmt_pct(None, "en")
+    ('93,8\xa0%', '93.8%', '100\xa0%', '–')
+    """
+    if value is None:
+        return "–"
+    number = fmt_num(value, locale, digits)
+    return f"{number}%" if _locale(locale) == "en" else f"{number}{NBSP}%"
+
+
+def fmt_day(value, locale: str | None = "vi") -> str:
+    """Return a date as dd/mm/yyyy (both languages); a datetime also shows its time.
+
+    >>> fmt_day(dt.date(2025, 11, 30)), fmt_day(dt.datetime(2025, 1, 2, 8, 5), "en")
+    ('30/11/2025', '02/01/2025 08:05')
+    """
+    if value is None:
+        return "–"
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    if isinstance(value, dt.datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    return value.strftime("%d/%m/%Y")
+
+
+#: The Vietnamese kinds of administrative unit (``Area.unit_type``) in English.
+UNIT_TYPES_EN = {
+    "Tỉnh": "Province", "Thành phố": "City", "Thị xã": "Town", "Huyện": "District",
+    "Xã": "Commune", "Phường": "Ward", "Thị trấn": "Township", "Đặc khu": "Special zone",
+}
+
+
+def unit_type_label(unit_type: str | None, locale: str | None = "vi") -> str:
+    """Return the kind of an administrative unit in the reader's language.
+
+    >>> unit_type_label("Thành phố", "en"), unit_type_label("Thành phố", "vi")
+    ('City', 'Thành phố')
+    """
+    text = unit_type or ""
+    return UNIT_TYPES_EN.get(text, text) if _locale(locale) == "en" else text
+
+
+def init_app(app: Flask) -> None:
+    """Register the Jinja filters ``num``, ``pct`` and ``day`` in the request's language."""
+    app.add_template_filter(lambda v, digits=1: fmt_num(v, current_locale(), digits), "num")
+    app.add_template_filter(lambda v, digits=1: fmt_pct(v, current_locale(), digits), "pct")
+    app.add_template_filter(lambda v: fmt_day(v, current_locale()), "day")
