@@ -167,7 +167,8 @@ PAGE_ASSETS: dict[str, tuple[str, ...]] = {
         _vendor("bootstrap/bootstrap.bundle.min.js"),
         _vendor("chart.js/chart.umd.min.js"),
     ),
-    "import_js": (CORE_JS, "js/import.js"),
+    "import_js": (_vendor("leaflet/leaflet.js"), CORE_JS, "js/import-preview.js", "js/import.js"),
+    "import_css": (_vendor("leaflet/leaflet.css"), "css/forms.css"),
     "telecom_js": ("js/charts.js",),
 }
 
@@ -179,6 +180,7 @@ MAP_ASSETS: dict[str, tuple[str, ...]] = {
         _vendor("leaflet.markercluster/MarkerCluster.Default.css"),
         FONTS_CSS,
         "css/portal.css",
+        "css/forms.css",
     ),
     "js": MAP_JS,
 }
