@@ -20,7 +20,8 @@ window.Portal.define('importPreview', function (Portal, L) {
 
   // Problem roles shown in one of the fixed cells of a row.
   var FIXED = { layer: 'layer', record_id: 'id', name: 'name', status: 'status', lon: 'lon', lat: 'lat' };
-  var KEYS = ['row', 'layer', 'id', 'name', 'status', 'lon', 'lat'];
+  var ALL_KEYS = ['row', 'layer', 'id', 'name', 'status', 'lon', 'lat'];
+  var KEYS = ALL_KEYS;
   var map = null;
   var outline = null;
 
@@ -60,18 +61,21 @@ window.Portal.define('importPreview', function (Portal, L) {
     var tr = el('tr', row.ok ? 'import-row-ok' : 'import-row-bad');
     tr.dataset.row = String(row.row);
     KEYS.forEach(function (key) {
-      var td = el(key === 'row' ? 'th' : 'td', null, fixedText(row, key));
+      var td = el(key === 'row' ? 'th' : 'td', 'import-cell-' + key, fixedText(row, key));
       if (key === 'row') td.scope = 'row';
+      td.dataset.label = t(key);
       markBad(td, row.problems.filter(function (p) { return cellOf(p) === key; }), key);
       tr.appendChild(td);
     });
     extras.forEach(function (column) {
       var value = row.values && row.values[column];
       var td = el('td', null, value === null || value === undefined ? '' : String(value));
+      td.dataset.label = column;
       markBad(td, row.problems.filter(function (p) { return p.column === column; }), column);
       tr.appendChild(td);
     });
     var verdict = el('td', 'import-verdict');
+    verdict.dataset.label = t('problem');
     var general = row.problems.filter(function (p) { return !p.column; });
     verdict.appendChild(el('span', row.ok ? 'badge text-bg-success' : 'badge text-bg-danger',
       row.ok ? (row.action ? t('action_' + row.action) : t('ok')) : t('bad')));
@@ -82,6 +86,10 @@ window.Portal.define('importPreview', function (Portal, L) {
 
   function table(rows) {
     var extras = extraColumns(rows);
+    var layers = rows.map(function (r) { return r.layer; });
+    // One layer for every row (a one-layer import): its column says nothing.
+    KEYS = layers.every(function (l) { return l && l === layers[0]; })
+      ? ALL_KEYS.filter(function (k) { return k !== 'layer'; }) : ALL_KEYS;
     var wrap = el('div', 'table-responsive import-preview-table');
     var node = el('table', 'table table-sm align-top mb-0');
     node.appendChild(el('caption', null, t('shown', { n: rows.length })));

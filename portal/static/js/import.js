@@ -47,13 +47,16 @@ window.Portal.define('importer', function (Portal, L) {
       box.appendChild(el('p', 'mb-1 fw-semibold', t('failed')));
       box.appendChild(el('p', 'mb-0', body.error));
       result.appendChild(box);
-      if (!body.errors || !body.errors.length) return;
+      // Problems of the rows the preview shows are listed there, in their cells.
+      var shown = (body.preview || []).map(function (r) { return r.row; });
+      var errors = (body.errors || []).filter(function (e) { return shown.indexOf(e.row) < 0; });
+      if (!errors.length) return;
       var table = el('table', 'table table-sm table-striped import-errors');
       var head = el('tr');
       [t('row'), t('column'), t('value'), t('problem')].forEach(function (h) { head.appendChild(el('th', null, h)); });
       table.appendChild(el('thead')).appendChild(head);
       var tbody = el('tbody');
-      body.errors.forEach(function (e) {
+      errors.forEach(function (e) {
         var tr = el('tr');
         [e.row, e.field, e.value, e.message].forEach(function (v) { tr.appendChild(el('td', null, v === null ? '' : v)); });
         tbody.appendChild(tr);
