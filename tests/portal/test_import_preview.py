@@ -141,3 +141,24 @@ def test_household_cells_are_shown_to_the_housing_staff_of_the_province(client, 
     household = body["preview"][0]
     assert household["personal_hidden"] is False
     assert household["name"] == "Hoàng Văn Pả"
+
+
+def test_the_edit_form_gets_each_fields_help_and_the_layers_status_and_progress_help(
+    client, login
+):
+    login("housing_editor")
+    config = client.get("/api/edit/config?lang=en").get_json()
+    fields = {f["name"]: f for f in config["fields"]["housing"]}
+    assert fields["household_size"]["help"] == (
+        "People in the household as registered (personal data)."
+    )
+    assert fields["description"]["multiline"] is True
+    assert fields["phone"]["multiline"] is False
+    assert config["help"]["housing"] == {
+        "status": "The household's support step: registered, approved, under construction, "
+        "completed, handed over (counts towards the target).",
+        "progress": "Share of the house built or repaired, in percent (0–100); the target "
+        "counts finished houses.",
+    }
+    vi = client.get("/api/edit/config?lang=vi").get_json()
+    assert vi["help"]["housing"]["progress"].startswith("Phần nhà đã xây hoặc sửa xong")
