@@ -43,7 +43,7 @@ window.Portal.define('editForms', function (Portal, L) {
     var help = (field && field.help) || (input.field && input.field.help);
     if (help) {
       var note = el('div', 'form-text small mt-0 portal-edit-help', help);
-      note.id = input.node.id + '-help';
+      note.id = 'help-' + input.node.id;
       input.node.setAttribute('aria-describedby', note.id);
       wrap.appendChild(note);
     }
