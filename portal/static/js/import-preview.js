@@ -134,7 +134,11 @@ window.Portal.define('importPreview', function (Portal, L) {
     legend.appendChild(document.createTextNode(' ' + t('legend_bad')));
     box.appendChild(legend);
     if (map) { map.remove(); map = null; outline = null; }
-    map = L.map(node, { attributionControl: false, zoomSnap: 0.25, keyboard: false });
+    // No animation: the map is removed as soon as the form changes, maybe mid-zoom.
+    map = L.map(node, {
+      attributionControl: false, zoomSnap: 0.25, keyboard: false,
+      zoomAnimation: false, fadeAnimation: false, markerZoomAnimation: false
+    });
     map.setView([21.85, 106.6], 8);
     var points = rows.filter(function (r) { return core.isNum(r.lon) && core.isNum(r.lat); });
     var group = L.featureGroup(points.map(function (row) {
@@ -145,7 +149,7 @@ window.Portal.define('importPreview', function (Portal, L) {
       marker.bindTooltip(t('row') + ' ' + row.row + (row.name ? ': ' + row.name : ''));
       return marker;
     })).addTo(map);
-    if (points.length) map.fitBounds(group.getBounds().pad(0.3), { maxZoom: 12 });
+    if (points.length) map.fitBounds(group.getBounds().pad(0.3), { maxZoom: 12, animate: false });
     drawOutline(holder);
   }
 
@@ -162,7 +166,7 @@ window.Portal.define('importPreview', function (Portal, L) {
   }
 
   function clear(holder) {
-    if (map) { map.remove(); map = null; outline = null; }
+    if (map) { map.stop(); map.remove(); map = null; outline = null; }
     holder.replaceChildren();
     holder.classList.add('d-none');
   }
