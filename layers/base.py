@@ -175,6 +175,11 @@ class LayerSpec:
     # The province's generic statuses (``GENERIC_STATUSES``: not started, in progress, paused,
     # cancelled, done) -> this layer's status ids; every layer has all five.
     generic_statuses: Mapping[str, str] = field(default_factory=dict)
+    # What the status and the progress percent mean for this layer's records (form help).
+    status_help_vi: str = ""
+    status_help_en: str = ""
+    progress_help_vi: str = ""
+    progress_help_en: str = ""
 
     def field(self, name: str) -> FieldSpec:
         """Return the field called ``name``; raise ``KeyError`` if there is none."""

@@ -18,6 +18,14 @@ FIELDS = (
             Choice("smart_gate", "Cửa khẩu thông minh", "Smart border gate"),
             Choice("cooperation_zone", "Khu hợp tác kinh tế", "Economic cooperation zone"),
         ),
+        help_vi=(
+            "Cửa khẩu thường, cửa khẩu thông minh (thông quan tự động) hay khu hợp tác kinh tế "
+            "qua biên giới."
+        ),
+        help_en=(
+            "A border gate, a smart gate (automated clearance) or a cross-border economic "
+            "cooperation zone."
+        ),
     ),
     FieldSpec(
         "gate_type",
@@ -31,11 +39,45 @@ FIELDS = (
             Choice("railway", "Cửa khẩu đường sắt", "Railway gate"),
             Choice("pair", "Cặp chợ biên giới", "Border market pair"),
         ),
+        help_vi=(
+            "Cấp của cửa khẩu theo hiệp định biên giới Việt – Trung: quốc tế, chính, phụ, đường "
+            "sắt hay cặp chợ."
+        ),
+        help_en=(
+            "The gate's rank under the Vietnam–China border agreement: international, main, "
+            "secondary, railway or market pair."
+        ),
     ),
-    FieldSpec("china_counterpart", "str", "Cửa khẩu đối diện (Trung Quốc)", "Chinese counterpart"),
-    FieldSpec("smart_gate", "bool", "Cửa khẩu thông minh", "Smart gate"),
-    FieldSpec("location", "str", "Địa điểm", "Location"),
-    FieldSpec("area_ha", "float", "Diện tích (ha)", "Area (ha)", minimum=0),
+    FieldSpec(
+        "china_counterpart", "str", "Cửa khẩu đối diện (Trung Quốc)", "Chinese counterpart",
+        help_vi="Tên cửa khẩu phía Trung Quốc đối diện, ví dụ Hữu Nghị Quan.",
+        help_en="The facing gate on the Chinese side, e.g. Youyiguan.",
+    ),
+    FieldSpec(
+        "smart_gate", "bool", "Cửa khẩu thông minh", "Smart gate",
+        help_vi="Có khi cửa khẩu đã có làn thông quan thông minh đang vận hành.",
+        help_en="Yes when the gate runs smart clearance lanes.",
+    ),
+    FieldSpec(
+        "location", "str", "Địa điểm", "Location",
+        help_vi="Xã, phường nơi có cửa khẩu hoặc khu hợp tác.",
+        help_en="The commune or ward of the gate or zone.",
+    ),
+    FieldSpec(
+        "area_ha", "float", "Diện tích (ha)", "Area (ha)", minimum=0,
+        help_vi="Diện tích quy hoạch của cửa khẩu hoặc khu hợp tác, tính bằng héc-ta.",
+        help_en="The planned area of the gate or zone, in hectares.",
+    ),
+    FieldSpec(
+        "description", "str", "Mô tả", "Description", multiline=True,
+        help_vi=(
+            "Hạng mục nâng cấp, năng lực thông quan, vướng mắc và việc cần làm tiếp. Xuống dòng "
+            "được giữ."
+        ),
+        help_en=(
+            "Upgrade works, clearance capacity, blockers and next steps. Line breaks are kept."
+        ),
+    ),
 )
 
 STATUSES = (
@@ -69,6 +111,22 @@ LAYER = LayerSpec(
     target_label_vi="Cửa khẩu, dự án cần đưa vào hoạt động",
     target_label_en="Gates and projects to bring into operation",
     editor_role="border_editor",
+    status_help_vi=(
+        "Bước nâng cấp của cửa khẩu: quy hoạch, đang nâng cấp, thí điểm, vận hành (tính vào chỉ "
+        "tiêu)."
+    ),
+    status_help_en=(
+        "The gate's upgrade step: planned, upgrading, pilot, operating (counts towards the "
+        "target)."
+    ),
+    progress_help_vi=(
+        "Khối lượng nâng cấp hạ tầng cửa khẩu đã xong, phần trăm (0–100); chỉ tiêu tính theo cửa "
+        "khẩu đang vận hành."
+    ),
+    progress_help_en=(
+        "Share of the gate's upgrade works done, in percent (0–100); the target counts operating "
+        "gates."
+    ),
     generic_statuses={
         "not_started": "planned",
         "in_progress": "upgrading",

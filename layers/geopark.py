@@ -28,12 +28,36 @@ FIELDS = (
             Choice("community_tourism", "Du lịch cộng đồng", "Community tourism"),
             Choice("viewpoint", "Điểm ngắm cảnh", "Viewpoint"),
         ),
+        help_vi=(
+            "Điểm di sản địa chất, điểm văn hóa lịch sử, du lịch cộng đồng hay điểm ngắm cảnh."
+        ),
+        help_en="A geosite, a cultural or historical site, community tourism or a viewpoint.",
     ),
-    FieldSpec("description_vi", "str", "Giới thiệu (tiếng Việt)", "Description (Vietnamese)"),
-    FieldSpec("description_en", "str", "Giới thiệu (tiếng Anh)", "Description (English)"),
-    FieldSpec("visitor_info", "str", "Thông tin cho du khách", "Visitor information"),
-    FieldSpec("opening_hours", "str", "Giờ mở cửa", "Opening hours"),
-    FieldSpec("location", "str", "Địa điểm", "Location"),
+    FieldSpec(
+        "description_vi", "str", "Giới thiệu (tiếng Việt)", "Description (Vietnamese)",
+        help_vi="Giới thiệu điểm cho du khách bằng tiếng Việt: có gì để xem, vì sao đặc biệt.",
+        help_en="What visitors see and why it matters, in Vietnamese.",
+    ),
+    FieldSpec(
+        "description_en", "str", "Giới thiệu (tiếng Anh)", "Description (English)",
+        help_vi="Giới thiệu điểm cho du khách bằng tiếng Anh.",
+        help_en="What visitors see and why it matters, in English.",
+    ),
+    FieldSpec(
+        "visitor_info", "str", "Thông tin cho du khách", "Visitor information",
+        help_vi="Cách đến, vé, chỗ đỗ xe, lưu ý an toàn.",
+        help_en="How to get there, tickets, parking, safety notes.",
+    ),
+    FieldSpec(
+        "opening_hours", "str", "Giờ mở cửa", "Opening hours",
+        help_vi="Giờ mở cửa cho khách, ví dụ «7:00–17:00 hằng ngày».",
+        help_en="Opening hours for visitors, e.g. «7:00–17:00 daily».",
+    ),
+    FieldSpec(
+        "location", "str", "Địa điểm", "Location",
+        help_vi="Xã, phường nơi có điểm.",
+        help_en="The commune or ward of the site.",
+    ),
 )
 
 STATUSES = (
@@ -76,6 +100,20 @@ LAYER = LayerSpec(
     target_label_vi="Điểm cần đưa vào đón khách",
     target_label_en="Sites to open to visitors",
     editor_role="tourism_editor",
+    status_help_vi=(
+        "Bước sẵn sàng đón khách của điểm: đã khảo sát, có biển chỉ dẫn, mở cửa đón khách, đạt "
+        "chuẩn ASEAN (tính vào chỉ tiêu)."
+    ),
+    status_help_en=(
+        "The site's readiness step: surveyed, signage, open to visitors, ASEAN standard (counts "
+        "towards the target)."
+    ),
+    progress_help_vi=(
+        "Phần việc chuẩn bị đón khách của điểm (biển, đường, dịch vụ) đã xong, phần trăm (0–100)."
+    ),
+    progress_help_en=(
+        "Share of the site's visitor works (signs, paths, services) done, in percent (0–100)."
+    ),
     generic_statuses={
         "not_started": "surveyed",
         "in_progress": "signage",

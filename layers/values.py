@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -38,6 +39,7 @@ from layers.parsing import (
 )
 
 MAX_TEXT = 500  # characters of a text value typed in a form
+MAX_MULTILINE = 2000  # characters of a multi-line text (a description)
 _DOTTED_WHOLE = r"-?\d{1,3}(\.\d{3})+"  # "1.234": how Vietnamese write 1234
 
 NOT_A_NUMBER = ("{value!r} is not a number", "«{value}» không phải là số")
@@ -78,9 +80,28 @@ def _refuse(spec: FieldSpec, value: Any, en: str, vi: str) -> tuple[None, Proble
     return None, value_problem(spec.name, value, en.format(value=value), vi.format(value=value))
 
 
+def multiline_text(text: str) -> str:
+    r"""Return ``text`` in NFC, each line's spaces collapsed, its line breaks kept.
+
+    Lines are ended by LF, CRLF or CR; outer blank lines go and inner runs of them become one.
+
+    >>> multiline_text("  Giai  đoạn 1\r\n\r\n\r\n  - san  nền \n")
+    'Giai đoạn 1\n\n- san nền'
+    """
+    lines = [" ".join(line.split()) for line in unicodedata.normalize("NFC", text).splitlines()]
+    kept: list[str] = []
+    for line in lines:
+        if line or (kept and kept[-1]):
+            kept.append(line)
+    return "\n".join(kept).strip("\n")
+
+
 def _text_column(spec: FieldSpec, values: pd.Series) -> tuple[np.ndarray, list[Fault]]:
-    """Read text in NFC with inner whitespace collapsed."""
-    text = values.str.normalize("NFC").str.replace(r"\s+", " ", regex=True)
+    """Read text in NFC with inner whitespace collapsed (line breaks kept if ``multiline``)."""
+    if spec.multiline:
+        text = values.map(multiline_text, na_action="ignore")
+    else:
+        text = values.str.normalize("NFC").str.replace(r"\s+", " ", regex=True)
     return text.to_numpy(dtype=object, na_value=None), []
 
 
@@ -89,11 +110,12 @@ def _text_value(spec: FieldSpec, value: Any) -> tuple[Any, Problem | None]:
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         return None, value_problem(spec.name, value, f"'{spec.label_en}' must be text",
                                    f"«{spec.label_vi}» phải là chữ")  # fmt: skip
-    text = nfc(str(value))
-    if len(text) > MAX_TEXT:
+    text = multiline_text(str(value)) if spec.multiline else nfc(str(value))
+    limit = MAX_MULTILINE if spec.multiline else MAX_TEXT
+    if len(text) > limit:
         return None, value_problem(
-            spec.name, text, f"'{spec.label_en}' is longer than {MAX_TEXT} characters",
-            f"«{spec.label_vi}» dài quá {MAX_TEXT} ký tự",
+            spec.name, text, f"'{spec.label_en}' is longer than {limit} characters",
+            f"«{spec.label_vi}» dài quá {limit} ký tự",
         )  # fmt: skip
     return text, None
 

@@ -163,6 +163,9 @@ def _import(layer_id: str | None) -> Response:
             may_write=lambda layer, commune, district: can_edit(
                 current_user, layer, commune, district
             ),
+            may_read=lambda layer, commune, district: can_read_restricted(
+                current_user, layer, (commune, district)
+            ),
         )
     return jsonify({
         "ok": True,
@@ -172,6 +175,7 @@ def _import(layer_id: str | None) -> Response:
         "notes": result.report.notes,
         "columns": result.report.columns,
         "rows_read": result.report.rows_read,
+        "preview": result.preview,
     })
 
 

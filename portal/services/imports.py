@@ -37,6 +37,7 @@ from layers.importing import (
     parse_records,
 )
 from portal.services.boundaries import check_record_boundaries
+from portal.services.import_preview import ReadScope, mark_actions, preview_rows
 from portal.store import loader
 from portal.store.db import Database
 from portal.store.models import Feature, FeatureState
@@ -74,6 +75,7 @@ class ImportResult:
     report: ImportReport
     dry_run: bool
     source: str
+    preview: list[dict[str, Any]] = field(default_factory=list)  # a dry run's first rows
 
 
 def import_context(session: Session, crs: pyproj.CRS | None, today: dt.date) -> ImportContext:
@@ -341,12 +343,15 @@ def run_import(
     author: str = "import",
     today: dt.date | None = None,
     may_write: WriteScope | None = None,
+    may_read: ReadScope | None = None,
 ) -> ImportResult:
     """Import a file into one layer (or several, by its layer column): all rows or none.
 
     ``max_unpacked`` caps what a zipped upload may unpack to, in bytes. ``may_write`` limits
     the rows to the user's layers and areas (`rows_outside_scope`); None
-    (commands run on the server) writes every row. Any problem stops the import.
+    (commands run on the server) writes every row. Any problem stops the import. A dry run
+    carries its first rows (`import_preview.preview_rows`, personal cells as ``may_read``
+    allows), also on the `ImportRejected` it raises (``exc.preview``).
     """
     today = today or dt.date.today()
     layer = get_layer(layer_id) if layer_id else None
@@ -362,13 +367,21 @@ def run_import(
         if may_write is not None and records:
             report.problems.extend(rows_outside_scope(session, records, may_write, stored))
         report.problems.extend(new_records_without_status(records, stored))
-        report.raise_for_problems()
+        preview = (preview_rows(table, records, report.problems, report.columns, layer_id,
+                                may_read) if dry_run else [])  # fmt: skip
+        try:
+            report.raise_for_problems()
+        except ImportRejected as exc:
+            exc.preview = preview
+            raise
         if dry_run:
             plan = plan_import(session, records, stored)  # reads only: nothing is written
+            mark_actions(preview, plan.added, plan.changed)
         else:
             plan = apply_import(session, records, today, author, stored)
             from portal.services import audit
 
             audit.record(session, "import", actor=author, layer_id=layer_id,
                          detail={"file": Path(path).name, **plan.summary()})
-    return ImportResult(plan=plan, report=report, dry_run=dry_run, source=Path(path).name)
+    return ImportResult(plan=plan, report=report, dry_run=dry_run, source=Path(path).name,
+                        preview=preview)  # fmt: skip

@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
@@ -54,6 +54,10 @@ class Column:
     what_en: str
     choices: tuple[str, ...] = ()
     example: str = ""
+    choices_en: tuple[str, ...] = ()  # the same values in English (the importer takes both)
+    aliases: tuple[str, ...] = ()  # other headers the importer takes (accents, case ignored)
+    help_vi: str = ""  # what the value means for this layer
+    help_en: str = ""
 
 
 def _role_header(role: str, vi: str, en: str) -> str:
@@ -73,23 +77,26 @@ def _location(line: bool) -> list[Column]:
             _role_header("wkt", "Hình học", "WKT"), REQUIRED,
             "Đường dạng WKT, ví dụ LINESTRING (106.76 21.85, 106.77 21.86), kinh độ trước",
             "The line as WKT, e.g. LINESTRING (106.76 21.85, 106.77 21.86), longitude first",
-            example=EXAMPLE_LINE,
+            example=EXAMPLE_LINE, aliases=ROLE_ALIASES["wkt"],
         )]  # fmt: skip
     return [
         Column(_role_header("lon", "Kinh độ", "Longitude"), REQUIRED,
                "Kinh độ WGS 84 (độ thập phân, khoảng 106–108)",
-               "WGS 84 longitude (decimal degrees, about 106–108)", example=EXAMPLE_POINT[0]),
+               "WGS 84 longitude (decimal degrees, about 106–108)", example=EXAMPLE_POINT[0],
+               aliases=ROLE_ALIASES["lon"]),
         Column(_role_header("lat", "Vĩ độ", "Latitude"), REQUIRED,
                "Vĩ độ WGS 84 (độ thập phân, khoảng 21–23)",
-               "WGS 84 latitude (decimal degrees, about 21–23)", example=EXAMPLE_POINT[1]),
+               "WGS 84 latitude (decimal degrees, about 21–23)", example=EXAMPLE_POINT[1],
+               aliases=ROLE_ALIASES["lat"]),
     ]  # fmt: skip
 
 
 def _field_column(spec: FieldSpec) -> Column:
     """Return the column of one layer field; choices and yes/no get a drop-down."""
     choices: tuple[str, ...] = tuple(c.label_vi for c in spec.choices)
+    choices_en: tuple[str, ...] = tuple(c.label_en for c in spec.choices)
     if spec.type == "bool":
-        choices = YES_NO
+        choices, choices_en = YES_NO, ("Yes", "No")
     kind = {
         "str": ("văn bản", "text"), "int": ("số nguyên", "whole number"),
         "float": ("số", "number"), "date": ("ngày, dd/mm/yyyy", "date, dd/mm/yyyy"),
@@ -101,31 +108,43 @@ def _field_column(spec: FieldSpec) -> Column:
     return Column(
         f"{spec.label_vi} / {spec.label_en}", RECOMMENDED if spec.required else OPTIONAL,
         f"{spec.label_vi} ({kind[0]})", f"{spec.label_en} ({kind[1]})", choices, example,
+        choices_en, (spec.name,), spec.help_vi, spec.help_en,
     )  # fmt: skip
 
 
-def _state_columns(statuses: tuple[str, ...]) -> list[Column]:
+def _state_columns(
+    statuses: tuple[str, ...], statuses_en: tuple[str, ...], layer: LayerSpec | None = None
+) -> list[Column]:
+    """Return the status, progress and date columns; a layer's own help for its template."""
+    status_help = (layer.status_help_vi, layer.status_help_en) if layer else (
+        "Mỗi lớp hiểu các trạng thái chung theo các bước của mình.",
+        "Each layer reads the generic statuses as steps of its own workflow.")
+    progress_help = (layer.progress_help_vi, layer.progress_help_en) if layer else (
+        "Phần việc đã làm của hồ sơ, theo cách tính của lớp.",
+        "The share of the record's work done, as its layer measures it.")
     return [
         Column(_role_header("status", "Trạng thái", "Status"), REQUIRED,
                "Trạng thái, chọn trong danh sách", "Status, pick from the list",
-               statuses, statuses[0]),
+               statuses, statuses[0], statuses_en, ROLE_ALIASES["status"], *status_help),
         Column(_role_header("progress", "Tiến độ", "Progress"), OPTIONAL,
-               "Tiến độ, phần trăm 0–100", "Progress, percent 0–100"),
+               "Tiến độ, phần trăm 0–100", "Progress, percent 0–100",
+               aliases=ROLE_ALIASES["progress"], help_vi=progress_help[0],
+               help_en=progress_help[1]),
         Column(_role_header("date", "Ngày cập nhật", "Date"), OPTIONAL,
                "Ngày của trạng thái: dd/mm/yyyy, d/m/yyyy hoặc yyyy-mm-dd; trống là hôm nay",
                "Date of the status: dd/mm/yyyy, d/m/yyyy or yyyy-mm-dd; empty is today",
-               example="31/10/2025"),
+               example="31/10/2025", aliases=ROLE_ALIASES["date"]),
     ]  # fmt: skip
 
 
 def _id_and_name() -> list[Column]:
     return [
         Column(_role_header("name", "Tên", "Name"), REQUIRED, "Tên hồ sơ", "Record name",
-               example="Ví dụ - xóa hoặc ghi đè dòng này"),
+               example="Ví dụ - xóa hoặc ghi đè dòng này", aliases=ROLE_ALIASES["name"]),
         Column(_role_header("record_id", "Mã", "ID"), OPTIONAL,
                "Mã hồ sơ; nhập lại cùng mã thì cập nhật hồ sơ cũ, trống thì tự sinh",
                "Record code; the same code again updates that record, empty makes one",
-               example=EXAMPLE_ID),
+               example=EXAMPLE_ID, aliases=ROLE_ALIASES["record_id"]),
     ]  # fmt: skip
 
 
@@ -138,8 +157,10 @@ def _ordered(columns: list[Column]) -> list[Column]:
 def layer_columns(layer: LayerSpec) -> list[Column]:
     """Return the columns of one layer's template, required first."""
     statuses = tuple(s.label_vi for s in layer.statuses)
+    statuses_en = tuple(s.label_en for s in layer.statuses)
     return _ordered([
-        *_id_and_name(), *_location(_is_line_layer(layer)), *_state_columns(statuses),
+        *_id_and_name(), *_location(_is_line_layer(layer)),
+        *_state_columns(statuses, statuses_en, layer),
         *(_field_column(spec) for spec in layer.fields),
     ])  # fmt: skip
 
@@ -154,11 +175,13 @@ def all_layers_columns(layers: Sequence[LayerSpec]) -> list[Column]:
     layers = sheet_layers(layers)
     names = tuple(layer.name_vi for layer in layers)
     generic = tuple(vi for vi, _en in GENERIC_STATUS_LABELS.values())
+    generic_en = tuple(en for _vi, en in GENERIC_STATUS_LABELS.values())
     columns = [
         Column(_role_header("layer", "Lớp", "Layer"), REQUIRED,
                "Lớp của dòng: " + ", ".join(names), "The row's layer: "
-               + ", ".join(layer.name_en for layer in layers), names, names[0] if names else ""),
-        *_id_and_name(), *_location(False), *_state_columns(generic),
+               + ", ".join(layer.name_en for layer in layers), names, names[0] if names else "",
+               tuple(layer.name_en for layer in layers), ROLE_ALIASES["layer"]),
+        *_id_and_name(), *_location(False), *_state_columns(generic, generic_en),
     ]  # fmt: skip
     groups: dict[str, list[tuple[LayerSpec, FieldSpec]]] = {}
     for layer in layers:
@@ -179,8 +202,8 @@ def _shared_column(group: list[tuple[LayerSpec, FieldSpec]], first: LayerSpec) -
     column = _field_column(spec)
     example = column.example if any(member is first for member, _spec in group) else ""
     if len(group) == 1:
-        return Column(column.header, column.need, f"{column.what_vi} — {layer.name_vi}",
-                      f"{column.what_en} — {layer.name_en}", column.choices, example)
+        return replace(column, what_vi=f"{column.what_vi} — {layer.name_vi}",
+                       what_en=f"{column.what_en} — {layer.name_en}", example=example)
     specs = [member for _layer, member in group]
     header = (f"{min((s.label_vi for s in specs), key=len)} / "
               f"{min((s.label_en for s in specs), key=len)}")  # fmt: skip
@@ -190,8 +213,14 @@ def _shared_column(group: list[tuple[LayerSpec, FieldSpec]], first: LayerSpec) -
     need = RECOMMENDED if any(s.required for s in specs) else OPTIONAL
     names_vi = ", ".join(member.name_vi for member, _spec in group)
     names_en = ", ".join(member.name_en for member, _spec in group)
-    return Column(header, need, f"{column.what_vi} — {names_vi}",
-                  f"{column.what_en} — {names_en}", choices, example)
+    return Column(
+        header, need, f"{column.what_vi} — {names_vi}", f"{column.what_en} — {names_en}",
+        choices, example,
+        tuple(dict.fromkeys(word for s in specs for word in _field_column(s).choices_en)),
+        tuple(dict.fromkeys(word for s in specs for word in (s.label_vi, s.label_en, s.name))),
+        " · ".join(f"{member.name_vi}: {s.help_vi}" for member, s in group),
+        " · ".join(f"{member.name_en}: {s.help_en}" for member, s in group),
+    )  # fmt: skip
 
 
 def _instructions(columns: list[Column], title: tuple[str, str]) -> list[list[str]]:
@@ -213,12 +242,14 @@ def _instructions(columns: list[Column], title: tuple[str, str]) -> list[list[st
          "x, y (metres) and pick the coordinate system when importing; lines (transport) go "
          "as WKT."],
         [],
-        ["Cột", "Column", "Yêu cầu", "Need", "Ý nghĩa", "Meaning", "Giá trị", "Values"],
+        ["Cột", "Column", "Yêu cầu", "Need", "Ý nghĩa", "Meaning", "Giá trị", "Values",
+         "Giải thích", "Help", "Tên cột khác được nhận / Other accepted headers"],
     ]  # fmt: skip
     for c in columns:
         vi, en = NEED_WORDS[c.need]
         rows.append([c.header.split(" / ")[0], c.header.split(" / ")[-1], vi, en, c.what_vi,
-                     c.what_en, ", ".join(c.choices), ""])  # fmt: skip
+                     c.what_en, ", ".join(c.choices), ", ".join(c.choices_en), c.help_vi,
+                     c.help_en, ", ".join(c.aliases)])  # fmt: skip
     return rows
 
 

@@ -175,7 +175,8 @@ PAGE_ASSETS: dict[str, tuple[str, ...]] = {
         _vendor("chart.js/chart.umd.min.js"),
         "js/date-fields.js",
     ),
-    "import_js": (CORE_JS, "js/import.js"),
+    "import_js": (_vendor("leaflet/leaflet.js"), CORE_JS, "js/import-preview.js", "js/import.js"),
+    "import_css": (_vendor("leaflet/leaflet.css"), "css/forms.css"),
     "telecom_js": ("js/charts.js", "js/telecom.js"),
     "planning_js": ("js/planning.js",),
 }
@@ -189,6 +190,7 @@ MAP_ASSETS: dict[str, tuple[str, ...]] = {
         FONTS_CSS,
         "css/portal.css",
         MAP_CSS,
+        "css/forms.css",
     ),
     "js": MAP_JS,
 }

@@ -113,12 +113,21 @@ def edit_client_strings(locale: str) -> dict[str, str]:
 
 
 def _field_json(layer: LayerSpec, locale: str) -> list[dict[str, Any]]:
+    en = locale == "en"
     return [
-        {"name": f.name, "type": f.type, "label": f.label_en if locale == "en" else f.label_vi,
+        {"name": f.name, "type": f.type, "label": f.label_en if en else f.label_vi,
          "required": f.required, "public": f.public, "min": f.minimum, "max": f.maximum,
+         "multiline": f.multiline, "help": f.help_en if en else f.help_vi,
          "choices": [{"value": c.value, "label": c.label(locale)} for c in f.choices]}
         for f in layer.fields
     ]  # fmt: skip
+
+
+def _state_help(layer: LayerSpec, locale: str) -> dict[str, str]:
+    """Return what the status and the progress percent mean for this layer."""
+    if locale == "en":
+        return {"status": layer.status_help_en, "progress": layer.progress_help_en}
+    return {"status": layer.status_help_vi, "progress": layer.progress_help_vi}
 
 
 def edit_client_config(user: Any) -> dict[str, Any] | None:
@@ -138,6 +147,7 @@ def edit_client_config(user: Any) -> dict[str, Any] | None:
         "layers": [layer.id for layer in layers],
         "geometryTypes": {layer.id: list(layer.geometry_types) for layer in layers},
         "fields": {layer.id: _field_json(layer, locale) for layer in layers},
+        "help": {layer.id: _state_help(layer, locale) for layer in layers},
         "workflow": {layer.id: layer.workflow for layer in layers},
         "user": user.username,
         "role": user.role,

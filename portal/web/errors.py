@@ -155,6 +155,8 @@ def _http_message(status: int, exc: HTTPException) -> str:
 def _extra_body(exc: Exception) -> dict:
     if isinstance(exc, EditConflict):  # the client shows both versions side by side
         return {"current": exc.current, "proposed": exc.proposed}
+    if getattr(exc, "preview", None) is not None:  # a dry run's rows (ImportRejected)
+        return {"preview": exc.preview}
     return {}
 
 

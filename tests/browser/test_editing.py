@@ -131,7 +131,7 @@ def test_a_telecom_editor_moves_a_village_to_its_next_milestone_from_the_popup(
         "options => options.map(o => o.value)"
     ) == [village["status"], village["next"]]
     status.select_option(village["next"])
-    panel.locator("textarea").fill("Đã lắp xong trạm BTS")
+    panel.locator("textarea[id^='portal-edit-reason-']").fill("Đã lắp xong trạm BTS")
     panel.locator(".portal-edit-save").click()
     panel.locator(".alert-success").wait_for()
     _screenshot(page, "edit-status-saved")
@@ -234,7 +234,7 @@ def test_an_editor_draws_a_new_village_and_fills_its_form(editor_page, editing_s
     panel.locator("[id^='portal-edit-operator-']").select_option("vnpt")
     statuses = panel.locator("[id^='portal-edit-status-'] option:not([disabled])")
     assert statuses.evaluate_all("options => options.map(o => o.value)") == ["listed"]
-    panel.locator("textarea").fill("Thôn mới tách")
+    panel.locator("textarea[id^='portal-edit-reason-']").fill("Thôn mới tách")
     panel.locator(".portal-edit-save").click()
     panel.locator(".alert-success").wait_for()
     found = page.request.get(f"{base}/api/search?q=Ban Na Moi").json()
@@ -303,7 +303,7 @@ def test_an_editor_adds_a_photo_then_deletes_the_village_and_undoes_it(editor_pa
     page.locator(".portal-edit-panel .btn-close").click()
 
     _popup_action(page, village, "delete")
-    panel.locator("textarea").fill("Nhập trùng")
+    panel.locator("textarea[id^='portal-edit-reason-']").fill("Nhập trùng")
     panel.locator(".portal-edit-save").click()
     panel.locator(".alert-success").wait_for()
     assert _record(page, base, village["id"])["deleted"] is True

@@ -248,6 +248,7 @@ def test_the_good_signal_villages_file_gives_its_records_typed(context):
     assert dict(first.attributes) == {
         "village": "Thôn Nà Pàn", "commune_name": "Xã Bắc Sơn", "households": 42,
         "operator": "viettel", "blocker": "no_grid_power", "date_on_air": None,
+        "description": None,
     }  # fmt: skip
     assert (second.attributes["operator"], second.attributes["blocker"]) == ("vnpt", "terrain")
     assert third.attributes["date_on_air"] == dt.date(2025, 6, 30)
@@ -393,7 +394,7 @@ def test_values_of_every_field_type_are_read_and_checked(context):
     [record] = records
     assert dict(record.attributes) == {
         "kind": "gate", "gate_type": "international", "china_counterpart": None,
-        "smart_gate": True, "location": None, "area_ha": 12.5,
+        "smart_gate": True, "location": None, "area_ha": 12.5, "description": None,
     }  # fmt: skip
 
 

@@ -80,7 +80,7 @@ def test_the_signal_workbook_has_its_sheets_headers_and_drop_downs(client, login
         "Tên / Name", "Kinh độ / Longitude", "Vĩ độ / Latitude", "Trạng thái / Status",
         "Thôn, bản / Village", "Mã / ID", "Tiến độ / Progress", "Ngày cập nhật / Date",
         "Xã / Commune", "Số hộ / Households", "Doanh nghiệp viễn thông / Operator",
-        "Vướng mắc / Blocker", "Ngày phát sóng / Date on air",
+        "Vướng mắc / Blocker", "Ngày phát sóng / Date on air", "Mô tả / Description",
     ]
     assert sheet.cell(2, 6).value == EXAMPLE_ID
     lists = book[LISTS_SHEET]
@@ -94,6 +94,14 @@ def test_the_signal_workbook_has_its_sheets_headers_and_drop_downs(client, login
     assert set(checks) == {"D2:D5000", "K2:K5000", "L2:L5000"}
     help_text = " ".join(str(c.value) for row in book[HELP_SHEET].iter_rows() for c in row)
     assert EXAMPLE_ID in help_text and "dd/mm/yyyy" in help_text and "WGS 84" in help_text
+    signal = get_layer("signal")
+    rows = {row[1]: row for row in book[HELP_SHEET].iter_rows(min_row=8, values_only=True)}
+    assert rows["Progress"][8:10] == (signal.progress_help_vi, signal.progress_help_en)
+    assert rows["Households"][8:11] == (
+        signal.field("households").help_vi, signal.field("households").help_en,
+        "households",
+    )
+    assert rows["Status"][7] == ", ".join(s.label_en for s in signal.statuses)
 
 
 @pytest.mark.parametrize("layer_id", [layer.id for layer in CATALOGUE])
@@ -202,3 +210,8 @@ def test_the_import_page_offers_the_templates_and_columns_of_the_users_layers(cl
                                         "Ngày phát sóng / Date on air")]  # fmt: skip
     assert order == sorted(order)
     assert "Trong danh sách lõm sóng" in section
+    signal = get_layer("signal")
+    assert signal.progress_help_en.replace("'", "&#39;") in section
+    assert signal.field("households").help_en in section
+    assert "Also accepted as" in section and "kinh_do, lon, lng, long, longitude" in section
+    assert "Trong danh sách lõm sóng (Listed as a blackspot)" in section

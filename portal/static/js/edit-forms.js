@@ -4,13 +4,18 @@
  *
  * Portal.editForms.create(ctx) (ctx: see portal-edit.js) returns:
  *   labelled(container, text, input, field)   adds a labelled input (a required mark and a
- *                         restricted mark from `field`) with a fresh id from its field's name
+ *                         restricted mark from `field`) with a fresh id from its field's name;
+ *                         the help of `field` (or of input.field) goes under it, linked by
+ *                         aria-describedby
  *   fieldInput(field, value)     one input per field type: choice, bool, date, int, float, text
+ *                         (a textarea for a multiline field, its line breaks kept)
  *   attributeInputs(container, layerId, values)   the layer's fields, labelled: name -> input
  *   changedValues(inputs, values)   the inputs whose value differs from `values`
  *   statusInput(layerId, current, creating)   statuses in workflow order; on workflow layers
  *                         only those one may move to are enabled
- *   dateInput(earliest), reasonInput(required), progressInput(value), nameInput(value, required)
+ *   dateInput(earliest), reasonInput(required), progressInput(value, layerId),
+ *   nameInput(value, required); statusInput and progressInput carry the layer's help
+ *   (config.help[layerId].status / .progress)
  *
  * UI words: edit_required_mark, edit_restricted_mark, edit_choose.
  */
@@ -35,6 +40,13 @@ window.Portal.define('editForms', function (Portal, L) {
     input.node.id = label.htmlFor;
     wrap.appendChild(label);
     wrap.appendChild(input.node);
+    var help = (field && field.help) || (input.field && input.field.help);
+    if (help) {
+      var note = el('div', 'form-text small mt-0 portal-edit-help', help);
+      note.id = 'help-' + input.node.id;
+      input.node.setAttribute('aria-describedby', note.id);
+      wrap.appendChild(note);
+    }
     container.appendChild(wrap);
     return input;
   }
@@ -70,8 +82,9 @@ window.Portal.define('editForms', function (Portal, L) {
       node.value = isNum(value) ? String(value) : '';
       read = function () { return node.value === '' ? null : Number(node.value); };
     } else {
-      node = textInput('text');
-      node.maxLength = 500;
+      node = field.multiline ? el('textarea', 'form-control form-control-sm') : textInput('text');
+      if (field.multiline) node.rows = 4;
+      node.maxLength = field.multiline ? 2000 : 500;
       node.value = value === null || value === undefined ? '' : String(value);
       read = function () { return node.value.trim() === '' ? null : node.value.trim(); };
     }
@@ -102,6 +115,10 @@ window.Portal.define('editForms', function (Portal, L) {
       return inputs;
     }
 
+    function helpOf(layerId, what) {
+      return ((ctx.config.help || {})[layerId] || {})[what] || '';
+    }
+
     function statusInput(layerId, current, creating) {
       var select = el('select', 'form-select form-select-sm');
       var list = ctx.statusesOf(layerId);
@@ -116,7 +133,8 @@ window.Portal.define('editForms', function (Portal, L) {
         node.disabled = !allowed;
       });
       if (!current && list.length) select.value = list[0].id;
-      return { node: select, read: function () { return select.value || null; }, name: 'status' };
+      return { node: select, read: function () { return select.value || null; }, name: 'status',
+        field: { help: helpOf(layerId, 'status') } };
     }
 
     function dateInput(earliest) {
@@ -141,8 +159,9 @@ window.Portal.define('editForms', function (Portal, L) {
         if (required) area.required = true;
         return { node: area, read: function () { return area.value.trim(); }, name: 'reason' };
       },
-      progressInput: function (value) {
-        return fieldInput({ name: 'progress', type: 'float', min: 0, max: 100 }, value);
+      progressInput: function (value, layerId) {
+        return fieldInput({ name: 'progress', type: 'float', min: 0, max: 100,
+          help: layerId ? helpOf(layerId, 'progress') : '' }, value);
       },
       nameInput: function (value, required) {
         return fieldInput({ name: 'name', type: 'str', required: !!required }, value);

@@ -47,7 +47,7 @@ window.Portal.define('editRecords', function (Portal, L) {
       var box = panel.open(t('edit_title_status', { name: props.name }));
       var inputs = {
         status: labelled(box.body, t('edit_status'), forms.statusInput(layerId, props.status, false)),
-        progress: labelled(box.body, t('edit_progress'), forms.progressInput(props.progress)),
+        progress: labelled(box.body, t('edit_progress'), forms.progressInput(props.progress, layerId)),
         date: labelled(box.body, t('edit_date'), forms.dateInput(props.updated)),
         reason: labelled(box.body, t('edit_reason'), forms.reasonInput(false))
       };

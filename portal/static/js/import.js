@@ -1,12 +1,16 @@
 /*
  * import.js: the import page. Uploads the file with a progress bar (Portal.core.upload, with the
  * X-CSRFToken header), then shows the preview or every row problem. All text from the server is
- * set with textContent. Needs portal-core.js.
+ * set with textContent. Needs portal-core.js and import-preview.js (Portal.importPreview).
+ *
+ * The form's button only checks the file (a dry run): its first rows show in #import-preview.
+ * When every row is ready, a confirm button sends the same file again to be written; changing
+ * any input of the form takes the confirm button away. Nothing is written before it.
  *
  * Portal.importer: start(form, result, bar), run once on the page's #import-form,
  * #import-result and #upload-progress. Its words are the result box's data-t-* attributes
  * (Portal.core.dataStrings): added, changed, unchanged, preview, done, row, column, value,
- * problem, checking, failed, too_big.
+ * problem, checking, failed, too_big, confirm.
  */
 window.Portal.define('importer', function (Portal, L) {
   'use strict';
@@ -16,6 +20,14 @@ window.Portal.define('importer', function (Portal, L) {
 
   function start(form, result, bar) {
     core.configure({ strings: core.dataStrings(result) });
+    var preview = document.getElementById('import-preview');
+
+    function confirmButton() {
+      var button = el('button', 'btn btn-primary mt-2 import-confirm', t('confirm'));
+      button.type = 'button';
+      button.addEventListener('click', function () { send('0'); });
+      return button;
+    }
 
     function showSummary(body) {
       result.replaceChildren();
@@ -24,6 +36,7 @@ window.Portal.define('importer', function (Portal, L) {
       var s = body.summary;
       box.appendChild(el('p', 'mb-0', s.added + ' ' + t('added') + ' · ' + s.changed + ' ' +
         t('changed') + ' · ' + s.unchanged + ' ' + t('unchanged')));
+      if (body.dry_run) box.appendChild(confirmButton());
       result.appendChild(box);
       (body.notes || []).forEach(function (note) { result.appendChild(el('div', 'small text-muted', note)); });
     }
@@ -34,13 +47,16 @@ window.Portal.define('importer', function (Portal, L) {
       box.appendChild(el('p', 'mb-1 fw-semibold', t('failed')));
       box.appendChild(el('p', 'mb-0', body.error));
       result.appendChild(box);
-      if (!body.errors || !body.errors.length) return;
+      // Problems of the rows the preview shows are listed there, in their cells.
+      var shown = (body.preview || []).map(function (r) { return r.row; });
+      var errors = (body.errors || []).filter(function (e) { return shown.indexOf(e.row) < 0; });
+      if (!errors.length) return;
       var table = el('table', 'table table-sm table-striped import-errors');
       var head = el('tr');
       [t('row'), t('column'), t('value'), t('problem')].forEach(function (h) { head.appendChild(el('th', null, h)); });
       table.appendChild(el('thead')).appendChild(head);
       var tbody = el('tbody');
-      body.errors.forEach(function (e) {
+      errors.forEach(function (e) {
         var tr = el('tr');
         [e.row, e.field, e.value, e.message].forEach(function (v) { tr.appendChild(el('td', null, v === null ? '' : v)); });
         tbody.appendChild(tr);
@@ -49,9 +65,21 @@ window.Portal.define('importer', function (Portal, L) {
       result.appendChild(table);
     }
 
+    function showPreview(body) {
+      if (preview) Portal.importPreview.show(preview, body);
+    }
+
+    form.addEventListener('change', function () {
+      result.replaceChildren();
+      if (preview) Portal.importPreview.clear(preview);
+    });
+
     form.addEventListener('submit', function (event) {
       event.preventDefault();
-      var dryRun = event.submitter ? event.submitter.dataset.dryRun : '1';
+      send('1');
+    });
+
+    function send(dryRun) {
       var file = form.querySelector('input[type=file]').files[0];
       if (file && file.size > Number(form.dataset.maxMb) * 1024 * 1024) {
         showErrors({ error: t('too_big'), errors: [] });
@@ -74,11 +102,12 @@ window.Portal.define('importer', function (Portal, L) {
         bar.classList.add('d-none');
         var body = answer.body || { error: answer.statusText, errors: [] };
         if (answer.status === 200 && body.ok) showSummary(body); else showErrors(body);
+        if (preview && dryRun === '1') showPreview(body); else if (preview) Portal.importPreview.clear(preview);
       }, function (err) {
         bar.classList.add('d-none');
         showErrors({ error: err.message, errors: [] });
       });
-    });
+    }
   }
 
   var form = document.getElementById('import-form');

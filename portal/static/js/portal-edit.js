@@ -174,7 +174,7 @@ window.Portal.define('edit', function (Portal, L) {
     var inputs = { name: forms.labelled(holder, t('edit_name'), forms.nameInput('', false)) };
     Object.assign(inputs, forms.attributeInputs(holder, layerId, null));
     inputs.status = forms.labelled(holder, t('edit_status'), forms.statusInput(layerId, null, true));
-    inputs.progress = forms.labelled(holder, t('edit_progress'), forms.progressInput(null));
+    inputs.progress = forms.labelled(holder, t('edit_progress'), forms.progressInput(null, layerId));
     inputs.date = forms.labelled(holder, t('edit_date'), forms.dateInput(null));
     inputs.reason = forms.labelled(holder, t('edit_reason'), forms.reasonInput(false));
     return inputs;
