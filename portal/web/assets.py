@@ -169,6 +169,13 @@ PAGE_ASSETS: dict[str, tuple[str, ...]] = {
     ),
     "import_js": (CORE_JS, "js/import.js"),
     "telecom_js": ("js/charts.js",),
+    # The public geopark page draws its own small map (no planning colours, statuses or ids).
+    "geopark_css": (
+        _vendor("leaflet/leaflet.css"),
+        _vendor("fontawesome/css/all.min.css"),
+        "css/geopark.css",
+    ),
+    "geopark_js": (_vendor("leaflet/leaflet.js"), CORE_JS, "js/geopark-public.js"),
 }
 
 #: What a folium map page adds after folium's own assets for the map client
