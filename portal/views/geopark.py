@@ -9,10 +9,12 @@ with ``static/js/geopark-public.js``; the staff keep the planning view on the ma
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from flask import current_app, render_template, request, url_for
 from flask_babel import lazy_gettext
+from markupsafe import Markup
 
 from portal.services.visitor_sites import VisitorSite, find_site, first_photos, visitor_sites
 from portal.store import features as feature_store
@@ -38,8 +40,22 @@ def site_type(value: str) -> tuple[str, str]:
 
 
 def share_url(site: VisitorSite, locale: str) -> str:
-    """Return the absolute link that opens the page on ``site`` in ``locale``."""
-    return url_for("maps.geopark", site=site.key, lang=locale, _external=True)
+    """Return the link that opens the page on ``site`` in ``locale`` (the page's own host)."""
+    return url_for("maps.geopark", site=site.key, lang=locale)
+
+
+def page_json(value: Any) -> Markup:
+    """Return ``value`` as JSON for a ``<script type="application/json">`` element.
+
+    Letters stay as they are (Vietnamese and Chinese text is read by people looking at the
+    source too); ``<``, ``>`` and ``&`` are escaped so no text can close the element.
+
+    >>> text = page_json({"name": "Núi </script>"})
+    >>> "Núi" in text, "</script>" in text
+    (True, False)
+    """
+    text = json.dumps(value, ensure_ascii=False)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def _client_site(site: VisitorSite, locale: str) -> dict[str, Any]:
@@ -79,6 +95,7 @@ def geopark_page():
     }
     return render_template(
         "geopark.html",
+        client_json=page_json(client),
         sites=sites,
         selected=selected,
         client=client,
