@@ -63,6 +63,7 @@ def _client_site(site: VisitorSite, locale: str) -> dict[str, Any]:
     return {
         "key": site.key,
         "name": site.name.value,
+        "note": FALLBACK_NOTE.get(locale, "") if site.name.fallback else "",
         "type": label,
         "hours": site.texts["opening_hours"].value,
         "lat": site.lat,

@@ -3,8 +3,8 @@
  *
  * Plain ES2017, no build step, no request to any host but the page's own (and the base map, when
  * one is configured). Loaded after Leaflet and portal-core.js. The page holds its sites in the
- * JSON of #geopark-data (key, name, type, hours, lat, lon, url: no record id, status or
- * progress), written by portal/views/geopark.py in the visitor's language; the commune
+ * JSON of #geopark-data (key, name, note (set when the name is the Vietnamese one), type,
+ * hours, lat, lon, url: no record id, status or progress), written by portal/views/geopark.py in the visitor's language; the commune
  * boundaries come from /api/areas and are drawn in one neutral colour.
  *
  * Tapping a card (or its name button) centres the map on the site and opens its popup, and the
@@ -26,7 +26,14 @@ window.Portal.define('geoparkPublic', function (Portal, L) {
 
   function popupContent(site) {
     var box = el('div', 'geopark-popup-body');
-    box.appendChild(el('strong', 'd-block', site.name));
+    var title = box.appendChild(el('div', 'geopark-popup-title'));
+    var name = title.appendChild(el('strong', null, site.name));
+    if (site.note) {
+      // The name is the Vietnamese one: say so, in the visitor's language.
+      name.lang = 'vi';
+      title.appendChild(document.createTextNode(' '));
+      title.appendChild(el('span', 'fallback-note', site.note));
+    }
     box.appendChild(el('div', 'small text-muted', site.type));
     if (site.hours) box.appendChild(el('div', 'small', site.hours));
     var more = el('a', 'small', data.strings.details);
@@ -77,7 +84,8 @@ window.Portal.define('geoparkPublic', function (Portal, L) {
     marker.bindPopup(function () { return popupContent(site); }, {
       maxWidth: 240, maxHeight: 160, autoPanPadding: [12, 12], className: 'geopark-popup',
     });
-    marker.bindTooltip(site.name, { direction: 'top', offset: [0, -8] });
+    marker.bindTooltip(site.note ? site.name + ' ' + site.note : site.name,
+      { direction: 'top', offset: [0, -8] });
     marker.on('click', function () {
       state.opened = site.key;
       markCard(site.key);
