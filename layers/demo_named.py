@@ -18,6 +18,7 @@ from geodata.text import nfc
 from layers import demo_places as places
 from layers import get_layer
 from layers.demo_gazetteer import GEOD, KM_PER_DEG, NAMED_KM, Commune, Gazetteer
+from layers.demo_geopark import visitor_texts
 from layers.demo_history import (
     DemoRecord,
     DemoState,
@@ -99,9 +100,7 @@ def geopark_records(gaz: Gazetteer, rng: random.Random) -> Iterator[DemoRecord]:
         place, geometry, located = _named(gaz, rng, where, None)
         snapshot = blank(layer) | located | {
             "site_type": site_type, "description_vi": text_vi, "description_en": text_en,
-            "opening_hours": hours,
-            "visitor_info": "Hỏi ban quản lý điểm đến về vé, hướng dẫn viên và đường đi.",
-        }  # fmt: skip
+        } | visitor_texts(name, hours)  # fmt: skip
         yield make_record(layer, index, name, geometry, place, stepped(layer, rng, steps, snapshot))
 
 

@@ -88,7 +88,7 @@ BORDER: tuple[BorderRow, ...] = (
 
 # --- geopark: (name, place, site_type, description vi, description en, opening hours,
 # (status, month) steps).
-_ALL_DAY = "Cả ngày / All day"
+_ALL_DAY = "Cả ngày"
 _DAYTIME = "7:00–17:00"
 GEOPARK: tuple[GeoparkRow, ...] = (
     ("Núi Mẫu Sơn", ("Lộc Bình", "Xã Mẫu Sơn"), "geosite",

@@ -15,6 +15,43 @@ from layers.base import (
     StatusSpec,
 )
 
+#: The languages of the site texts shown to visitors; a text missing in English or Chinese is
+#: shown in Vietnamese with a note saying so.
+TEXT_LANGUAGES = (("vi", "tiếng Việt", "Vietnamese"), ("en", "tiếng Anh", "English"),
+                  ("zh", "tiếng Trung", "Chinese"))
+
+
+def text_field_name(base: str, lang: str, vi_name: str | None = None) -> str:
+    """Name the field holding one site text in one language.
+
+    The Vietnamese visitor information and opening hours keep their first names
+    (``visitor_info``, ``opening_hours``), so stored records, office files and exports that use
+    them stay valid.
+
+    >>> text_field_name("description", "zh")
+    'description_zh'
+    >>> text_field_name("opening_hours", "vi", "opening_hours")
+    'opening_hours'
+    """
+    return vi_name if lang == "vi" and vi_name else f"{base}_{lang}"
+
+
+def _texts(base, label_vi, label_en, what_vi, what_en, vi_name=None, multiline=True):
+    """Return the three FieldSpecs of one site text, Vietnamese, English and Chinese."""
+    return tuple(
+        FieldSpec(
+            text_field_name(base, lang, vi_name), "str", f"{label_vi} ({in_vi})",
+            f"{label_en} ({in_en})", multiline=multiline,
+            help_vi=f"Cho du khách, bằng {in_vi}: {what_vi}. Hiện trên trang công viên địa chất"
+                    + ("." if lang == "vi" else "; để trống thì hiện bản tiếng Việt kèm ghi chú."),
+            help_en=f"For visitors, in {in_en}: {what_en}. Shown on the public geopark page"
+                    + ("." if lang == "vi" else "; when empty the Vietnamese text is shown "
+                       "with a note."),
+        )
+        for lang, in_vi, in_en in TEXT_LANGUAGES
+    )
+
+
 FIELDS = (
     FieldSpec(
         "site_type",
@@ -33,26 +70,25 @@ FIELDS = (
         ),
         help_en="A geosite, a cultural or historical site, community tourism or a viewpoint.",
     ),
-    FieldSpec(
-        "description_vi", "str", "Giới thiệu (tiếng Việt)", "Description (Vietnamese)",
-        help_vi="Giới thiệu điểm cho du khách bằng tiếng Việt: có gì để xem, vì sao đặc biệt.",
-        help_en="What visitors see and why it matters, in Vietnamese.",
-    ),
-    FieldSpec(
-        "description_en", "str", "Giới thiệu (tiếng Anh)", "Description (English)",
-        help_vi="Giới thiệu điểm cho du khách bằng tiếng Anh.",
-        help_en="What visitors see and why it matters, in English.",
-    ),
-    FieldSpec(
-        "visitor_info", "str", "Thông tin cho du khách", "Visitor information",
-        help_vi="Cách đến, vé, chỗ đỗ xe, lưu ý an toàn.",
-        help_en="How to get there, tickets, parking, safety notes.",
-    ),
-    FieldSpec(
-        "opening_hours", "str", "Giờ mở cửa", "Opening hours",
-        help_vi="Giờ mở cửa cho khách, ví dụ «7:00–17:00 hằng ngày».",
-        help_en="Opening hours for visitors, e.g. «7:00–17:00 daily».",
-    ),
+    FieldSpec("name_en", "str", "Tên (tiếng Anh)", "Name (English)",
+              help_vi="Tên điểm cho du khách đọc tiếng Anh; để trống thì trang công khai hiện "
+                      "tên tiếng Việt kèm ghi chú.",
+              help_en="The site's name for English-reading visitors; when empty the public page "
+                      "shows the Vietnamese name with a note."),
+    FieldSpec("name_zh", "str", "Tên (tiếng Trung)", "Name (Chinese)",
+              help_vi="Tên điểm bằng tiếng Trung giản thể, cho du khách qua cửa khẩu Hữu Nghị, "
+                      "Tân Thanh.",
+              help_en="The site's name in Simplified Chinese, for visitors through the Hữu Nghị "
+                      "and Tân Thanh gates."),
+    *_texts("description", "Giới thiệu", "Description",
+            "những gì du khách được xem, trải nghiệm", "what visitors see and do there"),
+    *_texts("visitor_info", "Thông tin cho du khách", "Visitor information",
+            "vé, hướng dẫn viên, lưu ý", "tickets, guides, things to know", vi_name="visitor_info"),
+    *_texts("opening_hours", "Giờ mở cửa", "Opening hours",
+            "giờ và ngày mở cửa", "opening days and hours", vi_name="opening_hours",
+            multiline=False),
+    *_texts("access", "Đường đến", "How to get there",
+            "đường đi, phương tiện, chỗ đỗ xe", "roads, transport, parking"),
     FieldSpec(
         "location", "str", "Địa điểm", "Location",
         help_vi="Xã, phường nơi có điểm.",

@@ -17,6 +17,7 @@ from portal.services.villages import villages_to_do
 from portal.store import features as feature_store
 from portal.store import queries
 from portal.store.progress import LEVELS, area_progress
+from portal.views.geopark import geopark_page
 from portal.web.audit_log import personal_read
 from portal.web.database import get_session
 from portal.web.formats import fmt_day
@@ -149,24 +150,8 @@ def area_page(level: str, code: str):
     )
 
 
-@blueprint.get("/geopark")
-def geopark():
-    """Show the public geopark page: map and list of sites, usable on a phone."""
-    layer = get_layer("geopark")
-    state = read_map_state(default_layer="geopark", default_visible=("geopark",))
-    session = get_session()
-    sites = feature_store.read_features(session, "geopark", state.as_of)
-    communes = feature_store.area_names(session, "commune")
-    return render_template(
-        "geopark.html",
-        layer=layer,
-        sites=sites,
-        communes=communes,
-        label=label,
-        locale=current_locale(),
-        as_of=state.as_of,
-        map_html=render_map(state, "maps.geopark", layers=(layer,)),
-    )
+# The public geopark page lives in its own module; its endpoint stays ``maps.geopark``.
+blueprint.add_url_rule("/geopark", "geopark", geopark_page)
 
 
 @blueprint.get("/telecom")

@@ -179,6 +179,13 @@ PAGE_ASSETS: dict[str, tuple[str, ...]] = {
     "import_css": (_vendor("leaflet/leaflet.css"), "css/forms.css"),
     "telecom_js": ("js/charts.js", "js/telecom.js"),
     "planning_js": ("js/planning.js",),
+    # The public geopark page draws its own small map (no planning colours, statuses or ids).
+    "geopark_css": (
+        _vendor("leaflet/leaflet.css"),
+        _vendor("fontawesome/css/all.min.css"),
+        "css/geopark.css",
+    ),
+    "geopark_js": (_vendor("leaflet/leaflet.js"), CORE_JS, "js/geopark-public.js"),
 }
 
 #: What a folium map page adds after folium's own assets for the map client

@@ -1,4 +1,9 @@
-"""Interface language: Vietnamese by default, English on request (``?lang=en``, then a cookie)."""
+"""Interface language: Vietnamese by default, English on request (``?lang=en``, then a cookie).
+
+Chinese (Simplified, ``zh``) is offered on the public pages visitors read (`ZH_ENDPOINTS`: the
+geopark page and the page about the data); the staff pages, whose catalogue has no Chinese,
+fall back to the default language for a ``zh`` request or cookie.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +12,30 @@ from urllib.parse import urlencode
 from flask import Flask, current_app, request
 from flask_babel import Babel, get_locale
 
-LOCALES = ("vi", "en")
+LOCALES = ("vi", "en", "zh")
+#: Pages with a Chinese interface; every other page offers Vietnamese and English only.
+ZH_ENDPOINTS = frozenset({"maps.geopark", "maps.about"})
+#: How each language is named in its own script, for the language switch.
+LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English", "zh": "中文"}
+#: The ``<html lang>`` value of each language.
+HTML_LANG = {"vi": "vi", "en": "en", "zh": "zh-Hans"}
 COOKIE = "lang"
 
 
 def select_locale() -> str:
     """Pick the language: ``lang`` query argument, then the cookie, then the default."""
+    offered = page_locales()
     for candidate in (request.args.get("lang"), request.cookies.get(COOKIE)):
-        if candidate in LOCALES:
+        if candidate in offered:
             return candidate
     return current_app.config["PORTAL_SETTINGS"].default_locale
+
+
+def page_locales() -> tuple[str, ...]:
+    """Return the languages the current page is offered in (Chinese on the public pages)."""
+    if request.endpoint in ZH_ENDPOINTS:
+        return LOCALES
+    return tuple(code for code in LOCALES if code != "zh")
 
 
 def current_locale() -> str:
@@ -43,7 +62,10 @@ def init_app(app: Flask) -> None:
 
         return {
             "locale": current_locale(),
-            "locales": LOCALES,
+            "locales": page_locales(),
+            "language_names": LANGUAGE_NAMES,
+            "html_lang": HTML_LANG.get(current_locale(), "vi"),
+            "html_langs": HTML_LANG,
             "language_url": language_url,
             "page_assets": PAGE_ASSETS,
         }

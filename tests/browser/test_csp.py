@@ -16,7 +16,7 @@ PAGES = [
     "/", "/?lang=en&layer=housing&level=district", "/planning", "/planning?layer=housing",
     "/geopark", "/telecom", "/about", "/login", "/area/commune/{commune}",
 ]
-MAP_PAGES = {"/", "/planning", "/geopark", "/telecom", "/area"}
+MAP_PAGES = {"/", "/planning", "/telecom", "/area"}
 # A record of violations, set before any page script runs (DevTools' init scripts are not
 # subject to the page's policy).
 WATCH_CSP = """
@@ -42,6 +42,8 @@ def open_page(tab, base: str, path: str) -> dict[str, list[str]]:
             "() => window.PortalMap && window.PortalMap.state && window.PortalMap.state.loaded",
             timeout=30000,
         )
+    if stem == "/geopark":
+        tab.wait_for_function("() => window.GeoparkPublic && GeoparkPublic.state.loaded")
     if stem == "/telecom":
         tab.wait_for_selector("#left-chart[data-ready='true']")
     tab.wait_for_load_state("networkidle")

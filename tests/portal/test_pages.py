@@ -93,7 +93,8 @@ def test_record_names_are_escaped_in_pages(client, app):
         loader.write_records(session, [loader.RecordRow(
             layer_id="geopark", record_id="EVIL", name=evil, attributes={},
             geometry=shapely.Point(106.37, 21.66),
-            history=[loader.StateRow(date=dt.date(2025, 1, 5), status="surveyed")],
+            # Open to visitors: the public geopark page lists only those.
+            history=[loader.StateRow(date=dt.date(2025, 1, 5), status="open_to_visitors")],
         )])
     html = client.get("/geopark?as_of=2025-11-30").get_data(as_text=True)
     assert evil not in html
