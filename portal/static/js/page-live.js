@@ -27,6 +27,7 @@ window.Portal.define('live', function (Portal) {
     'table.area-progress > tbody',
     'table.planning-table > tbody',
     'table.telecom-table > tbody',
+    'table.villages-table > tbody',
     '.record-list'
   ];
 

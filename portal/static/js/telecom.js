@@ -4,9 +4,8 @@
  *
  * Portal.telecom (after portal-core.js and charts.js):
  *   sort(key, descending)  orders the villages list by a column (data-sort of its heading)
- *   refresh()              re-reads the page and replaces its counters, milestones, villages
- *                          list, commune table and chart, without a reload; a Promise
- * Listens to the document event "portal:data-changed" (fired after every save) and refreshes.
+ * After a save, page-live.js replaces the list with the server's fresh one ("page:live");
+ * the list is then sorted again by the reader's column.
  */
 window.Portal.define('telecom', function (Portal) {
   'use strict';
@@ -45,24 +44,9 @@ window.Portal.define('telecom', function (Portal) {
     current = { key, descending };
   }
 
-  function swap(fresh, selector) {
-    var old = document.querySelector(selector);
-    var now = fresh.querySelector(selector);
-    if (old && now) old.innerHTML = now.innerHTML;
-  }
-
-  async function refresh() {
-    var response = await fetch(window.location.href, { credentials: 'same-origin', cache: 'no-store' });
-    if (!response.ok) return;
-    var fresh = new DOMParser().parseFromString(await response.text(), 'text/html');
-    ['#telecom-figures', '#villages-table tbody', '[data-figure="villages"]', '.telecom-table tbody']
-      .forEach(function (selector) { swap(fresh, selector); });
-    var canvas = document.querySelector('canvas[data-chart="villages-left"]');
-    var newCanvas = fresh.querySelector('canvas[data-chart="villages-left"]');
-    if (canvas && newCanvas && Portal.charts) {
-      canvas.dataset.history = newCanvas.dataset.history;
-      Portal.charts.villagesLeft(canvas);
-    }
+  // page-live.js puts the fresh counters, list, table and chart in place after a save; the list
+  // comes back in the server's order, so the reader's sort is applied again.
+  function resort() {
     sort(current.key, current.descending);
     document.body.dataset.telecomRefreshed = String(Number(document.body.dataset.telecomRefreshed || 0) + 1);
   }
@@ -75,7 +59,7 @@ window.Portal.define('telecom', function (Portal) {
       sort(key, key === current.key ? !current.descending : button.dataset.type === 'number');
     });
   }
-  document.addEventListener('portal:data-changed', function () { refresh().catch(function () {}); });
+  Portal.core.on('page:live', resort);
 
-  return { sort, refresh };
+  return { sort };
 });
