@@ -144,6 +144,7 @@ MAP_JS: tuple[str, ...] = (
     "js/map-layers.js",
     "js/map-search.js",
     "js/map-controls.js",
+    "js/map-filters.js",
     "js/portal-map.js",
 )
 #: The editing add-on for signed-in editors, after the map client (``PortalEdit.init``).
