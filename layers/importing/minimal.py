@@ -27,6 +27,7 @@ from layers.parsing import column_key, fold, parse_keys
 # Roles that give a row its place; a row with none of them filled may be placed by its commune.
 _PLACE_ROLES = ("wkt", "lon", "lat", "x", "y")
 _ID_LENGTH = 60  # the store's record_id column
+_NAME_ALIASES = ("ten", "name", "ten_du_an", "ten_thon")
 
 
 @dataclass
@@ -180,6 +181,30 @@ def name_column(spec: LayerSpec, roles: Mapping[str, str], fields: Mapping[str, 
         return roles["name"]
     fallback = name_field(spec)
     return fields.get(fallback, "ten") if fallback else "ten"
+
+
+def check_names(
+    spec: LayerSpec, rows: np.ndarray, texts: Texts, roles: Mapping[str, str],
+    fields: Mapping[str, str], problems: Problems,
+) -> None:  # fmt: skip
+    """Report the rows of ``rows`` (of a file with an id column) that give no name.
+
+    A record needs a name: the name column, else the layer's naming field (a village, a road).
+    A file with neither column lacks a required column.
+    """
+    column = name_column(spec, roles, fields)
+    if column not in texts.frame.columns:
+        problems.missing_column(column, "the record's name", "tên bản ghi", _NAME_ALIASES,
+                                spec.id)  # fmt: skip
+        return
+    nameless = rows[pd.isna(row_names(spec, rows, texts, roles, fields))]
+    problems.add_at(
+        nameless, column, [None] * nameless.size,
+        "Row {row} has an id ({record_id}) but no name: fill in column '{header}'",
+        "Dòng {row} có mã ({record_id}) nhưng chưa có tên: cần điền cột «{header}»",
+        code="missing_name", row=problems.rows[nameless], header=[column] * nameless.size,
+        record_id=texts(roles["record_id"]).iloc[nameless].tolist(),
+    )  # fmt: skip
 
 
 def derived_id(commune: str | None, name: str) -> str:

@@ -29,6 +29,7 @@ from layers.importing.cells import (
 from layers.importing.columns import ROLE_ALIASES, ColumnMap, match_columns
 from layers.importing.geometry import Located, locate, mask_of
 from layers.importing.minimal import (
+    check_names,
     commune_only_rows,
     derived_ids,
     fill_name_field,
@@ -128,6 +129,8 @@ def parse_records(
         check_geometry_types(spec, located, rows[usable[rows]], problems)
         attributes = field_values(spec, rows, texts, columns.fields[spec.id], problems)
         fill_name_field(spec, rows, attributes, texts, roles)
+        if "record_id" in roles:  # without ids, _derive_ids has reported the nameless rows
+            check_names(spec, rows, texts, roles, columns.fields[spec.id], problems)
         statuses = status_values(spec, rows, roles.get("status"), texts, progress, problems)
         good = rows[~problems.bad[rows] & usable[rows]]
         extras = _extras(spec, rows, attributes, by_commune)
@@ -377,8 +380,8 @@ def _names(
 ) -> list[str]:  # fmt: skip
     """Return each record's name.
 
-    The name column, else a public required text field (a signal village, a road), else the
-    layer's name and the record id.
+    The name column, else a public required text field (a signal village, a road); a row with
+    neither is a problem (`check_names`) and never reaches here with "layer – id".
     """
     fallback = next(
         (f.name for f in spec.fields if f.type == "str" and f.required and f.public), None

@@ -210,3 +210,35 @@ def test_a_record_that_mentions_a_director_or_starts_with_a_numeral_stays_a_reco
         "Bỏ qua phần ký tên cuối biểu: dòng 5 / Skipped the signature block below the table: "
         "row(s) 5",
     )
+
+
+MINIMAL_CSV_WITH_A_NAMELESS_ROW = (
+    "ma,loai,ten,kinh_do,vi_do,trang_thai,tien_do,ngay_cap_nhat\r\n"
+    "CN-01,industry,Cụm công nghiệp Hợp Thành,106.9253,21.6843,Đang triển khai,40,30/09/2025\r\n"
+    "CN-02,industry,,106.9301,21.6870,Tạm dừng,10,30/09/2025\r\n"
+    "DS-01,geopark,Hang Gió,106.9253,21.6843,Hoàn thành,100,30/09/2025\r\n"
+)
+
+
+def test_a_row_with_an_id_but_no_name_is_a_row_problem(context, tmp_path):
+    path = tmp_path / "danh_sach_du_an.csv"
+    path.write_bytes(MINIMAL_CSV_WITH_A_NAMELESS_ROW.encode("utf-8-sig"))
+    records, report = parse_records(read_table(path), None, context)
+    assert not report.ok
+    assert [(p.row, p.field, p.code) for p in report.problems] == [(3, "ten", "missing_name")]
+    [problem] = report.problems
+    assert problem.message_vi == "Dòng 3 có mã (CN-02) nhưng chưa có tên: cần điền cột «ten»"
+    assert problem.message_en == "Row 3 has an id (CN-02) but no name: fill in column 'ten'"
+    assert [r.record_id for r in records] == ["CN-01", "DS-01"]  # nothing is named "… – CN-02"
+    assert all("–" not in r.name for r in records)
+
+
+def test_a_sheet_with_ids_and_no_name_column_lacks_a_required_column(context, tmp_path):
+    path = tmp_path / "danh_sach_khong_ten.csv"
+    path.write_text("ma,loai,kinh_do,vi_do,trang_thai\r\n"
+                    "CN-01,industry,106.9253,21.6843,Tạm dừng\r\n", encoding="utf-8")  # fmt: skip
+    records, report = parse_records(read_table(path), None, context)
+    assert records == []
+    [problem] = report.problems
+    assert (problem.row, problem.field, problem.code) == (None, "ten", "missing_column")
+    assert problem.message_vi.startswith("Thiếu cột bắt buộc «ten» (tên bản ghi) của lớp industry")
