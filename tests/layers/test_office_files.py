@@ -161,11 +161,13 @@ def test_one_village_twice_in_a_commune_is_a_row_problem_naming_both_rows(contex
     assert problem.message_vi.startswith("Trùng lớp, xã và tên với dòng 9 («Bản  Nà  Lạn»)")
 
 
-def _sheet_with_formula(tmp_path: Path, cached: bool) -> Path:
+def _sheet_with_formula(tmp_path: Path, cached: bool, *more_rows: list) -> Path:
     book = Workbook()
     sheet = book.active
     sheet.append(["ma", "ten", "kinh_do", "vi_do", "tien_do"])
     sheet.append(["A", "Bản A", 106.3119, 21.9147, "=20+25"])
+    for row in more_rows:
+        sheet.append(row)
     path = tmp_path / "formula.xlsx"
     book.save(path)
     if cached:
@@ -192,6 +194,26 @@ def test_a_formula_without_a_cached_value_is_refused_naming_its_cell(tmp_path):
     assert caught.value.row == 2
     assert "E2" in str(caught.value)
     assert "E2" in caught.value.user_msg_vi
+
+
+@pytest.mark.parametrize("cached", [True, False])
+def test_a_workbook_with_formulas_and_empty_cells_is_parsed_once(tmp_path, monkeypatch, cached):
+    import geodata.readers_sheets as sheets
+
+    # Row 3 leaves its progress empty: the check for uncomputed formulas has work to do.
+    path = _sheet_with_formula(tmp_path, cached, ["B", "Bản B", 106.3120, 21.9150, None])
+    with zipfile.ZipFile(path) as source:
+        assert (b"<v>45</v>" in source.read("xl/worksheets/sheet1.xml")) is cached
+    opened = []
+    real = sheets.load_workbook
+    monkeypatch.setattr(sheets, "load_workbook", lambda *a, **k: opened.append(k) or real(*a, **k))
+    if cached:
+        assert read_table(path).frame["tien_do"].tolist() == ["45", ""]
+    else:
+        with pytest.raises(GeodataError) as caught:
+            read_table(path)
+        assert [p.field for p in caught.value.problems] == ["E2"]
+    assert len(opened) == 1
 
 
 def test_a_record_that_mentions_a_director_or_starts_with_a_numeral_stays_a_record(tmp_path):
