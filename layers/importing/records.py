@@ -114,7 +114,7 @@ def parse_records(
     place_at_communes(located, places, problems, report.notes)
     usable = check_shapes(located, keep, problems, report.notes)
     xs, ys = check_positions(located, usable, context, problems)
-    communes = check_communes(located, keep & ~places.legacy, usable, xs, ys, texts, roles,
+    communes = check_communes(located, keep & ~places.old_named, usable, xs, ys, texts, roles,
                               context, problems)  # fmt: skip
     if record_ids is None:
         keys = np.where(pd.isna(named), communes, named)

@@ -152,6 +152,8 @@ def test_one_village_twice_in_a_commune_is_a_row_problem_naming_both_rows(contex
     records, report = parse_records(
         read_table(DATA / "office_villages_same_name_twice.csv"), get_layer("signal"), context
     )
+    assert len(report.problems) == 1, [(p.row, p.field, p.code, p.message_en)
+                                       for p in report.problems]  # fmt: skip
     [problem] = report.problems
     assert (problem.row, problem.field, problem.value) == (11, "Tên thôn bản", "Bản  Nà  Lạn")
     assert problem.message_en == (
@@ -248,6 +250,8 @@ def test_a_row_with_an_id_but_no_name_is_a_row_problem(context, tmp_path):
     records, report = parse_records(read_table(path), None, context)
     assert not report.ok
     assert [(p.row, p.field, p.code) for p in report.problems] == [(3, "ten", "missing_name")]
+    assert len(report.problems) == 1, [(p.row, p.field, p.code, p.message_en)
+                                       for p in report.problems]  # fmt: skip
     [problem] = report.problems
     assert problem.message_vi == "Dòng 3 có mã (CN-02) nhưng chưa có tên: cần điền cột «ten»"
     assert problem.message_en == "Row 3 has an id (CN-02) but no name: fill in column 'ten'"
@@ -261,6 +265,43 @@ def test_a_sheet_with_ids_and_no_name_column_lacks_a_required_column(context, tm
                     "CN-01,industry,106.9253,21.6843,Tạm dừng\r\n", encoding="utf-8")  # fmt: skip
     records, report = parse_records(read_table(path), None, context)
     assert records == []
+    assert len(report.problems) == 1, [(p.row, p.field, p.code, p.message_en)
+                                       for p in report.problems]  # fmt: skip
     [problem] = report.problems
     assert (problem.row, problem.field, problem.code) == (None, "ten", "missing_column")
     assert problem.message_vi.startswith("Thiếu cột bắt buộc «ten» (tên bản ghi) của lớp industry")
+
+
+# "Xã Hồng Thái" was a commune of Bình Gia (06115) and one of Văn Lãng (06175) before 2025;
+# no 2025 commune bears the name.
+SHARED_OLD_NAME_CSV = (
+    "STT,Tên thôn bản,Xã,Huyện,Trạng thái\r\n"
+    "1,Thôn Khòn Pá,Xã Hồng Thái,Huyện Văn Lãng,Chưa triển khai\r\n"
+    "2,Thôn Nà Lệnh,Xã Hồng Thái,,Chưa triển khai\r\n"
+    "3,Bản Pò Mò,Hồng Thái,Bình Gia,Đang triển khai\r\n"
+)
+
+
+def test_a_pre_2025_name_of_two_districts_is_placed_by_its_district_column(context, tmp_path):
+    path = tmp_path / "thon_lom_song.csv"
+    path.write_text(SHARED_OLD_NAME_CSV, encoding="utf-8")
+    records, report = parse_records(read_table(path), get_layer("signal"), context)
+    legacy = context.legacy_communes.set_index("code").geometry
+    placed = {r.row: r for r in records}
+    assert sorted(placed) == [2, 4]
+    assert legacy["06175"].contains(placed[2].geometry)  # Hồng Thái of Văn Lãng
+    assert legacy["06115"].contains(placed[4].geometry)  # Hồng Thái of Bình Gia
+    assert all(r.attributes["position_approximate"] for r in records)
+    assert len(report.problems) == 1, [(p.row, p.field, p.code, p.message_en)
+                                       for p in report.problems]  # fmt: skip
+    [problem] = report.problems
+    assert (problem.row, problem.field, problem.value, problem.code) == (
+        3, "Xã", "Xã Hồng Thái", "ambiguous_commune")
+    assert problem.message_vi == (
+        "Dòng 3: trước 1/7/2025 có nhiều xã tên «Xã Hồng Thái»: Xã Hồng Thái (Huyện Bình Gia); "
+        "Xã Hồng Thái (Huyện Văn Lãng); hãy thêm cột huyện hoặc ghi tọa độ"
+    )
+    assert problem.message_en.startswith(
+        "Row 3: before 1 July 2025 several communes were named 'Xã Hồng Thái': "
+        "Xã Hồng Thái (Huyện Bình Gia); Xã Hồng Thái (Huyện Văn Lãng)"
+    )
