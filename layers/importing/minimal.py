@@ -197,7 +197,8 @@ def place_at_communes(
     shown = ", ".join(str(r) for r in problems.rows[index][:20])
     more = "…" if index.size > 20 else ""
     notes.append(
-        f"{index.size} dòng chỉ ghi xã, đặt ở tâm xã (vị trí gần đúng): dòng {shown}{more} / "
+        f"{index.size} dòng chỉ ghi tên xã, không có tọa độ, đã đặt tại trung tâm xã (vị trí gần "
+        f"đúng): dòng {shown}{more} / "
         f"{index.size} row(s) give only a commune and were placed at its centre (approximate "
         f"position): rows {shown}{more}"
     )
@@ -205,8 +206,9 @@ def place_at_communes(
     if legacy.size:
         shown = ", ".join(str(r) for r in problems.rows[legacy][:20])
         notes.append(
-            f"Dòng {shown} ghi tên xã trước 1/7/2025, đặt ở tâm xã cũ / Rows {shown} name a "
-            "commune as it was before 1 July 2025 and were placed at its centre"
+            f"Dòng {shown} ghi tên xã cũ (trước 1/7/2025), đã đặt tại trung tâm xã cũ / "
+            f"Rows {shown} name a commune as it was before 1 July 2025 and were placed at its "
+            "centre"
         )
 
 

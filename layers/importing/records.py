@@ -206,16 +206,17 @@ def _describe_columns(columns: ColumnMap, notes: list[str]) -> None:
     """Note the columns ignored and those that fill two roles."""
     if columns.unused:
         names = ", ".join(columns.unused)
-        notes.append(f"Bỏ qua các cột không dùng: {names} / Ignored unknown columns: {names}")
+        notes.append(f"Bỏ qua các cột không nhận diện được: {names} / "
+                     f"Ignored unknown columns: {names}")  # fmt: skip
     for ignored, used in columns.repeated:
         notes.append(
-            f"Cột {ignored} trùng vai trò với cột {used}, đã bỏ qua / "
+            f"Cột {ignored} trùng nội dung với cột {used} nên không dùng / "
             f"Column {ignored} repeats column {used} and was ignored"
         )
     commune = columns.roles.get("commune")
     if commune is not None and columns.report.get(commune) != "commune":
         notes.append(
-            f"Cột {commune} còn dùng để kiểm tra xã theo vị trí / "
+            f"Cột {commune} còn được đối chiếu với xã xác định theo tọa độ / "
             f"Column {commune} is also checked against the commune found by position"
         )
 
@@ -307,7 +308,7 @@ def _derive_ids(
         "Same layer, commune and name as row {first} ({value!r}): with no id column, each "
         "record is told apart by these; give the rows an id column or tell them apart",
         "Trùng lớp, xã và tên với dòng {first} («{value}»): tệp không có cột mã nên bản ghi "
-        "được phân biệt bằng các giá trị này; hãy thêm cột mã hoặc sửa cho khác nhau",
+        "được phân biệt theo lớp, xã và tên; hãy thêm cột mã hoặc sửa tên cho khác nhau",
     )  # fmt: skip
     return ids
 

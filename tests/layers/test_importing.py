@@ -61,8 +61,8 @@ DEFECTS = {
         (3, "kinh_do", "451234.5",
          "'451234.5' in degree column 'kinh_do' looks like metres: put projected coordinates in "
          "x and y columns, or give their CRS with --crs",
-         "Giá trị «451234.5» ở cột độ «kinh_do» có vẻ là mét: hãy đặt tọa độ phẳng vào cột x "
-         "và y, hoặc khai báo hệ tọa độ bằng --crs"),
+         "Giá trị «451234.5» ở cột «kinh_do» (đơn vị độ) có vẻ tính bằng mét: hãy ghi tọa độ "
+         "phẳng vào cột x và y, hoặc khai báo hệ tọa độ bằng --crs"),
     ]),
     "point_in_wrong_commune.csv": ("signal", [
         (3, "xa", "Xã Bắc Sơn",
@@ -73,8 +73,8 @@ DEFECTS = {
         (3, "Trạng thái", "Đang sửa chữa",
          f"Unknown status 'Đang sửa chữa' in layer Geopark and tourism; use one of: "
          f"{GEOPARK_STATUSES_EN}",
-         f"Trạng thái «Đang sửa chữa» không có trong lớp Công viên địa chất và du lịch; dùng "
-         f"một trong: {GEOPARK_STATUSES_VI}"),
+         f"Trạng thái «Đang sửa chữa» không có trong lớp Công viên địa chất và du lịch; hãy "
+         f"chọn một trong: {GEOPARK_STATUSES_VI}"),
     ]),
 }  # fmt: skip
 

@@ -20,13 +20,15 @@ DATA = Path(__file__).parents[1] / "data"
 TODAY = dt.date(2025, 12, 31)
 VILLAGE_ROWS = [11, 12, 13, 16, 17, 18, 19]
 REPORT_NOTES = [
-    "Tiêu đề hai tầng ở dòng 7–8, đọc thành một / Two-level header on rows 7–8 read as one",
-    "Bỏ qua dòng phía trên tiêu đề (cơ quan, quốc hiệu, tên biểu, đơn vị tính): dòng 1–2, 4–6 / "
+    "Dòng tiêu đề gồm hai tầng (dòng 7–8), đã ghép thành một / Two-level header on rows 7–8 "
+    "read as one",
+    "Bỏ qua các dòng phía trên dòng tiêu đề (tên cơ quan, quốc hiệu, tên biểu, đơn vị tính): "
+    "dòng 1–2, 4–6 / "
     "Skipped row(s) above the header (agency, national motto, title, unit): row(s) 1–2, 4–6",
     "Bỏ qua dòng đánh số cột: dòng 9 / Skipped column numbering row(s): row(s) 9",
-    "Bỏ qua dòng nhóm (số La Mã): dòng 10, 15 / Skipped group row(s) (Roman numerals): "
+    "Bỏ qua dòng tên nhóm (đánh số La Mã): dòng 10, 15 / Skipped group row(s) (Roman numerals): "
     "row(s) 10, 15",
-    "Bỏ qua dòng cộng, tổng cộng (không phải bản ghi): dòng 14, 20–21 / Skipped subtotal "
+    "Bỏ qua dòng Cộng, Tổng cộng (không tính là bản ghi): dòng 14, 20–21 / Skipped subtotal "
     "row(s) (Cộng, Tổng cộng; not records): row(s) 14, 20–21",
     "Bỏ qua phần ký tên cuối biểu: dòng 23–25, 27 / Skipped the signature block below the "
     "table: row(s) 23–25, 27",
@@ -131,7 +133,8 @@ def test_a_village_given_by_its_pre_2025_commune_sits_in_that_old_commune(contex
     assert records[0].attributes["position_approximate"] is True
     assert records[0].record_id == f"{records[0].commune_code}-thon-pac-mong"
     assert (
-        "Dòng 2 ghi tên xã trước 1/7/2025, đặt ở tâm xã cũ / Rows 2 name a commune as it was "
+        "Dòng 2 ghi tên xã cũ (trước 1/7/2025), đã đặt tại trung tâm xã cũ / Rows 2 name a "
+        "commune as it was "
         "before 1 July 2025 and were placed at its centre"
     ) in report.notes
 
