@@ -3,7 +3,8 @@
 A zip's headers declare each member's size; a crafted archive can lie about it, or pack a
 gigabyte of zeros into a kilobyte (a zip bomb). Members are therefore checked before unpacking
 (declared total under the cap, compression ratio under `MAX_RATIO`) and counted while unpacking
-(never more bytes than declared, never more than the cap in all).
+(never more bytes than declared, never more than the cap in all). An XLSX workbook is a zip
+too: `check_archive` counts its members' real bytes before any spreadsheet library opens it.
 """
 
 from __future__ import annotations
@@ -88,3 +89,38 @@ def extract_members(
                 raise _damaged(archive)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError):
         raise _damaged(archive) from None
+
+
+def check_archive(archive: Path, cap: int = DEFAULT_MAX_UNPACKED) -> None:
+    """Check a whole zip (an XLSX workbook) as `extract_members` would, writing nothing.
+
+    Every member is decompressed once and its bytes counted: the archive may not declare or
+    hold more than ``cap`` in all, nor a member compress more than `MAX_RATIO` times or hold
+    other than it declares.
+
+    Raises
+    ------
+    zipfile.BadZipFile
+        ``archive`` is not a zip at all (the caller says what it should have been).
+    GeodataError
+        The archive is too large unpacked, a zip bomb or damaged.
+    """
+    with zipfile.ZipFile(archive) as bundle:
+        members = [m for m in bundle.infolist() if not m.is_dir()]
+        check_members(archive, members, cap)
+        total = 0
+        try:
+            for member in members:
+                size = 0
+                with bundle.open(member) as source:
+                    while chunk := source.read(_CHUNK):
+                        size += len(chunk)
+                        total += len(chunk)
+                        if size > member.file_size:
+                            raise _damaged(archive)
+                        if total > cap:
+                            raise _too_large(archive, cap)
+                if size != member.file_size:
+                    raise _damaged(archive)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError):
+            raise _damaged(archive) from None

@@ -121,7 +121,7 @@ def read_table(
     if source_format == "csv":
         return read_csv_table(path)
     if source_format == "xlsx":
-        return read_xlsx_table(path, sheet)
+        return read_xlsx_table(path, sheet, max_unpacked)
     if source_format == "shapefile":
         return read_shapefile_table(path, crs=crs, max_unpacked=max_unpacked)
     return read_gis_table(path, source_format, crs=crs, layer=layer)

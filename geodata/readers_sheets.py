@@ -13,12 +13,14 @@ import zipfile
 from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pandas as pd
 from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.utils.exceptions import InvalidFileException
 
+from geodata.archives import DEFAULT_MAX_UNPACKED, check_archive
 from geodata.errors import GeodataError
 from geodata.problems import Problem
 from geodata.rawtable import (
@@ -68,9 +70,17 @@ def read_csv_table(path: Path) -> RawTable:
     return _grid_table(grid, path, found, left, source_format="csv", encoding=encoding, sheet=None)
 
 
-def read_xlsx_table(path: Path, sheet: str | None) -> RawTable:
-    """Read one worksheet of an XLSX workbook as text, keeping Excel's row numbers."""
+def read_xlsx_table(
+    path: Path, sheet: str | None, max_unpacked: int = DEFAULT_MAX_UNPACKED
+) -> RawTable:
+    """Read one worksheet of an XLSX workbook as text, keeping Excel's row numbers.
+
+    The workbook is a zip: its members' real sizes and compression are checked first
+    (`geodata.archives.check_archive`, ``max_unpacked`` bytes in all), so a workbook bomb is
+    refused before openpyxl parses a byte of it.
+    """
     try:
+        check_archive(path, max_unpacked)
         with warnings.catch_warnings():
             # openpyxl warns about workbook features it skips (data validation, slicers...);
             # none of them change cell values.
@@ -90,43 +100,31 @@ def read_xlsx_table(path: Path, sheet: str | None) -> RawTable:
         # Some writers store a wrong sheet size; read every row that is really there.
         worksheet.reset_dimensions()
         grid = [[format_value(v) for v in row] for row in worksheet.iter_rows(values_only=True)]
-        title = worksheet.title
+        title, member = worksheet.title, worksheet._worksheet_path
     finally:
         workbook.close()
     grid, found, left = _repair_grid(grid, "cp1252")
     table = _grid_table(grid, path, found, left, source_format="xlsx", encoding="utf-8",
                         sheet=title)  # fmt: skip
-    _check_formulas(path, title, grid, table)
+    _check_formulas(path, member, grid, table)
     return table
 
 
-def _check_formulas(path: Path, title: str, grid: Grid, table: RawTable) -> None:
+def _check_formulas(path: Path, member: str, grid: Grid, table: RawTable) -> None:
     """Refuse a record row holding a formula that Excel never computed (no cached value).
 
     Formulas are read as the values Excel saved with them (``data_only``); a workbook written
     by a program other than Excel may have none, and an empty cell would silently stand in.
+    The workbook is parsed once: when a record row has empty cells and the sheets hold
+    formulas at all, the sheet's XML (``member``) is scanned for formula cells with no value.
     """
     rows = set(table.row_numbers)
     empty = {
-        (r, c) for r in rows if r <= len(grid) for c, v in enumerate(grid[r - 1]) if v == ""
+        (r, c + 1) for r in rows if r <= len(grid) for c, v in enumerate(grid[r - 1]) if v == ""
     }
     if not empty or not _has_formulas(path):
         return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        workbook = load_workbook(path, read_only=True, data_only=False)
-    try:
-        worksheet = workbook[title]
-        worksheet.reset_dimensions()
-        cells = [
-            f"{get_column_letter(c + 1)}{r}"
-            for r, row in enumerate(worksheet.iter_rows(values_only=True), start=1)
-            if r in rows
-            for c, value in enumerate(row)
-            if (r, c) in empty and isinstance(value, str) and value.startswith("=")
-        ]
-    finally:
-        workbook.close()
+    cells = [cell for cell in _uncomputed_cells(path, member) if coordinate_to_tuple(cell) in empty]
     if not cells:
         return
     problems = [
@@ -134,12 +132,27 @@ def _check_formulas(path: Path, title: str, grid: Grid, table: RawTable) -> None
             int(re.sub(r"[A-Z]+", "", cell)), cell, None,
             f"Cell {cell} holds a formula with no computed value: open the file in Excel "
             "and save it again",
-            f"Ô {cell} chứa công thức chưa được tính: hãy mở tệp bằng Excel và lưu lại",
+            f"Ô {cell} chứa công thức nhưng chưa có giá trị: hãy mở tệp bằng Excel rồi lưu lại",
             UNCOMPUTED_FORMULA,
         )
         for cell in cells
     ]  # fmt: skip
     raise GeodataError.from_problem(problems[0], problems)
+
+
+def _uncomputed_cells(path: Path, member: str) -> list[str]:
+    """Return the references of a sheet's cells that hold a formula and no value (streamed)."""
+    found = []
+    with zipfile.ZipFile(path) as bundle, bundle.open(member.lstrip("/")) as sheet:
+        for _event, element in ElementTree.iterparse(sheet):
+            if element.tag.rsplit("}", 1)[-1] != "c":
+                continue
+            parts = {child.tag.rsplit("}", 1)[-1]: child for child in element}
+            value = parts.get("v")
+            if "f" in parts and (value is None or not (value.text or "").strip()):
+                found.append(element.get("r", ""))
+            element.clear()
+    return [cell for cell in found if cell]
 
 
 def _has_formulas(path: Path) -> bool:

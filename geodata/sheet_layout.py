@@ -149,11 +149,11 @@ def _ranges(numbers: list[int]) -> str:
 
 
 _WHY = {
-    "above": ("dòng phía trên tiêu đề (cơ quan, quốc hiệu, tên biểu, đơn vị tính)",
+    "above": ("các dòng phía trên dòng tiêu đề (tên cơ quan, quốc hiệu, tên biểu, đơn vị tính)",
               "row(s) above the header (agency, national motto, title, unit)"),
     "numbering": ("dòng đánh số cột", "column numbering row(s)"),
-    "group": ("dòng nhóm (số La Mã)", "group row(s) (Roman numerals)"),
-    "subtotal": ("dòng cộng, tổng cộng (không phải bản ghi)",
+    "group": ("dòng tên nhóm (đánh số La Mã)", "group row(s) (Roman numerals)"),
+    "subtotal": ("dòng Cộng, Tổng cộng (không tính là bản ghi)",
                  "subtotal row(s) (Cộng, Tổng cộng; not records)"),
     "signature": ("phần ký tên cuối biểu", "the signature block below the table"),
 }  # fmt: skip
@@ -178,7 +178,7 @@ def split_office_sheet(rows: list[Row]) -> OfficeSheet:
         header = _join_levels(header, rest[0][1])
         rest = rest[1:]
         notes.append(
-            f"Tiêu đề hai tầng ở dòng {levels[0]}–{levels[1]}, đọc thành một / "
+            f"Dòng tiêu đề gồm hai tầng (dòng {levels[0]}–{levels[1]}), đã ghép thành một / "
             f"Two-level header on rows {levels[0]}–{levels[1]} read as one"
         )
     if rest and _numbering(rest[0][1]):

@@ -101,13 +101,13 @@ def state_dates(
     problems.add(
         keep & later, column, values,
         f"Update date {{value!r}} is after today ({shown})",
-        f"Ngày cập nhật «{{value}}» sau ngày hôm nay ({shown})",
+        f"Ngày cập nhật «{{value}}» muộn hơn ngày hôm nay ({shown})",
     )  # fmt: skip
     blank = keep & values.isna().to_numpy()
     if blank.any():
         count = int(blank.sum())
         notes.append(
-            f"{count} dòng không có ngày cập nhật, lấy ngày {shown} / "
+            f"{count} dòng không ghi ngày cập nhật, đã lấy ngày hôm nay ({shown}) / "
             f"{count} row(s) without an update date are dated today ({today.isoformat()})"
         )
     dates[blank] = today
@@ -171,12 +171,13 @@ def _report_statuses(
     problems.add_at(
         rows[lacking], column, raw[lacking],
         f"Layer {layer.name_en} has no status {{value!r}} ({{generic}}); use one of: {en_names}",
-        f"Lớp {layer.name_vi} không có trạng thái «{{value}}»; dùng một trong: {vi_names}",
+        f"Lớp {layer.name_vi} không có trạng thái «{{value}}»; hãy chọn một trong: {vi_names}",
         generic=[GENERIC_STATUS_LABELS[g][1] for g in generic[lacking]],
     )  # fmt: skip
     other = unknown & pd.isna(generic)
     problems.add_at(
         rows[other], column, raw[other],
         f"Unknown status {{value!r}} in layer {layer.name_en}; use one of: {en_names}",
-        f"Trạng thái «{{value}}» không có trong lớp {layer.name_vi}; dùng một trong: {vi_names}",
+        f"Trạng thái «{{value}}» không có trong lớp {layer.name_vi}; hãy chọn một trong: "
+        + vi_names,
     )  # fmt: skip

@@ -34,6 +34,8 @@ ROLE_ALIASES: dict[str, tuple[str, ...]] = {
         "ma_xa", "commune_code", "xa", "commune", "ten_xa", "xa_phuong", "ten_xa_phuong",
         "commune_name",
     ),
+    # Tells apart pre-2025 communes of one name ("Xã Hồng Thái" of Bình Gia and of Văn Lãng).
+    "district": ("huyen", "ten_huyen", "huyen_cu", "district", "district_name", "ma_huyen"),
 }  # fmt: skip
 
 # The province's generic statuses, as written in its reports, in English and as ids. Every layer

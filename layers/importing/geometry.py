@@ -221,8 +221,8 @@ def _from_lonlat(
             mask, column, values,
             f"{{value!r}} in degree column '{column}' looks like metres: put projected "
             "coordinates in x and y columns, or give their CRS with --crs",
-            f"Giá trị «{{value}}» ở cột độ «{column}» có vẻ là mét: hãy đặt tọa độ phẳng vào "
-            "cột x và y, hoặc khai báo hệ tọa độ bằng --crs",
+            f"Giá trị «{{value}}» ở cột «{column}» (đơn vị độ) có vẻ tính bằng mét: hãy ghi tọa độ "
+            "phẳng vào cột x và y, hoặc khai báo hệ tọa độ bằng --crs",
         )  # fmt: skip
     swapped = ok & ~metres & swapped_rows(xs, ys, context.province)
     report_swapped(located, swapped, problems)

@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 import shapely
 
+from geodata.old_names import old_units
 from layers.base import LayerSpec
 from layers.importing.geometry import Located
 from layers.importing.places import commune_lookup
@@ -27,6 +28,7 @@ from layers.parsing import column_key, fold, parse_keys
 # Roles that give a row its place; a row with none of them filled may be placed by its commune.
 _PLACE_ROLES = ("wkt", "lon", "lat", "x", "y")
 _ID_LENGTH = 60  # the store's record_id column
+_NAME_ALIASES = ("ten", "name", "ten_du_an", "ten_thon")
 
 
 @dataclass
@@ -43,12 +45,26 @@ class CommunePlaces:
         Mask of the placed rows that name a pre-2025 commune.
     centres : numpy.ndarray
         The point of each placed row (None elsewhere).
+    column : str
+        The commune column.
+    ambiguous : dict
+        Row index -> its commune cell and the pre-2025 communes ("Xã Hồng Thái (Huyện Bình
+        Gia)") it may mean, when several districts had that name and no district cell decides.
     """
 
     rows: np.ndarray
     named: np.ndarray
     legacy: np.ndarray
     centres: np.ndarray
+    column: str = ""
+    ambiguous: dict[int, tuple[str, list[str]]] = field(default_factory=dict)
+
+    @property
+    def old_named(self) -> np.ndarray:
+        """Mask of the rows naming a pre-2025 commune, placed or ambiguous (no 2025 name)."""
+        mask = self.legacy.copy()
+        mask[list(self.ambiguous)] = True
+        return mask
 
 
 def _centres(units) -> dict[str, shapely.Geometry]:
@@ -66,6 +82,46 @@ def legacy_lookup(legacy) -> dict[str, str]:
         for key, code in zip(keys, legacy["code"], strict=True)
         if counts[key] == 1
     }  # fmt: skip
+
+
+def _unit_keys(name: str, code: str, units: Sequence[str]) -> set[str]:
+    """Return the keys a unit may be written as: code, full name, name without its unit word."""
+    keys = {column_key(code), column_key(code.lstrip("0")), column_key(name)}
+    keys |= {column_key(name[len(u):]) for u in units if name.startswith(u)}
+    return keys
+
+
+def _legacy_codes(
+    values: pd.Series, legacy, districts: pd.Series | None, rows: np.ndarray
+) -> tuple[np.ndarray, dict[int, tuple[str, list[str]]]]:  # fmt: skip
+    """Return the pre-2025 commune each of ``rows`` names, and the rows it cannot tell.
+
+    A name several communes bore ("Xã Hồng Thái" of Bình Gia and of Văn Lãng) is decided by
+    the row's district cell (name, short name or code); otherwise the row is ambiguous, with
+    its candidates described with their districts.
+    """
+    codes = np.full(len(values), None, dtype=object)
+    ambiguous: dict[int, tuple[str, list[str]]] = {}
+    units = {u.code: u for u in old_units() if u.level == "legacy_commune"}
+    by_key: dict[str, list[str]] = {}
+    for code, name in zip(legacy["code"].astype(str), legacy["name"], strict=True):
+        for key in _unit_keys(name, code, ("Xã ", "Phường ", "Thị trấn ")):
+            by_key.setdefault(key, []).append(code)
+    cells = values.to_numpy(dtype=object, na_value=None)
+    given = None if districts is None else districts.to_numpy(dtype=object, na_value=None)
+    for i in np.flatnonzero(rows).tolist():
+        candidates = list(dict.fromkeys(by_key.get(column_key(cells[i]), [])))
+        if len(candidates) > 1 and given is not None and given[i] is not None:
+            wanted = column_key(given[i])
+            candidates = [c for c in candidates if c in units and wanted in _unit_keys(
+                units[c].district_name or "", units[c].district_code or "",
+                ("Huyện ", "Thành phố ", "Thị xã "))] or candidates  # fmt: skip
+        if len(candidates) == 1:
+            codes[i] = candidates[0]
+        elif candidates:
+            ambiguous[i] = (cells[i], [f"{units[c].name} ({units[c].district_name})"
+                                       if c in units else c for c in candidates])  # fmt: skip
+    return codes, ambiguous
 
 
 def commune_only_rows(
@@ -86,6 +142,7 @@ def commune_only_rows(
     if column is None:
         return places
     values = texts(column)
+    places.column = column
     places.named, _ = parse_keys(values, commune_lookup(context.communes))
     if has_geometry:
         return places
@@ -98,7 +155,8 @@ def commune_only_rows(
     places.centres[current] = [centres[code] for code in places.named[current]]
     legacy = context.legacy_communes
     if legacy is not None and len(legacy):
-        old, _ = parse_keys(values, legacy_lookup(legacy))
+        districts = texts(roles["district"]) if "district" in roles else None
+        old, places.ambiguous = _legacy_codes(values, legacy, districts, empty & ~current)
         places.legacy = empty & ~current & ~pd.isna(old)
         old_centres = _centres(legacy)
         places.centres[places.legacy] = [old_centres[code] for code in old[places.legacy]]
@@ -115,7 +173,22 @@ def unplaced(size: int, column: str, texts: Texts) -> Located:
 def place_at_communes(
     located: Located, places: CommunePlaces, problems: Problems, notes: list[str]
 ) -> None:
-    """Put the rows given by commune alone at a point inside their commune."""
+    """Put the rows given by commune alone at a point inside their commune.
+
+    A row naming a pre-2025 commune whose name several districts had, with no district cell
+    to decide, is a problem naming the candidates.
+    """
+    for i, (cell, candidates) in places.ambiguous.items():
+        located.failed[i] = True  # reported here, not again as a row with no position
+        problems.add_at(
+            np.array([i]), places.column, [cell],
+            "Row {row}: before 1 July 2025 several communes were named '{value}': {candidates}; "
+            "add a district column (huyen) or the coordinates",
+            "Dòng {row}: trước 1/7/2025 có nhiều xã tên «{value}»: {candidates}; hãy thêm cột "
+            "huyện hoặc ghi tọa độ",
+            code="ambiguous_commune", row=[int(problems.rows[i])],
+            candidates=["; ".join(candidates)],
+        )  # fmt: skip
     index = np.flatnonzero(places.rows)
     if index.size == 0:
         return
@@ -124,7 +197,8 @@ def place_at_communes(
     shown = ", ".join(str(r) for r in problems.rows[index][:20])
     more = "…" if index.size > 20 else ""
     notes.append(
-        f"{index.size} dòng chỉ ghi xã, đặt ở tâm xã (vị trí gần đúng): dòng {shown}{more} / "
+        f"{index.size} dòng chỉ ghi tên xã, không có tọa độ, đã đặt tại trung tâm xã (vị trí gần "
+        f"đúng): dòng {shown}{more} / "
         f"{index.size} row(s) give only a commune and were placed at its centre (approximate "
         f"position): rows {shown}{more}"
     )
@@ -132,8 +206,9 @@ def place_at_communes(
     if legacy.size:
         shown = ", ".join(str(r) for r in problems.rows[legacy][:20])
         notes.append(
-            f"Dòng {shown} ghi tên xã trước 1/7/2025, đặt ở tâm xã cũ / Rows {shown} name a "
-            "commune as it was before 1 July 2025 and were placed at its centre"
+            f"Dòng {shown} ghi tên xã cũ (trước 1/7/2025), đã đặt tại trung tâm xã cũ / "
+            f"Rows {shown} name a commune as it was before 1 July 2025 and were placed at its "
+            "centre"
         )
 
 
@@ -180,6 +255,30 @@ def name_column(spec: LayerSpec, roles: Mapping[str, str], fields: Mapping[str, 
         return roles["name"]
     fallback = name_field(spec)
     return fields.get(fallback, "ten") if fallback else "ten"
+
+
+def check_names(
+    spec: LayerSpec, rows: np.ndarray, texts: Texts, roles: Mapping[str, str],
+    fields: Mapping[str, str], problems: Problems,
+) -> None:  # fmt: skip
+    """Report the rows of ``rows`` (of a file with an id column) that give no name.
+
+    A record needs a name: the name column, else the layer's naming field (a village, a road).
+    A file with neither column lacks a required column.
+    """
+    column = name_column(spec, roles, fields)
+    if column not in texts.frame.columns:
+        problems.missing_column(column, "the record's name", "tên bản ghi", _NAME_ALIASES,
+                                spec.id)  # fmt: skip
+        return
+    nameless = rows[pd.isna(row_names(spec, rows, texts, roles, fields))]
+    problems.add_at(
+        nameless, column, [None] * nameless.size,
+        "Row {row} has an id ({record_id}) but no name: fill in column '{header}'",
+        "Dòng {row} có mã ({record_id}) nhưng chưa có tên: cần điền cột «{header}»",
+        code="missing_name", row=problems.rows[nameless], header=[column] * nameless.size,
+        record_id=texts(roles["record_id"]).iloc[nameless].tolist(),
+    )  # fmt: skip
 
 
 def derived_id(commune: str | None, name: str) -> str:

@@ -29,6 +29,7 @@ from layers.importing.cells import (
 from layers.importing.columns import ROLE_ALIASES, ColumnMap, match_columns
 from layers.importing.geometry import Located, locate, mask_of
 from layers.importing.minimal import (
+    check_names,
     commune_only_rows,
     derived_ids,
     fill_name_field,
@@ -113,7 +114,7 @@ def parse_records(
     place_at_communes(located, places, problems, report.notes)
     usable = check_shapes(located, keep, problems, report.notes)
     xs, ys = check_positions(located, usable, context, problems)
-    communes = check_communes(located, keep & ~places.legacy, usable, xs, ys, texts, roles,
+    communes = check_communes(located, keep & ~places.old_named, usable, xs, ys, texts, roles,
                               context, problems)  # fmt: skip
     if record_ids is None:
         keys = np.where(pd.isna(named), communes, named)
@@ -128,6 +129,8 @@ def parse_records(
         check_geometry_types(spec, located, rows[usable[rows]], problems)
         attributes = field_values(spec, rows, texts, columns.fields[spec.id], problems)
         fill_name_field(spec, rows, attributes, texts, roles)
+        if "record_id" in roles:  # without ids, _derive_ids has reported the nameless rows
+            check_names(spec, rows, texts, roles, columns.fields[spec.id], problems)
         statuses = status_values(spec, rows, roles.get("status"), texts, progress, problems)
         good = rows[~problems.bad[rows] & usable[rows]]
         extras = _extras(spec, rows, attributes, by_commune)
@@ -203,16 +206,17 @@ def _describe_columns(columns: ColumnMap, notes: list[str]) -> None:
     """Note the columns ignored and those that fill two roles."""
     if columns.unused:
         names = ", ".join(columns.unused)
-        notes.append(f"Bỏ qua các cột không dùng: {names} / Ignored unknown columns: {names}")
+        notes.append(f"Bỏ qua các cột không nhận diện được: {names} / "
+                     f"Ignored unknown columns: {names}")  # fmt: skip
     for ignored, used in columns.repeated:
         notes.append(
-            f"Cột {ignored} trùng vai trò với cột {used}, đã bỏ qua / "
+            f"Cột {ignored} trùng nội dung với cột {used} nên không dùng / "
             f"Column {ignored} repeats column {used} and was ignored"
         )
     commune = columns.roles.get("commune")
     if commune is not None and columns.report.get(commune) != "commune":
         notes.append(
-            f"Cột {commune} còn dùng để kiểm tra xã theo vị trí / "
+            f"Cột {commune} còn được đối chiếu với xã xác định theo tọa độ / "
             f"Column {commune} is also checked against the commune found by position"
         )
 
@@ -304,7 +308,7 @@ def _derive_ids(
         "Same layer, commune and name as row {first} ({value!r}): with no id column, each "
         "record is told apart by these; give the rows an id column or tell them apart",
         "Trùng lớp, xã và tên với dòng {first} («{value}»): tệp không có cột mã nên bản ghi "
-        "được phân biệt bằng các giá trị này; hãy thêm cột mã hoặc sửa cho khác nhau",
+        "được phân biệt theo lớp, xã và tên; hãy thêm cột mã hoặc sửa tên cho khác nhau",
     )  # fmt: skip
     return ids
 
@@ -377,8 +381,8 @@ def _names(
 ) -> list[str]:  # fmt: skip
     """Return each record's name.
 
-    The name column, else a public required text field (a signal village, a road), else the
-    layer's name and the record id.
+    The name column, else a public required text field (a signal village, a road); a row with
+    neither is a problem (`check_names`) and never reaches here with "layer – id".
     """
     fallback = next(
         (f.name for f in spec.fields if f.type == "str" and f.required and f.public), None

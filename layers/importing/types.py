@@ -183,7 +183,7 @@ class Problems:
             header,
             f"Required column '{header}' ({what_en}){of_en} is missing; accepted headers: "
             + accepted,
-            f"Thiếu cột bắt buộc «{header}» ({what_vi}){of_vi}; tên cột được chấp nhận: "
+            f"Thiếu cột bắt buộc «{header}» ({what_vi}){of_vi}; có thể đặt tên cột là: "
             + accepted,
             code="missing_column",
         )
@@ -194,7 +194,7 @@ class Problems:
         self.add_at(
             index, column, [None] * index.size,
             f"Missing value in required column '{column}'",
-            f"Thiếu giá trị ở cột bắt buộc «{column}»",
+            f"Chưa điền cột bắt buộc «{column}»",
             code="missing",
         )  # fmt: skip
 

@@ -78,7 +78,8 @@ def export_layer(layer_id: str) -> Response:
     """Download a layer's records on ``as_of``: public fields for the public.
 
     Personal records are exported to their readers, those of the reader's areas only, and
-    each such export is written to the audit log with the records' ids.
+    each such export is written to the audit log with the records' ids. ``incomplete=1`` and
+    ``status=paused,cancelled`` filter the records as the features API does.
     """
     layer = get_layer(layer_id)
     restricted = request.args.get("restricted") == "1"
@@ -90,19 +91,22 @@ def export_layer(layer_id: str) -> Response:
             field="format",
         )
     area, as_of, bbox = params.area(params.level()), params.as_of(), params.bbox()
+    incomplete, statuses = params.incomplete(), params.statuses(layer)
     code = area[1] if area else None
     session = get_session()
     content, mime, name = exports.export_layer(
         session, layer, fmt, as_of, locale=current_locale(), bbox=bbox,
         area=area, crs=request.args.get("crs") or None,
         include_restricted=restricted or not layer.records_public, areas=scope,
+        incomplete=incomplete, statuses=statuses,
     )
     if restricted or not layer.records_public:
         record_now("export_restricted", actor=current_user.username, layer_id=layer.id,
                          detail={"format": fmt, "file": name, "area": code,
                                  "crs": request.args.get("crs")})
     if not layer.records_public:
-        shown = feature_store.feature_ids(session, layer.id, as_of, bbox, area, scope)
+        shown = feature_store.feature_ids(session, layer.id, as_of, bbox, area, scope,
+                                          incomplete, statuses)
         personal_read(layer.id, shown, "export", format=fmt, file=name)
     return _download(content, mime, name)
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from layers import get_layer
 from layers.base import LayerSpec
+from portal.services import audit
 from portal.services.access import can_edit
 from portal.services.editing import records as editing
 from portal.services.editing.values import RecordNotFound, record_snapshot
@@ -44,6 +45,21 @@ def log_personal_read(feature: Feature, what: str) -> None:
     """Write a ``read_personal`` audit event when a record of a restricted layer was shown."""
     if not get_layer(feature.layer_id).records_public:
         personal_read(feature.layer_id, [feature.id], what, feature=feature)
+
+
+def log_personal_answer(session, feature: Feature, what: str) -> None:
+    """Log, in the write's own transaction, a write answer that shows a record's personal data.
+
+    The answer of a create, update, status change, delete or restore holds the record's
+    restricted fields when the editor may read them: for a layer of personal records (the
+    households) that is a read of personal data like any other (``what``: the write).
+    """
+    if get_layer(feature.layer_id).records_public:
+        return
+    if editing.may_read_restricted(current_user, feature):
+        audit.record_personal_read(session, actor=current_user.username,
+                                   layer_id=feature.layer_id, feature_ids=[feature.id],
+                                   what=what, feature=feature)  # fmt: skip
 
 
 def area_name(session, level: str, code: str | None) -> str | None:

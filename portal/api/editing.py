@@ -22,6 +22,7 @@ from shapely.geometry import shape
 from layers import get_layer
 from portal.api import photos as photo_views
 from portal.api.edit_common import (
+    log_personal_answer,
     log_personal_read,
     private,
     record_json,
@@ -117,12 +118,18 @@ def _attributes(properties: Any, creating: bool) -> tuple[dict[str, Any], dict[s
     return special, values
 
 
-def _edit(run) -> dict[str, Any]:
-    """Run one service call in its own transaction; return the record as the user sees it."""
+def _edit(run, what: str) -> dict[str, Any]:
+    """Run one service call in its own transaction; return the record as the user sees it.
+
+    An answer holding a household's personal fields is logged as a read of them (``what``: the
+    write), in the same transaction.
+    """
     with get_database().transaction() as session:
         feature = run(session)
         session.flush()
-        return record_json(session, feature)
+        answer = record_json(session, feature)
+        log_personal_answer(session, feature, what)
+        return answer
 
 
 def _who() -> dict[str, Any]:
@@ -145,7 +152,7 @@ def create_record(layer_id: str) -> Response:
     record = _edit(lambda s: editing.create_feature(
         s, layer, geometry, values, state, current_user, body.get("reason"),
         name=special.get("name"), record_id=special.get("record_id"), **_who(),
-    ))  # fmt: skip
+    ), "create")  # fmt: skip
     response = private(record, 201)
     response.headers["Location"] = url_for(".get_record", layer_id=layer.id, fid=record["id"])
     return response
@@ -169,7 +176,7 @@ def update_record(layer_id: str, fid: int) -> Response:
         changes["date"] = body["date"]
     return private(_edit(lambda s: editing.update_feature(
         s, fid, body.get("version"), changes, current_user, body.get("reason"), **_who()
-    )))  # fmt: skip
+    ), "update"))  # fmt: skip
 
 
 @blueprint.post("/layers/<layer_id>/features/<int:fid>/status")
@@ -182,7 +189,7 @@ def change_record_status(layer_id: str, fid: int) -> Response:
     return private(_edit(lambda s: editing.change_status(
         s, fid, body.get("version"), body.get("status"), body.get("progress"), body.get("date"),
         values, current_user, body.get("reason"), **_who(),
-    )))  # fmt: skip
+    ), "status"))  # fmt: skip
 
 
 def _body_or_args() -> dict[str, Any]:
@@ -208,7 +215,7 @@ def delete_record(layer_id: str, fid: int) -> Response:
     return private(_edit(lambda s: editing.delete_feature(
         s, fid, body.get("version"), current_user, body.get("reason"), date=body.get("date"),
         **_who(),
-    )))  # fmt: skip
+    ), "delete"))  # fmt: skip
 
 
 @blueprint.post("/layers/<layer_id>/features/<int:fid>/restore")
@@ -220,7 +227,7 @@ def restore_record(layer_id: str, fid: int) -> Response:
     return private(_edit(lambda s: editing.restore_feature(
         s, fid, body.get("version"), current_user, body.get("reason"), date=body.get("date"),
         **_who(),
-    )))  # fmt: skip
+    ), "restore"))  # fmt: skip
 
 
 for rule, view, methods in (

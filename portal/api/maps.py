@@ -92,12 +92,12 @@ def get_layer_route(layer_id: str) -> Response:
 
 
 def _features_page(layer: LayerSpec, as_of: dt.date, bbox, limit: int, offset: int,
-                   incomplete: bool = False) -> dict:
+                   incomplete: bool = False, statuses: tuple[str, ...] = ()) -> dict:
     session = get_session()
     rows = feature_store.read_features(session, layer.id, as_of, bbox, limit, offset,
-                                       incomplete=incomplete)
+                                       incomplete=incomplete, statuses=statuses)
     matched = feature_store.count_features(session, layer.id, as_of, bbox,
-                                           incomplete=incomplete)
+                                           incomplete=incomplete, statuses=statuses)
     communes = feature_store.area_names(session, "commune")
     districts = feature_store.area_names(session, "district")
     return {
@@ -146,7 +146,8 @@ def _clusters(index: feature_store.PointIndex, as_of: dt.date, bbox, zoom: int) 
 
 
 def _restricted_features(layer: LayerSpec, scope: tuple[str, ...], as_of: dt.date, bbox,
-                         limit: int, offset: int, incomplete: bool = False) -> Response:
+                         limit: int, offset: int, incomplete: bool = False,
+                         statuses: tuple[str, ...] = ()) -> Response:
     """Answer the restricted records the user may read, filtered by area in the query.
 
     Never cached (neither here nor by a browser or proxy); every record shown is checked once
@@ -154,14 +155,15 @@ def _restricted_features(layer: LayerSpec, scope: tuple[str, ...], as_of: dt.dat
     """
     session = get_session()
     rows = [r for r in feature_store.read_features(session, layer.id, as_of, bbox, limit, offset,
-                                                   areas=scope, incomplete=incomplete)
+                                                   areas=scope, incomplete=incomplete,
+                                                   statuses=statuses)
             if can_read_restricted(current_user, layer.id, (r.commune_code, r.district_code))]
     communes = feature_store.area_names(session, "commune")
     districts = feature_store.area_names(session, "district")
     answer = {
         "type": "FeatureCollection",
         "numberMatched": feature_store.count_features(session, layer.id, as_of, bbox, scope,
-                                                      incomplete),
+                                                      incomplete, statuses),
         "numberReturned": len(rows),
         "asOf": as_of.isoformat(),
         "features": [feature_json(layer, r, communes, districts, include_restricted=True)
@@ -179,7 +181,9 @@ def layer_features(layer_id: str) -> Response:
 
     A layer of personal records answers only its readers, with the records of their areas
     (restricted fields included), never clustered and never cached. ``incomplete=1`` keeps only
-    the records missing some of their layer's required fields (never clustered either).
+    the records missing some of their layer's required fields, ``status=paused,cancelled``
+    those in one of these statuses of the layer (an unknown one: 422); a filtered answer is
+    never clustered either.
     """
     from layers import get_layer
 
@@ -192,18 +196,19 @@ def layer_features(layer_id: str) -> Response:
     limit = params.integer("limit", settings.max_features_page, 1, settings.max_features_page)
     offset = params.integer("offset", 0, 0, 10**9)
     zoom = params.integer("zoom", 10, 0, 22)
-    incomplete = request.args.get("incomplete", "0").lower() in ("1", "true", "yes")
-    clustering = request.args.get("cluster", "false") == "auto" and not incomplete
+    incomplete, statuses = params.incomplete(), params.statuses(layer)
+    clustering = request.args.get("cluster", "false") == "auto" and not (incomplete or statuses)
     if scope is not None:
-        return _restricted_features(layer, scope, as_of, bbox, limit, offset, incomplete)
+        return _restricted_features(layer, scope, as_of, bbox, limit, offset, incomplete,
+                                    statuses)
 
     def compute() -> dict[str, Any]:
         if clustering and _count_in_view(layer, as_of, bbox, zoom) > settings.cluster_threshold:
             return _clusters(_point_index(layer, as_of), as_of, bbox or WHOLE_WORLD, zoom)
-        return _features_page(layer, as_of, bbox, limit, offset, incomplete)
+        return _features_page(layer, as_of, bbox, limit, offset, incomplete, statuses)
 
     key = ("features", layer.id, as_of, bbox, limit, offset, zoom, clustering, incomplete,
-           current_locale())
+           statuses, current_locale())
     return cached_json(key, compute)
 
 

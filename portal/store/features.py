@@ -68,8 +68,13 @@ def _in_area(query, area: tuple[str, str] | None):
     return query.where(column == code)
 
 
-def _incomplete(query, only: bool):
-    """Keep the records whose import left required fields empty (``attributes.incomplete``)."""
+def _incomplete(query, only: bool, statuses: Sequence[str] = ()):
+    """Keep the records whose import left required fields empty (``attributes.incomplete``).
+
+    ``statuses`` (status ids, empty: all) keeps only the records in one of them on the date.
+    """
+    if statuses:
+        query = query.where(FeatureState.status.in_(list(statuses)))
     if not only:
         return query
     # ``->>``/``json_extract``: the list as JSON text, NULL where the record is complete.
@@ -84,10 +89,12 @@ def count_features(
     bbox: BBox | None,
     areas: Sequence[str] | None = None,
     incomplete: bool = False,
+    statuses: Sequence[str] = (),
 ) -> int:
     """Count a layer's records that existed on ``as_of`` and overlap ``bbox`` (in ``areas``).
 
-    ``incomplete`` counts only the records missing some of their layer's required fields.
+    ``incomplete`` counts only the records missing some of their layer's required fields,
+    ``statuses`` only those in one of these statuses on ``as_of``.
     """
     query = _in_bbox(
         select(func.count())
@@ -96,7 +103,7 @@ def count_features(
         .where(Feature.layer_id == layer_id, state_as_of(as_of)),
         bbox,
     )
-    return session.scalar(_incomplete(_in_areas(query, areas), incomplete)) or 0
+    return session.scalar(_incomplete(_in_areas(query, areas), incomplete, statuses)) or 0
 
 
 def read_features(
@@ -109,15 +116,17 @@ def read_features(
     area: tuple[str, str] | None = None,
     areas: Sequence[str] | None = None,
     incomplete: bool = False,
+    statuses: Sequence[str] = (),
 ) -> Sequence[Row]:
     """Return a layer's records with their state on ``as_of``, ordered by id.
 
     ``area`` is one (level, code) asked for; ``areas`` the codes a reader is limited to (a
     record is kept when its commune or its district is one of them; empty or None: all);
-    ``incomplete`` keeps only the records missing some required fields.
+    ``incomplete`` keeps only the records missing some required fields, ``statuses`` (status
+    ids) those in one of them on ``as_of``.
     """
     query = _in_area(_in_areas(_in_bbox(_current(layer_id, as_of), bbox), areas), area)
-    query = _incomplete(query, incomplete)
+    query = _incomplete(query, incomplete, statuses)
     query = query.order_by(Feature.id).offset(offset)
     if limit is not None:
         query = query.limit(limit)
@@ -213,6 +222,8 @@ def feature_ids(
     bbox: BBox | None = None,
     area: tuple[str, str] | None = None,
     areas: Sequence[str] | None = None,
+    incomplete: bool = False,
+    statuses: Sequence[str] = (),
 ) -> list[int]:
     """Return the ids of the records ``read_features`` answers for the same arguments."""
     query = (
@@ -220,5 +231,6 @@ def feature_ids(
         .join(FeatureState, FeatureState.feature_id == Feature.id)
         .where(Feature.layer_id == layer_id, state_as_of(as_of))
     )
-    query = _in_area(_in_areas(_in_bbox(query, bbox), areas), area)
+    query = _incomplete(_in_area(_in_areas(_in_bbox(query, bbox), areas), area), incomplete,
+                        statuses)
     return list(session.scalars(query.order_by(Feature.id)))

@@ -146,6 +146,7 @@ MAP_JS: tuple[str, ...] = (
     "js/map-layers.js",
     "js/map-search.js",
     "js/map-controls.js",
+    "js/map-filters.js",
     "js/portal-map.js",
     "js/page-live.js",
 )

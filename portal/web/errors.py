@@ -39,8 +39,13 @@ class BadRequest(Exception):
         self.field = field
 
 
+class InvalidParameter(BadRequest):
+    """A well-formed parameter whose value is not one the portal knows (a layer's status)."""
+
+
 STATUS_CODES: dict[type[Exception], int] = {
     BadRequest: 400,
+    InvalidParameter: 422,
     CSRFError: 400,
     PermissionDenied: 403,
     UnknownLayer: 404,

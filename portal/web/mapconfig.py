@@ -92,9 +92,9 @@ def level_options() -> list[dict[str, str]]:
 
 def client_strings() -> dict[str, str]:
     """Return every word the map client shows, in the request's language."""
-    from portal.web.strings import map_client_strings
+    from portal.web.strings import filter_strings, map_client_strings
 
-    return map_client_strings()
+    return {**map_client_strings(), **filter_strings()}
 
 
 def client_config(state: MapState, page_endpoint: str, layers=CATALOGUE) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from layers.base import LayerSpec
 from portal.store.features import BBox, area_names, is_finite_bbox
 from portal.store.progress import LEVELS
 from portal.web.database import get_session
-from portal.web.errors import BadRequest
+from portal.web.errors import BadRequest, InvalidParameter
 
 
 def default_as_of() -> dt.date:
@@ -138,3 +138,27 @@ def integer(name: str, default: int, minimum: int, maximum: int) -> int:
             field=name,
         )
     return number
+
+
+def incomplete() -> bool:
+    """Return whether ``incomplete=1`` asks for the records missing some required fields."""
+    return request.args.get("incomplete", "0").lower() in ("1", "true", "yes")
+
+
+def statuses(layer: LayerSpec) -> tuple[str, ...]:
+    """Return the layer's status ids of ``status=paused,cancelled`` (empty: every status).
+
+    Each value must be one of the layer's status ids; an unknown one answers 422 naming the
+    ones the layer has.
+    """
+    value = request.args.get("status", "")
+    asked = tuple(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
+    known = [s.id for s in layer.statuses]
+    unknown = [v for v in asked if v not in known]
+    if unknown:
+        raise InvalidParameter(
+            _("status %(value)s is not a status of the layer %(layer)s; its statuses are: "
+              "%(known)s.", value=unknown[0][:40], layer=layer.id, known=", ".join(known)),
+            field="status",
+        )
+    return asked

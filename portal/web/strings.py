@@ -57,3 +57,15 @@ def map_client_strings() -> dict[str, str]:
         "close": _("Close"),
         "error_generic": _("Could not load data."),
     }
+
+
+def filter_strings() -> dict[str, str]:
+    """Return the words of the map's record filters (static/js/map-filters.js)."""
+    return {
+        "filter_title": _("Filter records"),
+        "filter_incomplete": _("Incomplete records only"),
+        "filter_paused": _("Paused"),
+        "filter_cancelled": _("Cancelled"),
+        "filter_hint": _("Nothing ticked: every record is shown."),
+        "filter_download": _("Download the records shown"),
+    }

@@ -447,3 +447,52 @@ def test_a_zip_that_unpacks_to_more_than_the_callers_cap_is_refused(tmp_path):
         read_table(DATA / "districts_2019.zip", max_unpacked=10 * 1024)
     assert caught.value.user_msg == "districts_2019.zip unpacks to more than 10 KB."
     assert read_table(DATA / "districts_2019.zip", max_unpacked=100_000).frame.shape[0] == 11
+
+
+def _workbook_bomb(path: Path, repeats: int) -> Path:
+    """Write a valid minimal project workbook whose sheet ends in a huge run of equal rows."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["ma", "loai", "ten", "kinh_do", "vi_do", "trang_thai"])
+    sheet.append(["CN-01", "industry", "Cụm công nghiệp Hợp Thành", 106.9253, 21.6843, "Tạm dừng"])
+    plain = path.with_suffix(".plain.xlsx")
+    book.save(plain)
+    run = b'<row><c t="inlineStr"><is><t>0</t></is></c></row>' * repeats
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(
+        path, "w", compression=zipfile.ZIP_DEFLATED
+    ) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", run + b"</sheetData>")
+            target.writestr(info.filename, data)
+    return path
+
+
+def test_an_xlsx_bomb_is_refused_before_the_workbook_is_parsed(tmp_path):
+    bomb = _workbook_bomb(tmp_path / "du_an_bom.xlsx", 1_000_000)
+    assert bomb.stat().st_size < 500_000  # about 50 MB of sheet XML
+    with pytest.raises(GeodataError) as caught:
+        read_table(bomb)
+    assert caught.value.user_msg == (
+        "du_an_bom.xlsx: xl/worksheets/sheet1.xml is compressed more than 200 times; "
+        "such archives are refused (a zip bomb)."
+    )
+    assert_bilingual(caught.value)
+
+
+def test_an_xlsx_larger_unpacked_than_the_callers_cap_is_refused(tmp_path):
+    with pytest.raises(GeodataError) as caught:
+        read_table(DATA / "office_minimal_projects.xlsx", max_unpacked=4 * 1024)
+    assert caught.value.user_msg == "office_minimal_projects.xlsx unpacks to more than 4 KB."
+    assert read_table(DATA / "office_minimal_projects.xlsx", max_unpacked=10**6).frame.shape[0]
+
+
+def test_an_xlsx_whose_headers_lie_about_a_sheets_size_is_refused_as_damaged(tmp_path):
+    workbook = _workbook_bomb(tmp_path / "du_an_sai.xlsx", 10)
+    lying = _lie_about_size(workbook, "sheet1.xml", 200)
+    with pytest.raises(GeodataError) as caught:
+        read_table(lying)
+    assert caught.value.user_msg == (
+        "du_an_sai.xlsx is damaged: its contents do not match what its headers say."
+    )

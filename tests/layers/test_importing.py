@@ -61,8 +61,8 @@ DEFECTS = {
         (3, "kinh_do", "451234.5",
          "'451234.5' in degree column 'kinh_do' looks like metres: put projected coordinates in "
          "x and y columns, or give their CRS with --crs",
-         "Giá trị «451234.5» ở cột độ «kinh_do» có vẻ là mét: hãy đặt tọa độ phẳng vào cột x "
-         "và y, hoặc khai báo hệ tọa độ bằng --crs"),
+         "Giá trị «451234.5» ở cột «kinh_do» (đơn vị độ) có vẻ tính bằng mét: hãy ghi tọa độ "
+         "phẳng vào cột x và y, hoặc khai báo hệ tọa độ bằng --crs"),
     ]),
     "point_in_wrong_commune.csv": ("signal", [
         (3, "xa", "Xã Bắc Sơn",
@@ -73,8 +73,8 @@ DEFECTS = {
         (3, "Trạng thái", "Đang sửa chữa",
          f"Unknown status 'Đang sửa chữa' in layer Geopark and tourism; use one of: "
          f"{GEOPARK_STATUSES_EN}",
-         f"Trạng thái «Đang sửa chữa» không có trong lớp Công viên địa chất và du lịch; dùng "
-         f"một trong: {GEOPARK_STATUSES_VI}"),
+         f"Trạng thái «Đang sửa chữa» không có trong lớp Công viên địa chất và du lịch; hãy "
+         f"chọn một trong: {GEOPARK_STATUSES_VI}"),
     ]),
 }  # fmt: skip
 
@@ -197,7 +197,8 @@ def test_a_polygon_ring_left_open_in_a_geojson_file_is_reported_on_its_row(conte
 
 def test_a_polygon_ring_left_open_in_a_wkt_column_is_reported_as_not_closed(context):
     ring = "106.82 21.81, 106.83 21.81, 106.83 21.82, 106.82 21.82"
-    frame = pd.DataFrame({"ma": ["A"], "kind": ["park"], "plan_goal": ["speed_up"],
+    frame = pd.DataFrame({"ma": ["A"], "ten": ["KCN Đồng Bành"], "kind": ["park"],
+                          "plan_goal": ["speed_up"],
                           "wkt": [f"POLYGON (({ring}))"]})  # fmt: skip
     records, report = parse_records(table_of(frame), get_layer("industry"), context)
     assert as_tuples(report) == [(
@@ -210,7 +211,8 @@ def test_a_polygon_ring_left_open_in_a_wkt_column_is_reported_as_not_closed(cont
 def test_a_self_intersecting_polygon_is_reported_where_it_crosses_and_not_repaired(context):
     x, y = KY_LUA
     bowtie = f"POLYGON (({x} {y}, {x + 0.01} {y + 0.01}, {x + 0.01} {y}, {x} {y + 0.01}, {x} {y}))"
-    frame = pd.DataFrame({"ma": ["A"], "kind": ["park"], "plan_goal": ["speed_up"],
+    frame = pd.DataFrame({"ma": ["A"], "ten": ["KCN Đồng Bành"], "kind": ["park"],
+                          "plan_goal": ["speed_up"],
                           "wkt": [bowtie]})  # fmt: skip
     records, report = parse_records(table_of(frame), get_layer("industry"), context)
     assert records == []
@@ -226,7 +228,8 @@ def test_a_ring_touching_itself_at_a_point_is_repaired_and_noted(context):
     # turns the other way round a hole; GEOS says "Ring Self-intersection".
     shell = f"{x} {y}, {x + 0.02} {y}, {x + 0.02} {y + 0.02}, {x} {y + 0.02}, {x} {y}"
     inner = f"{x + 0.005} {y + 0.01}, {x + 0.01} {y + 0.005}, {x} {y}"
-    frame = pd.DataFrame({"ma": ["A"], "kind": ["park"], "plan_goal": ["speed_up"],
+    frame = pd.DataFrame({"ma": ["A"], "ten": ["KCN Đồng Bành"], "kind": ["park"],
+                          "plan_goal": ["speed_up"],
                           "wkt": [f"POLYGON (({shell}, {inner}))"]})  # fmt: skip
     source = shapely.from_wkt(frame["wkt"][0])
     assert shapely.is_valid_reason(source).startswith("Ring Self-intersection")
@@ -337,7 +340,8 @@ def test_a_generic_paused_status_is_the_layers_own_paused_status(context, layer_
     if layer_id == "housing":
         required["work"] = "repair"
     frame = signal_frame(BAC_SON, trang_thai=["Tạm dừng"]).drop(columns="thon_ban")
-    frame = frame.assign(**{name: [value] for name, value in required.items()})
+    frame = frame.assign(ten=["Hộ Hoàng Văn Pán"],
+                         **{name: [value] for name, value in required.items()})
     records, report = parse_records(table_of(frame), layer, context)
     assert report.ok, report.problems
     assert records[0].state.status == "paused"
@@ -374,7 +378,8 @@ def test_headers_match_whatever_their_accents_case_and_separators(context, heade
 
 def test_values_of_every_field_type_are_read_and_checked(context):
     frame = pd.DataFrame({
-        "ma": ["B1", "B2", "B3"], "kind": ["Cửa khẩu", "smart gate", "xyz"],
+        "ma": ["B1", "B2", "B3"], "ten": ["Hữu Nghị", "Tân Thanh", "Chi Ma"],
+        "kind": ["Cửa khẩu", "smart gate", "xyz"],
         "Loại cửa khẩu": ["cửa khẩu quốc tế", "", ""], "smart_gate": ["có", "x", "maybe"],
         "area_ha": ["12,5", "-1", "abc"],
         "kinh_do": [str(KY_LUA[0])] * 3, "vi_do": [str(KY_LUA[1])] * 3,

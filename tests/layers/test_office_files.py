@@ -20,13 +20,15 @@ DATA = Path(__file__).parents[1] / "data"
 TODAY = dt.date(2025, 12, 31)
 VILLAGE_ROWS = [11, 12, 13, 16, 17, 18, 19]
 REPORT_NOTES = [
-    "Tiêu đề hai tầng ở dòng 7–8, đọc thành một / Two-level header on rows 7–8 read as one",
-    "Bỏ qua dòng phía trên tiêu đề (cơ quan, quốc hiệu, tên biểu, đơn vị tính): dòng 1–2, 4–6 / "
+    "Dòng tiêu đề gồm hai tầng (dòng 7–8), đã ghép thành một / Two-level header on rows 7–8 "
+    "read as one",
+    "Bỏ qua các dòng phía trên dòng tiêu đề (tên cơ quan, quốc hiệu, tên biểu, đơn vị tính): "
+    "dòng 1–2, 4–6 / "
     "Skipped row(s) above the header (agency, national motto, title, unit): row(s) 1–2, 4–6",
     "Bỏ qua dòng đánh số cột: dòng 9 / Skipped column numbering row(s): row(s) 9",
-    "Bỏ qua dòng nhóm (số La Mã): dòng 10, 15 / Skipped group row(s) (Roman numerals): "
+    "Bỏ qua dòng tên nhóm (đánh số La Mã): dòng 10, 15 / Skipped group row(s) (Roman numerals): "
     "row(s) 10, 15",
-    "Bỏ qua dòng cộng, tổng cộng (không phải bản ghi): dòng 14, 20–21 / Skipped subtotal "
+    "Bỏ qua dòng Cộng, Tổng cộng (không tính là bản ghi): dòng 14, 20–21 / Skipped subtotal "
     "row(s) (Cộng, Tổng cộng; not records): row(s) 14, 20–21",
     "Bỏ qua phần ký tên cuối biểu: dòng 23–25, 27 / Skipped the signature block below the "
     "table: row(s) 23–25, 27",
@@ -131,7 +133,8 @@ def test_a_village_given_by_its_pre_2025_commune_sits_in_that_old_commune(contex
     assert records[0].attributes["position_approximate"] is True
     assert records[0].record_id == f"{records[0].commune_code}-thon-pac-mong"
     assert (
-        "Dòng 2 ghi tên xã trước 1/7/2025, đặt ở tâm xã cũ / Rows 2 name a commune as it was "
+        "Dòng 2 ghi tên xã cũ (trước 1/7/2025), đã đặt tại trung tâm xã cũ / Rows 2 name a "
+        "commune as it was "
         "before 1 July 2025 and were placed at its centre"
     ) in report.notes
 
@@ -152,6 +155,8 @@ def test_one_village_twice_in_a_commune_is_a_row_problem_naming_both_rows(contex
     records, report = parse_records(
         read_table(DATA / "office_villages_same_name_twice.csv"), get_layer("signal"), context
     )
+    assert len(report.problems) == 1, [(p.row, p.field, p.code, p.message_en)
+                                       for p in report.problems]  # fmt: skip
     [problem] = report.problems
     assert (problem.row, problem.field, problem.value) == (11, "Tên thôn bản", "Bản  Nà  Lạn")
     assert problem.message_en == (
@@ -161,11 +166,13 @@ def test_one_village_twice_in_a_commune_is_a_row_problem_naming_both_rows(contex
     assert problem.message_vi.startswith("Trùng lớp, xã và tên với dòng 9 («Bản  Nà  Lạn»)")
 
 
-def _sheet_with_formula(tmp_path: Path, cached: bool) -> Path:
+def _sheet_with_formula(tmp_path: Path, cached: bool, *more_rows: list) -> Path:
     book = Workbook()
     sheet = book.active
     sheet.append(["ma", "ten", "kinh_do", "vi_do", "tien_do"])
     sheet.append(["A", "Bản A", 106.3119, 21.9147, "=20+25"])
+    for row in more_rows:
+        sheet.append(row)
     path = tmp_path / "formula.xlsx"
     book.save(path)
     if cached:
@@ -194,6 +201,26 @@ def test_a_formula_without_a_cached_value_is_refused_naming_its_cell(tmp_path):
     assert "E2" in caught.value.user_msg_vi
 
 
+@pytest.mark.parametrize("cached", [True, False])
+def test_a_workbook_with_formulas_and_empty_cells_is_parsed_once(tmp_path, monkeypatch, cached):
+    import geodata.readers_sheets as sheets
+
+    # Row 3 leaves its progress empty: the check for uncomputed formulas has work to do.
+    path = _sheet_with_formula(tmp_path, cached, ["B", "Bản B", 106.3120, 21.9150, None])
+    with zipfile.ZipFile(path) as source:
+        assert (b"<v>45</v>" in source.read("xl/worksheets/sheet1.xml")) is cached
+    opened = []
+    real = sheets.load_workbook
+    monkeypatch.setattr(sheets, "load_workbook", lambda *a, **k: opened.append(k) or real(*a, **k))
+    if cached:
+        assert read_table(path).frame["tien_do"].tolist() == ["45", ""]
+    else:
+        with pytest.raises(GeodataError) as caught:
+            read_table(path)
+        assert [p.field for p in caught.value.problems] == ["E2"]
+    assert len(opened) == 1
+
+
 def test_a_record_that_mentions_a_director_or_starts_with_a_numeral_stays_a_record(tmp_path):
     path = tmp_path / "ghi_chu.csv"
     path.write_text(
@@ -209,4 +236,75 @@ def test_a_record_that_mentions_a_director_or_starts_with_a_numeral_stays_a_reco
     assert table.notes == (
         "Bỏ qua phần ký tên cuối biểu: dòng 5 / Skipped the signature block below the table: "
         "row(s) 5",
+    )
+
+
+MINIMAL_CSV_WITH_A_NAMELESS_ROW = (
+    "ma,loai,ten,kinh_do,vi_do,trang_thai,tien_do,ngay_cap_nhat\r\n"
+    "CN-01,industry,Cụm công nghiệp Hợp Thành,106.9253,21.6843,Đang triển khai,40,30/09/2025\r\n"
+    "CN-02,industry,,106.9301,21.6870,Tạm dừng,10,30/09/2025\r\n"
+    "DS-01,geopark,Hang Gió,106.9253,21.6843,Hoàn thành,100,30/09/2025\r\n"
+)
+
+
+def test_a_row_with_an_id_but_no_name_is_a_row_problem(context, tmp_path):
+    path = tmp_path / "danh_sach_du_an.csv"
+    path.write_bytes(MINIMAL_CSV_WITH_A_NAMELESS_ROW.encode("utf-8-sig"))
+    records, report = parse_records(read_table(path), None, context)
+    assert not report.ok
+    assert [(p.row, p.field, p.code) for p in report.problems] == [(3, "ten", "missing_name")]
+    assert len(report.problems) == 1, [(p.row, p.field, p.code, p.message_en)
+                                       for p in report.problems]  # fmt: skip
+    [problem] = report.problems
+    assert problem.message_vi == "Dòng 3 có mã (CN-02) nhưng chưa có tên: cần điền cột «ten»"
+    assert problem.message_en == "Row 3 has an id (CN-02) but no name: fill in column 'ten'"
+    assert [r.record_id for r in records] == ["CN-01", "DS-01"]  # nothing is named "… – CN-02"
+    assert all("–" not in r.name for r in records)
+
+
+def test_a_sheet_with_ids_and_no_name_column_lacks_a_required_column(context, tmp_path):
+    path = tmp_path / "danh_sach_khong_ten.csv"
+    path.write_text("ma,loai,kinh_do,vi_do,trang_thai\r\n"
+                    "CN-01,industry,106.9253,21.6843,Tạm dừng\r\n", encoding="utf-8")  # fmt: skip
+    records, report = parse_records(read_table(path), None, context)
+    assert records == []
+    assert len(report.problems) == 1, [(p.row, p.field, p.code, p.message_en)
+                                       for p in report.problems]  # fmt: skip
+    [problem] = report.problems
+    assert (problem.row, problem.field, problem.code) == (None, "ten", "missing_column")
+    assert problem.message_vi.startswith("Thiếu cột bắt buộc «ten» (tên bản ghi) của lớp industry")
+
+
+# "Xã Hồng Thái" was a commune of Bình Gia (06115) and one of Văn Lãng (06175) before 2025;
+# no 2025 commune bears the name.
+SHARED_OLD_NAME_CSV = (
+    "STT,Tên thôn bản,Xã,Huyện,Trạng thái\r\n"
+    "1,Thôn Khòn Pá,Xã Hồng Thái,Huyện Văn Lãng,Chưa triển khai\r\n"
+    "2,Thôn Nà Lệnh,Xã Hồng Thái,,Chưa triển khai\r\n"
+    "3,Bản Pò Mò,Hồng Thái,Bình Gia,Đang triển khai\r\n"
+)
+
+
+def test_a_pre_2025_name_of_two_districts_is_placed_by_its_district_column(context, tmp_path):
+    path = tmp_path / "thon_lom_song.csv"
+    path.write_text(SHARED_OLD_NAME_CSV, encoding="utf-8")
+    records, report = parse_records(read_table(path), get_layer("signal"), context)
+    legacy = context.legacy_communes.set_index("code").geometry
+    placed = {r.row: r for r in records}
+    assert sorted(placed) == [2, 4]
+    assert legacy["06175"].contains(placed[2].geometry)  # Hồng Thái of Văn Lãng
+    assert legacy["06115"].contains(placed[4].geometry)  # Hồng Thái of Bình Gia
+    assert all(r.attributes["position_approximate"] for r in records)
+    assert len(report.problems) == 1, [(p.row, p.field, p.code, p.message_en)
+                                       for p in report.problems]  # fmt: skip
+    [problem] = report.problems
+    assert (problem.row, problem.field, problem.value, problem.code) == (
+        3, "Xã", "Xã Hồng Thái", "ambiguous_commune")
+    assert problem.message_vi == (
+        "Dòng 3: trước 1/7/2025 có nhiều xã tên «Xã Hồng Thái»: Xã Hồng Thái (Huyện Bình Gia); "
+        "Xã Hồng Thái (Huyện Văn Lãng); hãy thêm cột huyện hoặc ghi tọa độ"
+    )
+    assert problem.message_en.startswith(
+        "Row 3: before 1 July 2025 several communes were named 'Xã Hồng Thái': "
+        "Xã Hồng Thái (Huyện Bình Gia); Xã Hồng Thái (Huyện Văn Lãng)"
     )

@@ -129,7 +129,8 @@ def test_the_editor_of_commune_a_reads_and_updates_a_household_of_a(app, client,
     )  # fmt: skip
     assert changed.status_code == 200, changed.get_json()
     assert changed.get_json()["properties"]["phone"] == "0911222333"
-    assert reads.new() == [], "a write is logged as the edit itself, not as a read"
+    # The answer shows the household's fields: a read of them, beside the edit itself.
+    _one_read(app, reads, "update", [place["A"]])
     with get_database(app).sessions() as session:
         stored = session.get(Feature, place["A"])
         assert stored.attributes["phone"] == "0911222333"
@@ -290,3 +291,52 @@ def test_the_changes_list_shows_the_households_of_a_and_logs_the_read(app, clien
     public = client.get("/api/changes?layer=housing&since=2025-01-01&until=2025-11-30")
     assert public.get_json()["records"] == []
     assert reads.new() == [], "no household was shown, nothing is logged"
+
+
+def test_the_answers_of_a_household_creation_and_status_change_are_logged_reads(
+    app, client, editor_a, place
+):
+    with get_database(app).sessions() as session:
+        area = session.scalar(select(Area).where(Area.level == "commune",
+                                                 Area.code == place["commune_A"]))  # fmt: skip
+        point = {"type": "Point", "coordinates": [area.label_lon, area.label_lat]}
+    reads = Reads(app)
+    created = client.post(
+        "/api/layers/housing/features", headers={"X-CSRFToken": editor_a},
+        json={"type": "Feature", "geometry": point, "reason": "Hộ mới rà soát tháng 11",
+              "properties": {"name": "Nhà ở hộ thôn Khuổi Phầy số 12", "record_id": "NT-A-0012",
+                             "beneficiary": "Nông Thị Hoa", "phone": "0915000111",
+                             "village": "Khuổi Phầy", "household_size": 4, "category": "poor",
+                             "work": "repair", "funds_million_vnd": 30, "status": "registered",
+                             "date": "2025-11-20"}},
+    )  # fmt: skip
+    assert created.status_code == 201, created.get_json()
+    body = created.get_json()
+    assert body["properties"]["beneficiary"] == "Nông Thị Hoa"
+    event = _one_read(app, reads, "create", [body["id"]])
+    assert event.feature_id == body["id"] and event.record_id == "NT-A-0012"
+
+    reads = Reads(app)
+    moved_on = client.post(
+        f"/api/layers/housing/features/{body['id']}/status", headers={"X-CSRFToken": editor_a},
+        json={"version": body["version"], "status": "approved", "date": "2025-11-28",
+              "reason": "UBND xã phê duyệt"},
+    )  # fmt: skip
+    assert moved_on.status_code == 200, moved_on.get_json()
+    assert moved_on.get_json()["properties"]["phone"] == "0915000111"
+    event = _one_read(app, reads, "status", [body["id"]])
+    assert event.feature_id == body["id"] and event.record_id == "NT-A-0012"
+    with get_database(app).sessions() as session:
+        actions = session.scalars(select(AuditEvent.action).where(
+            AuditEvent.feature_id == body["id"]).order_by(AuditEvent.id)).all()  # fmt: skip
+    assert actions == ["create", "read_personal", "status", "read_personal"]
+
+
+def test_a_refused_household_write_logs_no_read(app, client, editor_a, place):
+    reads = Reads(app)
+    refused = client.post(
+        f"/api/layers/housing/features/{place['B']}/status", headers={"X-CSRFToken": editor_a},
+        json={"version": 1, "status": "completed", "date": "2025-11-28", "reason": "thử"},
+    )  # fmt: skip
+    assert refused.status_code == 403
+    assert reads.new() == []

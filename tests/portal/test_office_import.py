@@ -72,7 +72,7 @@ def test_a_telecom_editor_imports_the_formatted_village_report(app, client, logi
     assert body["rows_read"] == 7
     assert _feature_count(app) == before + 7
     assert (
-        "Bỏ qua dòng cộng, tổng cộng (không phải bản ghi): dòng 14, 20–21 / Skipped subtotal "
+        "Bỏ qua dòng Cộng, Tổng cộng (không tính là bản ghi): dòng 14, 20–21 / Skipped subtotal "
         "row(s) (Cộng, Tổng cộng; not records): row(s) 14, 20–21"
     ) in body["notes"]
     assert any("Skipped group row(s) (Roman numerals): row(s) 10, 15" in n for n in body["notes"])

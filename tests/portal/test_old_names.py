@@ -40,7 +40,7 @@ def test_a_divided_commune_lists_every_2025_commune_it_went_to(client):
     assert vi["divided"] is True
     assert [n["code"] for n in vi["now"]] == ["06079", "06184"]
     assert [n["url"] for n in vi["now"]] == ["/area/commune/06079", "/area/commune/06184"]
-    assert vi["note"] == "nay chia về Xã Hồng Phong, Xã Đồng Đăng"
+    assert vi["note"] == "nay được chia về Xã Hồng Phong, Xã Đồng Đăng"
     en = _old(client.get("/api/search?q=hong+phong&lang=en").get_json(), "06079")
     assert en["note"] == "divided among Xã Hồng Phong, Xã Đồng Đăng"
     # Xã Hồng Phong of huyện Cao Lộc, same name, went whole into Xã Đồng Đăng.
@@ -54,7 +54,7 @@ def test_an_old_district_lists_the_2025_communes_it_was_divided_among(client):
     assert item["divided"] is True
     assert len(item["now"]) == 6
     assert "06325" in [n["code"] for n in item["now"]]
-    assert item["note"].startswith("nay chia về ")
+    assert item["note"].startswith("nay được chia về ")
 
 
 def test_old_names_come_from_the_name_tables_not_the_stored_old_boundaries(app, client):
@@ -71,7 +71,7 @@ def test_old_names_come_from_the_name_tables_not_the_stored_old_boundaries(app, 
 
 def test_a_2025_commune_page_lists_the_old_communes_it_was_made_from(client):
     html = client.get("/area/commune/06325").get_data(as_text=True)
-    assert "Hình thành ngày 1/7/2025 từ các xã" in html
+    assert "Thành lập ngày 1/7/2025 trên cơ sở các xã" in html
     for code, text in [("06343", "Xã Bắc Quỳnh (Huyện Bắc Sơn)"),
                        ("06325", "Thị trấn Bắc Sơn (Huyện Bắc Sơn)")]:
         assert f'data-old-code="{code}"' in html

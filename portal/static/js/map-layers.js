@@ -61,6 +61,7 @@ window.Portal.define('layers', function (Portal, L) {
         as_of: view.get('asOf')
       };
       if (spec.cluster !== false) params.cluster = 'auto';
+      if (view.filters) Object.assign(params, view.filters.params(spec));
       return params;
     }
 

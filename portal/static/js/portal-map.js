@@ -34,8 +34,9 @@
  * view.layerSpec(id), view.levelSpec(id); view.api(key, path, params) (a GET of the JSON API,
  * aborting the previous one under key); view.report(err) (shows a failure over the map);
  * view.mapWidth(); view.setProgressLayer(id), view.setLevel(id) (-> Promise of the reloads),
- * view.setAsOf(iso), view.setArea(code); view.popups, view.labels, view.areas, view.layers (their
- * interfaces, once created). Events (Portal.core.on): "map:options" after an option changed,
+ * view.setAsOf(iso), view.setArea(code); view.popups, view.labels, view.areas, view.layers,
+ * view.filters (their interfaces, once created). Events (Portal.core.on): "map:options" after an
+ * option changed,
  * "map:visible" after the visible layers changed, "map:areas" after the areas were drawn,
  * "map:ready" once the first drawing is done.
  */
@@ -277,6 +278,7 @@ window.Portal.define('map', function (Portal, L) {
     container.appendChild(alertBox);
     core.stopMapEvents(alertBox);
 
+    view.filters = Portal.filters ? Portal.filters.create(view) : null;
     view.popups = Portal.popups.create(view);
     view.labels = Portal.labels.create(view);
     view.areas = Portal.areas.create(view);
@@ -290,6 +292,7 @@ window.Portal.define('map', function (Portal, L) {
     Portal.search.create(view).addTo(map);
     controls.layerList.addTo(map);
     controls.settings.addTo(map);
+    if (view.filters) view.filters.control.addTo(map);
     controls.legend.addTo(map);
     controls.updateLegend();
 
