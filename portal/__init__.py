@@ -30,6 +30,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.api.data import blueprint as data_api_blueprint
     from portal.api.editing import blueprint as editing_api_blueprint
     from portal.api.maps import blueprint as api_blueprint
+    from portal.api.search import blueprint as search_api_blueprint
     from portal.api.templates import blueprint as templates_api_blueprint
     from portal.views import auth as auth_views
     from portal.views.admin import blueprint as admin_blueprint
@@ -42,6 +43,7 @@ def _register_blueprints(app: Flask) -> None:
     auth_views.register(app)
     app.register_blueprint(data_blueprint)
     app.register_blueprint(api_blueprint, url_prefix="/api")
+    app.register_blueprint(search_api_blueprint, url_prefix="/api")
     app.register_blueprint(data_api_blueprint, url_prefix="/api")
     app.register_blueprint(editing_api_blueprint, url_prefix="/api")
     app.register_blueprint(admin_blueprint)  # its /admin prefix is on the blueprint

@@ -212,6 +212,65 @@ def watched_tab(browser):
     return open_tab
 
 
+# Pages drawn by the map client (portal-map.js); /geopark draws its own small map.
+MAP_CLIENT_PAGES = {"/", "/planning", "/telecom", "/area"}
+
+
+def settle(tab, path: str) -> None:
+    """Wait until the page at ``path`` (already opened in ``tab``) has drawn and gone quiet."""
+    stem = "/" + urlparse(path).path.strip("/").split("/")[0]
+    if stem in MAP_CLIENT_PAGES:
+        tab.wait_for_function(
+            "() => window.PortalMap && window.PortalMap.state && window.PortalMap.state.loaded",
+            timeout=30000,
+        )
+    if stem == "/geopark":
+        tab.wait_for_function("() => window.GeoparkPublic && GeoparkPublic.state.loaded")
+    if stem == "/telecom":
+        tab.wait_for_selector("#left-chart[data-ready='true']")
+    tab.wait_for_load_state("networkidle")
+
+
+@pytest.fixture(scope="session")
+def settled():
+    """Return ``settle(tab, path)``: waits until an opened page has drawn and gone quiet."""
+    return settle
+
+
+def _sign_in(tab, base: str, username: str, password: str) -> None:
+    tab.goto(f"{base}/login")
+    tab.fill("#username", username)
+    tab.fill("#password", password)
+    with tab.expect_navigation():
+        tab.click("button[type=submit]")
+    assert tab.locator("form[action*='logout']").count() == 1, f"{username} is not signed in"
+
+
+@pytest.fixture(scope="session")
+def sign_in():
+    """Return ``sign_in(tab, base, username, password)``: signs the tab in through the form."""
+    return _sign_in
+
+
+@pytest.fixture(scope="session")
+def signed_in_state(browser):
+    """Return ``state(base, username, password)``: the user's cookies, signed in once.
+
+    Sign-ins are rate-limited per user, so a module signs in once and opens its tabs with
+    ``storage_state=``.
+    """
+
+    def state(base: str, username: str, password: str, locale: str = "vi-VN") -> dict:
+        context = browser.new_context(locale=locale)
+        try:
+            _sign_in(context.new_page(), base, username, password)
+            return context.storage_state()
+        finally:
+            context.close()
+
+    return state
+
+
 @pytest.fixture
 def page(watched_tab, live_server):
     """A fresh browser page; the test fails on any console error or foreign request."""

@@ -38,7 +38,6 @@ SIGNED_IN_PAGES = [
     *[p for p in PUBLIC_PAGES if p != "/login"], "/import", "/admin/audit", "/admin/users",
     "/admin/users/{admin_id}", "/admin/boundaries",
 ]
-MAP_PAGES = ("/", "/planning", "/area/", "/geopark", "/telecom")
 VIEWPORTS = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
 FAILING_IMPACTS = ("serious", "critical")
 RUN_AXE = """async () => {
@@ -73,41 +72,25 @@ def a11y_server(serve_portal):
 
 
 @pytest.fixture(scope="module")
-def admin_state(browser, a11y_server):
+def admin_state(signed_in_state, a11y_server):
     """The administrator's signed-in cookies, signed in once (sign-ins are rate-limited)."""
     base, _values = a11y_server
-    context = browser.new_context()
-    tab = context.new_page()
-    tab.goto(f"{base}/login")
-    tab.fill("#username", ADMIN)
-    tab.fill("#password", PASSWORD)
-    with tab.expect_navigation():
-        tab.click("button[type=submit]")
-    assert tab.locator("form[action*='logout']").count() == 1
-    state = context.storage_state()
-    context.close()
-    return state
+    return signed_in_state(base, ADMIN, PASSWORD)
 
 
 def _with_lang(path: str, lang: str) -> str:
     return f"{path}{'&' if '?' in path else '?'}lang={lang}"
 
 
-def _open(tab, url: str, path: str) -> None:
+def _open(tab, url: str, path: str, settle) -> None:
     """Open a page and wait until its map, charts and requests have settled."""
     tab.goto(url)
-    if path == "/" or path.startswith(MAP_PAGES[1:]):
-        tab.wait_for_function(
-            "() => window.PortalMap && PortalMap.state && PortalMap.state.loaded", timeout=30000
-        )
-    if path.startswith("/telecom"):
-        tab.wait_for_selector("#left-chart[data-ready='true']")
-    tab.wait_for_load_state("networkidle")
+    settle(tab, path)
 
 
-def axe_violations(tab, url: str, path: str) -> list[dict]:
+def axe_violations(tab, url: str, path: str, settle) -> list[dict]:
     """Open ``url`` in ``tab``, run axe-core, return its serious and critical violations."""
-    _open(tab, url, path)
+    _open(tab, url, path, settle)
     tab.add_script_tag(path=str(AXE))
     found = tab.evaluate(RUN_AXE)
     return [v for v in found if v["impact"] in FAILING_IMPACTS]
@@ -142,7 +125,7 @@ def test_axe_core_is_installed_and_never_served():
 @pytest.mark.parametrize("who", ["signed out", "admin"])
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 @pytest.mark.parametrize("lang", ["vi", "en"])
-def test_no_serious_axe_violations(browser, a11y_server, admin_state, lang, viewport, who):
+def test_no_serious_axe_violations(settled, browser, a11y_server, admin_state, lang, viewport, who):
     """Every page, in this language, size and sign-in state, has no serious axe violation."""
     base, values = a11y_server
     options = {"viewport": VIEWPORTS[viewport], "locale": "vi-VN", "bypass_csp": True}
@@ -156,7 +139,8 @@ def test_no_serious_axe_violations(browser, a11y_server, admin_state, lang, view
         for template in pages:
             path = template.format(**values)
             where = f"{path} ({lang}, {viewport}, {who})"
-            found += [(where, v) for v in axe_violations(tab, base + _with_lang(path, lang), path)]
+            url = base + _with_lang(path, lang)
+            found += [(where, v) for v in axe_violations(tab, url, path, settled)]
     finally:
         context.close()
     count = sum(len(v["nodes"]) for _w, v in found)
@@ -180,9 +164,11 @@ FOCUSED = """() => {
 }"""
 
 
-def test_the_skip_link_is_the_first_tab_stop_and_moves_focus_to_the_content(tab, a11y_server):
+def test_the_skip_link_is_the_first_tab_stop_and_moves_focus_to_the_content(
+    settled, tab, a11y_server
+):
     base, _values = a11y_server
-    _open(tab, f"{base}/planning", "/planning")
+    _open(tab, f"{base}/planning", "/planning", settled)
     tab.keyboard.press("Tab")
     first = tab.evaluate(FOCUSED)
     assert (first["tag"], first["text"]) == ("a", "Bỏ qua đến nội dung chính")
@@ -192,10 +178,10 @@ def test_the_skip_link_is_the_first_tab_stop_and_moves_focus_to_the_content(tab,
     assert tab.evaluate("document.activeElement.id") == "main"
 
 
-def test_map_shapes_are_no_tab_stops_and_the_search_box_comes_early(tab, a11y_server):
+def test_map_shapes_are_no_tab_stops_and_the_search_box_comes_early(settled, tab, a11y_server):
     """The search box was the 270th Tab stop, after 257 unnamed shapes."""
     base, _values = a11y_server
-    _open(tab, f"{base}/", "/")
+    _open(tab, f"{base}/", "/", settled)
     shapes = tab.evaluate(
         "[...document.querySelectorAll('.leaflet-container path')].map(p => p.tabIndex)"
     )
@@ -215,9 +201,9 @@ def test_map_shapes_are_no_tab_stops_and_the_search_box_comes_early(tab, a11y_se
     assert [s for s in stops if s["outline"] < 2] == []  # focus visible on every stop
 
 
-def test_the_telecom_chart_has_a_summary_and_a_table_of_its_figures(tab, a11y_server):
+def test_the_telecom_chart_has_a_summary_and_a_table_of_its_figures(settled, tab, a11y_server):
     base, _values = a11y_server
-    _open(tab, f"{base}/telecom?lang=en", "/telecom")
+    _open(tab, f"{base}/telecom?lang=en", "/telecom", settled)
     chart = tab.evaluate("""() => {
       const canvas = document.querySelector('#left-chart');
       const c = Chart.getChart(canvas);
@@ -228,7 +214,7 @@ def test_the_telecom_chart_has_a_summary_and_a_table_of_its_figures(tab, a11y_se
       const t = document.querySelector('table[data-chart-table="left-chart"]');
       return {head: [...t.tHead.rows[0].cells].map(c => c.textContent),
               rows: [...t.tBodies[0].rows].map(r => [...r.cells].map(c => c.textContent)),
-              hidden: t.classList.contains('visually-hidden')};
+              hidden: t.parentElement.classList.contains('visually-hidden')};
     }""")
     assert chart["role"] == "img" and len(chart["labels"]) >= 2
     assert table["hidden"]
@@ -242,9 +228,9 @@ def test_the_telecom_chart_has_a_summary_and_a_table_of_its_figures(tab, a11y_se
     assert chart["name"].endswith(f"– {last_label})")
 
 
-def test_every_milestone_badge_has_text_at_4_5_to_1(tab, a11y_server):
+def test_every_milestone_badge_has_text_at_4_5_to_1(settled, tab, a11y_server):
     base, _values = a11y_server
-    _open(tab, f"{base}/telecom", "/telecom")
+    _open(tab, f"{base}/telecom", "/telecom", settled)
     ratios = tab.evaluate("""[...document.querySelectorAll('.badge')].map(b => {
       const s = getComputedStyle(b);
       return [b.textContent.trim(), Portal.a11y.contrast(s.color, s.backgroundColor)];

@@ -8,15 +8,12 @@ no page needs ``'unsafe-inline'`` for its scripts.
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
 import pytest
 
 PAGES = [
     "/", "/?lang=en&layer=housing&level=district", "/planning", "/planning?layer=housing",
     "/geopark", "/telecom", "/about", "/login", "/area/commune/{commune}",
 ]
-MAP_PAGES = {"/", "/planning", "/telecom", "/area"}
 # A record of violations, set before any page script runs (DevTools' init scripts are not
 # subject to the page's policy).
 WATCH_CSP = """
@@ -32,21 +29,11 @@ def commune_code(base: str, page) -> str:
     return areas["features"][0]["properties"]["code"]
 
 
-def open_page(tab, base: str, path: str) -> dict[str, list[str]]:
+def open_page(tab, base: str, path: str, settle) -> dict[str, list[str]]:
     """Open ``path``, wait until it has drawn, return its parsed policy."""
     response = tab.goto(base + path)
     header = response.headers["content-security-policy"]
-    stem = "/" + urlparse(path).path.strip("/").split("/")[0]
-    if stem in MAP_PAGES:
-        tab.wait_for_function(
-            "() => window.PortalMap && window.PortalMap.state && window.PortalMap.state.loaded",
-            timeout=30000,
-        )
-    if stem == "/geopark":
-        tab.wait_for_function("() => window.GeoparkPublic && GeoparkPublic.state.loaded")
-    if stem == "/telecom":
-        tab.wait_for_selector("#left-chart[data-ready='true']")
-    tab.wait_for_load_state("networkidle")
+    settle(tab, path)
     assert tab.evaluate("window.__csp") == [], path
     return {name: values for name, *values in (d.split() for d in header.split(";"))}
 
@@ -61,11 +48,11 @@ def assert_only_own_origin(policy: dict[str, list[str]]) -> None:
 
 @pytest.mark.parametrize("path", PAGES)
 def test_every_page_draws_with_the_policy_in_force_and_no_unsafe_inline_script(
-    page, live_server, path
+    settled, page, live_server, path
 ):
     page.add_init_script(WATCH_CSP)
     path = path.format(commune=commune_code(live_server, page))
-    policy = open_page(page, live_server, path)
+    policy = open_page(page, live_server, path, settled)
     assert_only_own_origin(policy)
     assert policy["object-src"] == ["'none'"] and policy["frame-ancestors"] == ["'none'"]
     assert "'unsafe-inline'" not in policy["script-src"], path
@@ -79,11 +66,11 @@ def strict_page(watched_tab, live_server):
         yield tab
 
 
-def test_a_hidden_small_count_shows_as_less_than_3_in_bubbles_and_popups(strict_page,
+def test_a_hidden_small_count_shows_as_less_than_3_in_bubbles_and_popups(settled, strict_page,
                                                                          live_server):
     # Before any record was done most communes had 0 to 2 households in the programme.
     open_page(strict_page, live_server,
-              "/?layer=housing&level=commune&show=housing&as_of=2025-02-10")
+              "/?layer=housing&level=commune&show=housing&as_of=2025-02-10", settled)
     bubbles = strict_page.locator(".area-count[data-layer='housing']")
     texts = bubbles.all_inner_texts()
     assert "<3" in texts, texts

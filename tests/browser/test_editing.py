@@ -56,20 +56,10 @@ def editing_server(serve_portal):
 
 
 @pytest.fixture(scope="module")
-def editor_session(browser, editing_server):
+def editor_session(signed_in_state, editing_server):
     """The editor's signed-in cookies, signed in once: sign-ins are rate-limited per user."""
     base, _village = editing_server
-    context = browser.new_context(locale="vi-VN")
-    tab = context.new_page()
-    tab.goto(f"{base}/login")
-    tab.fill("#username", EDITOR)
-    tab.fill("#password", PASSWORD)
-    with tab.expect_navigation():
-        tab.click("button[type=submit]")
-    assert tab.locator("form[action*='logout']").count() == 1
-    state = context.storage_state()
-    context.close()
-    return state
+    return signed_in_state(base, EDITOR, PASSWORD)
 
 
 @pytest.fixture

@@ -46,19 +46,10 @@ def forms_server(serve_portal):
 
 
 @pytest.fixture(scope="module")
-def editor_session(browser, forms_server):
+def editor_session(signed_in_state, forms_server):
     """The editor's signed-in cookies, signed in once (sign-ins are rate-limited)."""
     base, _db_path = forms_server
-    context = browser.new_context(locale="vi-VN")
-    tab = context.new_page()
-    tab.goto(f"{base}/login")
-    tab.fill("#username", EDITOR)
-    tab.fill("#password", PASSWORD)
-    with tab.expect_navigation():
-        tab.click("button[type=submit]")
-    state = context.storage_state()
-    context.close()
-    return state
+    return signed_in_state(base, EDITOR, PASSWORD)
 
 
 @pytest.fixture(params=[(1440, 900), (390, 844)], ids=["desktop", "phone"])

@@ -68,15 +68,6 @@ def _screenshot(page, name: str) -> None:
     page.screenshot(path=str(folder / f"{name}.png"))
 
 
-def _sign_in(page, base: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#username", EDITOR)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
-    assert page.locator("form[action*='logout']").count() == 1
-
-
 def _open_public(page, url: str) -> None:
     page.goto(url)
     page.wait_for_function(READY, timeout=30000)
@@ -90,12 +81,12 @@ def _assert_nothing_internal(page, site: dict) -> None:
 
 
 def test_an_editor_writes_the_chinese_description_and_a_visitor_reads_and_shares_it(
-    watched_tab, tourism_server
+    sign_in, watched_tab, tourism_server
 ):
     base, site = tourism_server
     # The tourism editor: the site's popup on the main map, its edit panel, the Chinese text.
     with watched_tab(base, viewport={"width": 1440, "height": 900}) as page:
-        _sign_in(page, base)
+        sign_in(page, base, EDITOR, PASSWORD)
         page.goto(f"{base}/?layer=geopark&show=geopark&lat={site['y']:.5f}"
                   f"&lon={site['x']:.5f}&z=15")  # fmt: skip
         page.wait_for_function(

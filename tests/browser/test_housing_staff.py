@@ -58,15 +58,11 @@ def housing_server(serve_portal):
 
 
 def test_a_housing_editor_sees_the_households_of_the_commune_on_the_map(
-    watched_tab, housing_server
+    sign_in, watched_tab, housing_server
 ):
     base, facts = housing_server
     with watched_tab(base, viewport={"width": 1280, "height": 860}) as page:
-        page.goto(f"{base}/login")
-        page.fill("#username", EDITOR)
-        page.fill("#password", PASSWORD)
-        with page.expect_navigation():
-            page.click("button[type=submit]")
+        sign_in(page, base, EDITOR, PASSWORD)
         page.goto(f"{base}/?layer=housing&show=housing&lat={facts['y']:.5f}"
                   f"&lon={facts['x']:.5f}&z=10")  # fmt: skip
         page.wait_for_function(

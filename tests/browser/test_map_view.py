@@ -109,19 +109,24 @@ def test_on_a_phone_a_record_opens_as_a_bottom_sheet_above_every_control(
         page.wait_for_selector(".leaflet-popup", state="detached")
 
 
+# The options panel (the record filters panel shares its look and class).
+OPTIONS = ".portal-settings:not(.portal-filters)"
+
+
 def test_legend_and_options_start_folded_on_a_half_width_map_and_remember_the_choice(
     watched_tab, live_server
 ):
     with watched_tab(live_server, viewport=DESKTOP) as page:
         _open(page, f"{live_server}/area/commune/06325")
+        # The legend, the options and the record filters.
         folded = ("() => [...document.querySelectorAll('.portal-legend, .portal-settings')]"
                   ".map(d => d.open)")
-        assert page.evaluate(folded) == [False, False]
+        assert page.evaluate(folded) == [False, False, False]
         page.click(".portal-legend > summary")
         _open(page, f"{live_server}/area/commune/06325")
         assert page.evaluate("() => document.querySelector('.portal-legend').open") is True
         _open(page, f"{live_server}/")
-        assert page.evaluate("() => document.querySelector('.portal-settings').open") is True
+        assert page.evaluate(f"() => document.querySelector('{OPTIONS}').open") is True
 
 
 def test_an_area_page_reloads_to_itself_and_names_a_date_only_once_one_is_picked(
@@ -138,7 +143,7 @@ def test_an_area_page_reloads_to_itself_and_names_a_date_only_once_one_is_picked
         assert page.locator("h1").inner_text() == "Xã Bắc Sơn"
         assert "as_of" not in page.url
 
-        page.click(".portal-settings > summary")
+        page.click(f"{OPTIONS} > summary")
         page.fill("#portal-setting-as-of", "2025-06-30")
         page.dispatch_event("#portal-setting-as-of", "change")
         page.wait_for_function("() => location.search.includes('as_of=2025-06-30')")
@@ -232,15 +237,11 @@ def writer_server(serve_portal):
 
 
 def test_after_a_save_the_counters_the_chart_and_the_map_change_without_a_reload(
-    watched_tab, writer_server
+    sign_in, watched_tab, writer_server
 ):
     base, village = writer_server
     with watched_tab(base, viewport={"width": 1280, "height": 860}) as page:
-        page.goto(f"{base}/login")
-        page.fill("#username", EDITOR)
-        page.fill("#password", PASSWORD)
-        with page.expect_navigation():
-            page.click("button[type=submit]")
+        sign_in(page, base, EDITOR, PASSWORD)
         _open(page, f"{base}/telecom?lat={village['y']:.5f}&lon={village['x']:.5f}&z=15")
         page.wait_for_selector(".portal-map[data-portal-edit='ready']", timeout=15000)
         assert "as_of" not in page.url

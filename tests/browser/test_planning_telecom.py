@@ -51,20 +51,12 @@ def planner_server(serve_portal):
         yield base, facts
 
 
-def _sign_in(page, base):
-    page.goto(f"{base}/login")
-    page.fill("#username", PLANNER)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
-
-
 def test_a_planner_filters_lagging_areas_zooms_to_one_and_exports_the_table(
-    watched_tab, planner_server
+    sign_in, watched_tab, planner_server
 ):
     base, _facts = planner_server
     with watched_tab(base) as page:
-        _sign_in(page, base)
+        sign_in(page, base, PLANNER, PASSWORD)
         page.goto(base + PLANNING)
         page.wait_for_function(LOADED, timeout=30000)
         rows = page.locator(".planning-table tbody tr[data-code]")
@@ -104,11 +96,11 @@ def test_a_planner_filters_lagging_areas_zooms_to_one_and_exports_the_table(
 
 
 def test_the_telecom_page_lists_the_villages_to_do_first_and_refreshes_after_a_save(
-    watched_tab, planner_server
+    sign_in, watched_tab, planner_server
 ):
     base, facts = planner_server
     with watched_tab(base) as page:
-        _sign_in(page, base)
+        sign_in(page, base, PLANNER, PASSWORD)
         page.goto(f"{base}/telecom")
         page.wait_for_function(LOADED, timeout=30000)
         villages = page.locator("#villages-table tbody tr")

@@ -18,7 +18,7 @@ def _config(html: str) -> dict:
     return json.loads(match.group(1))
 
 
-@pytest.mark.parametrize("path", ["/", "/planning", "/telecom", "/geopark",
+@pytest.mark.parametrize("path", ["/", "/planning", "/telecom",
                                   "/area/commune/06325", "/area/district/186"])
 def test_every_map_page_keeps_its_own_path(client, path):
     config = _config(client.get(path + "?layer=signal").get_data(as_text=True))

@@ -165,10 +165,14 @@
     var canvas = chart.canvas;
     var table = canvas.a11yTable;
     if (!table) {
+      // Hidden through a wrapper: a table ignores the 1 px width of .visually-hidden and would
+      // widen a phone page.
+      var wrap = doc.createElement('div');
+      wrap.className = 'visually-hidden';
       table = canvas.a11yTable = doc.createElement('table');
-      table.className = 'visually-hidden';
       table.setAttribute('data-chart-table', canvas.id || '');
-      canvas.insertAdjacentElement('afterend', table);
+      wrap.appendChild(table);
+      canvas.insertAdjacentElement('afterend', wrap);
     }
     table.textContent = '';
     var caption = table.createCaption();

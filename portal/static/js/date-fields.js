@@ -74,13 +74,14 @@
     message.setAttribute('aria-live', 'polite');
     text.setAttribute('aria-describedby', ((text.getAttribute('aria-describedby') || '') + ' ' + message.id).trim());
     text.value = format(native.get.call(input));
+    var committed = native.get.call(input);
     input.type = 'hidden';
     input.after(text, message);
 
     Object.defineProperty(input, 'value', {
       configurable: true,
       get: function () { return native.get.call(input); },
-      set: function (v) { native.set.call(input, v); text.value = format(v); show(''); }
+      set: function (v) { native.set.call(input, v); committed = native.get.call(input); text.value = format(v); show(''); }
     });
 
     function show(problem) {
@@ -102,7 +103,12 @@
       if (iso !== native.get.call(input)) {
         native.set.call(input, iso);
         input.dispatchEvent(new Event('input', { bubbles: true }));
-        if (commit) input.dispatchEvent(new Event('change', { bubbles: true }));
+      }
+      // Typing sets the value on every keystroke; "change" fires once the date is committed
+      // (blur, Enter), whenever it differs from the one last committed.
+      if (commit && iso !== committed) {
+        committed = iso;
+        input.dispatchEvent(new Event('change', { bubbles: true }));
       }
       if (commit && iso) text.value = format(iso);
     }
