@@ -25,7 +25,8 @@ def test_every_page_answers_in_vietnamese_by_default_and_in_english_on_request(c
 
 @pytest.mark.parametrize("url", PAGES)
 def test_no_page_names_another_host(client, url):
-    html = client.get(url).get_data(as_text=True)
+    # Script nonces are random letters: one may well spell "cdn".
+    html = re.sub(r'nonce="[^"]*"', "", client.get(url).get_data(as_text=True))
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
     assert "cdn" not in html.lower()
 
