@@ -28,6 +28,7 @@ from typing import Any
 
 from alembic.script import ScriptDirectory
 from alembic.script.revision import RevisionError
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine
 
 from geodata.archives import MAX_RATIO, extract_members
@@ -227,8 +228,8 @@ def _check_revision(engine: Engine, revision: str | None) -> str:
     """Return the head revision; refuse a backup whose schema this portal does not know."""
     script = ScriptDirectory.from_config(alembic_config(str(engine.url)))
     try:
-        known = revision is not None and script.get_revision(revision) is not None
-    except RevisionError:
+        known = isinstance(revision, str) and script.get_revision(revision) is not None
+    except (CommandError, RevisionError):
         known = False
     if not known:
         raise refuse(
@@ -252,7 +253,9 @@ def _stage(archive: Path, bundle: zipfile.ZipFile, files: dict, staging: Path, c
     extract_members(archive, bundle, targets, cap=min(cap, free))
     for name, entry in files.items():
         path = staging / name
-        if path.stat().st_size != entry.get("bytes") or _sha256(path) != entry.get("sha256"):
+        if not isinstance(entry, dict) or path.stat().st_size != entry.get("bytes") or (
+            _sha256(path) != entry.get("sha256")
+        ):
             raise _damaged(archive, name)
 
 

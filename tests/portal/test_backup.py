@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import os
 import sqlite3
 import subprocess
@@ -214,6 +215,12 @@ def _symlink(name: str) -> zipfile.ZipInfo:
     return info
 
 
+def _future_manifest(path: Path) -> bytes:
+    with zipfile.ZipFile(path) as bundle:
+        manifest = json.loads(bundle.read("manifest.json"))
+    return json.dumps({**manifest, "alembic_revision": "0099_future"}).encode()
+
+
 def _damage_database(path: Path) -> bytes:
     with zipfile.ZipFile(path) as bundle:
         data = bytearray(bundle.read("database/portal.sqlite3"))
@@ -234,6 +241,8 @@ def _damage_database(path: Path) -> bytes:
      "manifest). Nothing was restored."),
     ("foreign", "bad.zip is not a backup of this portal (no readable manifest.json). Nothing was "
      "restored."),
+    ("newer", "The backup's schema (0099_future) is unknown to this portal: it was made by a newer "
+     "version. Upgrade the portal, then restore. Nothing was restored."),
 ])  # fmt: skip
 def test_a_bad_archive_is_refused_whole_and_nothing_is_written(
     archive, empty_app, tmp_path, case, message
@@ -246,6 +255,7 @@ def test_a_bad_archive_is_refused_whole_and_nothing_is_written(
         "symlink": ({}, [(_symlink("files/rasters/link.tif"), b"/etc/passwd")]),
         "unlisted": ({}, [("files/rasters/extra.tif", b"II*\x00")]),
         "foreign": ({"manifest.json": None}, ()),
+        "newer": ({"manifest.json": _future_manifest(archive)}, ()),
     }
     change, extra = changes[case]
     _copy_with(archive, bad, change, extra)
