@@ -55,11 +55,13 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_commands(app: Flask) -> None:
     """Give ``flask --app portal`` (and test CLI runners) the data and account commands."""
+    from portal.cli.backup import register as register_backup_commands
     from portal.cli.data import register as register_data_commands
     from portal.cli.users import register as register_auth_commands
 
     register_auth_commands(app.cli)
     register_data_commands(app.cli)
+    register_backup_commands(app.cli)
 
 
 def create_app(overrides: dict | None = None) -> Flask:

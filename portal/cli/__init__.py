@@ -10,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
 
+from portal.cli.backup import register as register_backup_commands
 from portal.cli.data import register as register_data_commands
 from portal.cli.users import register as register_auth_commands
 from portal.services import bootstrap
@@ -99,5 +100,6 @@ def warm_caches(app) -> None:
 
 register_auth_commands(main)
 register_data_commands(main)
+register_backup_commands(main)
 main.add_command(routes_command)
 main.add_command(shell_command)
