@@ -28,6 +28,7 @@ from portal.store.progress import area_progress
 from portal.web import params
 from portal.web.audit_log import personal_read
 from portal.web.cache import get_cache
+from portal.web.compression import EncodedBody, chosen_encoding, encoded_response
 from portal.web.database import get_session
 from portal.web.i18n import current_locale
 from portal.web.serialize import cluster_json, feature_json, layer_json
@@ -41,19 +42,29 @@ def _settings():
     return current_app.config["PORTAL_SETTINGS"]
 
 
+def _compact_json(value: Any) -> bytes:
+    """Return ``value`` as JSON without spaces, in UTF-8 rather than escaped ASCII."""
+    return current_app.json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def cached_json(key: tuple, compute, private: bool = False) -> Response:
-    """Answer from the versioned cache, with an ETag so unchanged data costs a 304.
+    """Answer from the versioned cache, compressed, with an ETag so unchanged data costs a 304.
 
     ``key`` must hold everything the answer depends on, the reader's scope included when the
     answer differs by user; ``private`` answers (restricted data) are never stored by caches.
+    The cache keeps the body with its gzip/brotli forms, each compressed once.
     """
     full_key = (*key, data_version(get_session()))
-    etag = hashlib.sha1(repr(full_key).encode()).hexdigest()
+    encoding = chosen_encoding()
+    etag = hashlib.sha1(repr(full_key).encode()).hexdigest() + (f":{encoding}" if encoding else "")
     if request.if_none_match.contains(etag):
         response = Response(status=304, headers={"ETag": f'"{etag}"'})
+        response.vary.add("Accept-Encoding")
     else:
-        body = get_cache().get_or_compute(full_key, lambda: current_app.json.dumps(compute()))
-        response = Response(body, mimetype="application/json")
+        body = get_cache().get_or_compute(
+            full_key, lambda: EncodedBody(_compact_json(compute()))
+        )
+        response = encoded_response(body, encoding, "application/json")
         response.set_etag(etag)
     if private:
         response.headers["Cache-Control"] = "private, no-store"
