@@ -244,6 +244,11 @@ def label_point(geometry: shapely.Geometry) -> tuple[float, float] | None:
     return round(point.x, 5), round(point.y, 5)
 
 
+#: The columns of an area that ``/api/areas`` reads.
+AREA_COLUMNS = ("code", "name", "level", "unit_type", "vintage", "provenance", "source",
+                "parent_code", "area_km2", "official_area_km2", "label_lon", "label_lat", "geom")
+
+
 def _area_feature(area: Area, geometry: shapely.Geometry) -> dict[str, Any]:
     label = label_point(geometry) or (area.label_lon, area.label_lat)
     return {
@@ -274,8 +279,9 @@ def list_areas() -> Response:
     params.as_of()  # validated for a uniform contract; boundaries have one vintage per level
 
     def compute() -> dict[str, Any]:
+        columns = [getattr(Area, name) for name in AREA_COLUMNS]  # rows, not ORM objects
         areas = list(
-            get_session().scalars(select(Area).where(Area.level == level).order_by(Area.code))
+            get_session().execute(select(*columns).where(Area.level == level).order_by(Area.code))
         )
         features = [
             _area_feature(a, g) for a, g in zip(areas, display_geometries(areas), strict=True)
