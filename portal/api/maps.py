@@ -104,8 +104,11 @@ def _features_page(layer: LayerSpec, as_of: dt.date, bbox, limit: int, offset: i
     session = get_session()
     rows = feature_store.read_features(session, layer.id, as_of, bbox, limit, offset,
                                        incomplete=incomplete, statuses=statuses)
-    matched = feature_store.count_features(session, layer.id, as_of, bbox,
-                                           incomplete=incomplete, statuses=statuses)
+    if offset == 0 and len(rows) < limit:
+        matched = len(rows)  # the whole match fits on this page: no second query to count it
+    else:
+        matched = feature_store.count_features(session, layer.id, as_of, bbox,
+                                               incomplete=incomplete, statuses=statuses)
     communes = feature_store.area_names(session, "commune")
     districts = feature_store.area_names(session, "district")
     return {
