@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from portal.settings import PortalSettings, load_settings
-from portal.web import audit_log, auth, cache, database, formats, i18n, security
+from portal.web import audit_log, auth, cache, compression, database, formats, i18n, security
 from portal.web.errors import register_error_handlers
 
 
@@ -78,6 +78,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     i18n.init_app(app)
     formats.init_app(app)
     cache.init_app(app)
+    compression.init_app(app)
     auth.init_app(app)
     security.init_app(app)
     audit_log.init_app(app)

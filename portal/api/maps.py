@@ -28,6 +28,7 @@ from portal.store.progress import area_progress
 from portal.web import params
 from portal.web.audit_log import personal_read
 from portal.web.cache import get_cache
+from portal.web.compression import EncodedBody, chosen_encoding, encoded_response
 from portal.web.database import get_session
 from portal.web.i18n import current_locale
 from portal.web.serialize import cluster_json, feature_json, layer_json
@@ -41,19 +42,29 @@ def _settings():
     return current_app.config["PORTAL_SETTINGS"]
 
 
+def _compact_json(value: Any) -> bytes:
+    """Return ``value`` as JSON without spaces, in UTF-8 rather than escaped ASCII."""
+    return current_app.json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def cached_json(key: tuple, compute, private: bool = False) -> Response:
-    """Answer from the versioned cache, with an ETag so unchanged data costs a 304.
+    """Answer from the versioned cache, compressed, with an ETag so unchanged data costs a 304.
 
     ``key`` must hold everything the answer depends on, the reader's scope included when the
     answer differs by user; ``private`` answers (restricted data) are never stored by caches.
+    The cache keeps the body with its gzip/brotli forms, each compressed once.
     """
     full_key = (*key, data_version(get_session()))
-    etag = hashlib.sha1(repr(full_key).encode()).hexdigest()
+    encoding = chosen_encoding()
+    etag = hashlib.sha1(repr(full_key).encode()).hexdigest() + (f":{encoding}" if encoding else "")
     if request.if_none_match.contains(etag):
         response = Response(status=304, headers={"ETag": f'"{etag}"'})
+        response.vary.add("Accept-Encoding")
     else:
-        body = get_cache().get_or_compute(full_key, lambda: current_app.json.dumps(compute()))
-        response = Response(body, mimetype="application/json")
+        body = get_cache().get_or_compute(
+            full_key, lambda: EncodedBody(_compact_json(compute()))
+        )
+        response = encoded_response(body, encoding, "application/json")
         response.set_etag(etag)
     if private:
         response.headers["Cache-Control"] = "private, no-store"
@@ -93,8 +104,11 @@ def _features_page(layer: LayerSpec, as_of: dt.date, bbox, limit: int, offset: i
     session = get_session()
     rows = feature_store.read_features(session, layer.id, as_of, bbox, limit, offset,
                                        incomplete=incomplete, statuses=statuses)
-    matched = feature_store.count_features(session, layer.id, as_of, bbox,
-                                           incomplete=incomplete, statuses=statuses)
+    if offset == 0 and len(rows) < limit:
+        matched = len(rows)  # the whole match fits on this page: no second query to count it
+    else:
+        matched = feature_store.count_features(session, layer.id, as_of, bbox,
+                                               incomplete=incomplete, statuses=statuses)
     communes = feature_store.area_names(session, "commune")
     districts = feature_store.area_names(session, "district")
     return {
@@ -233,6 +247,11 @@ def label_point(geometry: shapely.Geometry) -> tuple[float, float] | None:
     return round(point.x, 5), round(point.y, 5)
 
 
+#: The columns of an area that ``/api/areas`` reads.
+AREA_COLUMNS = ("code", "name", "level", "unit_type", "vintage", "provenance", "source",
+                "parent_code", "area_km2", "official_area_km2", "label_lon", "label_lat", "geom")
+
+
 def _area_feature(area: Area, geometry: shapely.Geometry) -> dict[str, Any]:
     label = label_point(geometry) or (area.label_lon, area.label_lat)
     return {
@@ -263,8 +282,9 @@ def list_areas() -> Response:
     params.as_of()  # validated for a uniform contract; boundaries have one vintage per level
 
     def compute() -> dict[str, Any]:
+        columns = [getattr(Area, name) for name in AREA_COLUMNS]  # rows, not ORM objects
         areas = list(
-            get_session().scalars(select(Area).where(Area.level == level).order_by(Area.code))
+            get_session().execute(select(*columns).where(Area.level == level).order_by(Area.code))
         )
         features = [
             _area_feature(a, g) for a, g in zip(areas, display_geometries(areas), strict=True)

@@ -12,7 +12,11 @@ for ``url_for("static", filename=...)``.
 
 from __future__ import annotations
 
+import hashlib
+from functools import lru_cache
 from pathlib import Path
+
+from flask import current_app, url_for
 
 #: Folder under the static folder that receives the copied vendor files.
 VENDOR_DIR = "vendor"
@@ -244,3 +248,32 @@ def missing_vendor_files(static_dir: str | Path) -> list[str]:
     """Return the vendor paths missing under `static_dir`; empty once the vendor step has run."""
     root = Path(static_dir)
     return [path for path in static_vendor_paths() if not (root / path).exists()]
+
+
+@lru_cache(maxsize=512)
+def _file_hash(path: str, mtime_ns: int, size: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def content_hash(static_dir: str | Path, path: str) -> str | None:
+    """Return a short hash of a static file's content, or None when it is missing.
+
+    Hashed once per file version (its modification time and size are part of the cache key).
+    """
+    file = Path(static_dir) / path
+    try:
+        stat = file.stat()
+    except OSError:
+        return None
+    return _file_hash(str(file), stat.st_mtime_ns, stat.st_size)
+
+
+def asset_url(path: str) -> str:
+    """Return the URL of a static file with ``?v=`` its content hash (cacheable for a year).
+
+    The one helper for every script and stylesheet URL of the templates and the map builder.
+    """
+    digest = content_hash(current_app.static_folder, path)
+    if digest is None:
+        return url_for("static", filename=path)
+    return url_for("static", filename=path, v=digest)

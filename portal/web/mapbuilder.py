@@ -14,7 +14,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from flask import url_for
 from jinja2 import Template
 from markupsafe import Markup
 
@@ -22,7 +21,7 @@ import folium
 from folium.elements import JSCSSMixin
 from folium.plugins import Fullscreen
 
-from portal.web.assets import EDIT_JS, MAP_CSS, MAP_JS, vendor_url_path
+from portal.web.assets import EDIT_JS, MAP_CSS, MAP_JS, asset_url, vendor_url_path
 
 # Lạng Sơn's centre and a zoom that shows the whole province.
 PROVINCE_CENTRE = (21.85, 106.62)
@@ -89,11 +88,11 @@ class PortalEditor(_ClientScript):
 def static_url(name: str) -> str | None:
     """Return our URL for a folium asset name, None for one we deliberately drop."""
     if name in OWN_ASSETS:
-        return url_for("static", filename=OWN_ASSETS[name])
+        return asset_url(OWN_ASSETS[name])
     path = vendor_url_path(name)  # raises UnknownAsset for a name we have not vetted
     if path is None or name in PROVIDED_BY_PAGE:
         return None
-    return url_for("static", filename=path)
+    return asset_url(path)
 
 
 def _walk(element):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Row
 
 import shapely
@@ -57,6 +58,26 @@ def _field_json(layer: LayerSpec, name: str, locale: str) -> dict[str, Any]:
     return described
 
 
+#: Decimal places kept in a record's coordinates: 6 is about 0.1 m, finer than any survey here.
+COORD_DECIMALS = 6
+#: Properties the map reads from ``/api/layers`` (a status's label and colour), not per record.
+LAYER_LEVEL_PROPERTIES = ("status_label", "status_color")
+
+
+def lean_geometry(wkb: bytes) -> dict[str, Any]:
+    """Return a stored geometry as GeoJSON with coordinates rounded to `COORD_DECIMALS`.
+
+    >>> lean_geometry(shapely.to_wkb(shapely.Point(106.123456789, 21.987654321)))
+    {'type': 'Point', 'coordinates': [106.123457, 21.987654]}
+    """
+    geom = shapely.from_wkb(wkb)
+    if shapely.get_type_id(geom) == 0:  # a point: most records, so skip the generic path
+        return {"type": "Point", "coordinates": [round(geom.x, COORD_DECIMALS),
+                                                 round(geom.y, COORD_DECIMALS)]}
+    rounded = shapely.transform(geom, lambda coords: np.round(coords, COORD_DECIMALS))
+    return mapping(rounded)
+
+
 def feature_json(
     layer: LayerSpec,
     row: Row,
@@ -64,15 +85,22 @@ def feature_json(
     districts: dict[str, str],
     include_restricted: bool = False,
 ) -> dict[str, Any]:
-    """Return one record as a GeoJSON Feature: public fields, restricted ones only if told."""
+    """Return one record as a lean GeoJSON Feature: public fields, restricted ones only if told.
+
+    Lean: coordinates to 6 decimals, no property that is null, and no status label or colour
+    (the client takes them from the layer's ``statuses`` in ``/api/layers``).
+    """
+    properties = record_properties(
+        layer, row, communes, districts, current_locale(), include_restricted=include_restricted,
+    )
     return {
         "type": "Feature",
         "id": row.id,
-        "geometry": mapping(shapely.from_wkb(row.geom)),
-        "properties": record_properties(
-            layer, row, communes, districts, current_locale(),
-            include_restricted=include_restricted,
-        ),
+        "geometry": lean_geometry(row.geom),
+        "properties": {
+            key: value for key, value in properties.items()
+            if value is not None and key not in LAYER_LEVEL_PROPERTIES
+        },
     }
 
 

@@ -18,6 +18,7 @@ from portal.store.db import open_database
 
 NAME = "Điểm thiếu thông tin"
 POINT = (106.5200, 21.9400)
+PAUSED_COLOR = "#c62828"  # the geopark layer's "paused" status
 
 
 def _add_incomplete_site(path: Path) -> None:
@@ -49,6 +50,8 @@ def test_the_popup_names_the_missing_fields_and_the_approximate_position(
         tab.wait_for_function("() => window.PortalMap && PortalMap.state && PortalMap.state.loaded")
         markers = tab.locator(".feature-marker[data-layer='geopark']")
         assert markers.count() == 1
+        # The status's colour comes from the layer in /api/layers, not from the record.
+        assert markers.first.get_attribute("fill") == PAUSED_COLOR
         markers.first.click(force=True)
         popup = tab.locator(".leaflet-popup-content")
         popup.wait_for()
@@ -57,3 +60,6 @@ def test_the_popup_names_the_missing_fields_and_the_approximate_position(
         assert "Thiếu: Loại điểm" in text
         assert "Vị trí gần đúng (theo xã)" in text
         assert "Tạm dừng" in text
+        badge = popup.locator(".badge-status")
+        assert badge.inner_text() == "Tạm dừng"
+        assert badge.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(198, 40, 40)"

@@ -24,7 +24,7 @@ def test_features_carry_both_area_codes_and_only_public_fields(client):
     assert body["numberMatched"] >= 100
     signal = next(layer for layer in CATALOGUE if layer.id == "signal")
     allowed = {
-        "id", "record_id", "name", "status", "status_label", "status_color", "progress",
+        "id", "record_id", "name", "status", "progress",
         "updated", "commune_code", "commune_name", "district_code", "district_name",
         "illustrative", "incomplete", "position_approximate",
     } | {f.name for f in signal.public_fields}

@@ -162,8 +162,20 @@ window.Portal.define('draw', function (Portal, L) {
     });
   }
 
+  // A record's status label and colour, from its layer's spec (/api/layers sends them once);
+  // a record's own status_label/status_color (editing answers) are the fallback.
+  function statusOf(spec, props) {
+    var id = props.status;
+    var found = ((spec && spec.statuses) || []).filter(function (s) { return s.id === id; })[0];
+    return {
+      label: (found && found.label) || props.status_label || id || '',
+      color: (found && found.color) || props.status_color || null
+    };
+  }
+
   return {
     colors: COLORS,
+    statusOf,
     classBreaks: CLASS_BREAKS,
     classIndex,
     classLabel,

@@ -29,7 +29,7 @@ window.Portal.define('layers', function (Portal, L) {
   var SVG_POINT_LIMIT = 1500;
 
   function colorOf(spec, props) {
-    return core.safeColor(props.status_color, core.safeColor(spec.color, draw.colors.fallback));
+    return core.safeColor(draw.statusOf(spec, props).color, core.safeColor(spec.color, draw.colors.fallback));
   }
 
   function create(view) {

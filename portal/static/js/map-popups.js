@@ -123,9 +123,10 @@ window.Portal.define('popups', function (Portal, L) {
     function feature(spec, props) {
       var shell = popupShell(props.name || props.record_id || props.id || '');
       shell.root.insertBefore(el('div', 'portal-popup-sub', spec.name), shell.fields);
-      if (props.status_label || props.status) {
-        addField(shell.fields, t('status'), draw.badge(props.status_label || props.status,
-          core.safeColor(props.status_color, draw.colors.fallback), 'badge-status'));
+      var status = draw.statusOf(spec, props);
+      if (status.label) {
+        addField(shell.fields, t('status'), draw.badge(status.label,
+          core.safeColor(status.color, draw.colors.fallback), 'badge-status'));
       }
       if (isNum(props.progress)) addField(shell.fields, t('progress'), percentWithBar(props.progress, null));
       addField(shell.fields, t('commune'), props.commune_name);
