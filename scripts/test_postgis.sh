@@ -3,7 +3,7 @@
 # Installs Debian's PostgreSQL 15 and PostGIS 3 when missing, starts the cluster listening on
 # 127.0.0.1 only, creates the role and database the tests copy from, then runs pytest with
 # PORTAL_TEST_DATABASE_URL set. Each test gets its own database (CREATE DATABASE ... TEMPLATE).
-# Usage: bash scripts/test_postgis.sh [pytest arguments]   (default: the whole suite)
+# Usage: bash scripts/test_postgis.sh [pytest options]   (the whole suite, like scripts/test.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,7 +41,5 @@ as_postgres "psql -q -d template1 -c 'CREATE EXTENSION IF NOT EXISTS postgis'"
 as_postgres "psql -q -d $PG_DB -c 'CREATE EXTENSION IF NOT EXISTS postgis'"
 
 export PORTAL_TEST_DATABASE_URL="postgresql+psycopg://$PG_USER:$PG_PASSWORD@127.0.0.1:5432/$PG_DB"
-if [[ $# -eq 0 ]]; then
-  set -- -q --doctest-modules --ignore=portal/store/migrations geodata layers portal tests
-fi
-.venv/bin/python -m pytest -p no:cacheprovider "$@"
+.venv/bin/python -m pytest -p no:cacheprovider --doctest-modules \
+  --ignore=portal/store/migrations geodata layers portal tests "$@"
