@@ -19,7 +19,7 @@ if [[ ! -x .venv/bin/python ]]; then
   python3 -m venv .venv 2>/dev/null || { apt_install python3-venv && python3 -m venv .venv; }
 fi
 extras="."
-[[ $WITH_TEST -eq 1 ]] && extras=".[test]"
+[[ $WITH_TEST -eq 1 ]] && extras=".[test,postgis]"
 stamp=".venv/.installed-$(cat pyproject.toml | sha1sum | cut -c1-12)-$WITH_TEST"
 if [[ ! -f "$stamp" ]]; then
   .venv/bin/python -m pip install -q --upgrade pip

@@ -1,14 +1,22 @@
-"""Shared fixtures: the derived boundaries built once per run, and a real SQLite store
-prepared once from them, copied per test."""
+"""Shared fixtures: the derived boundaries built once per run, and a real store prepared once
+from them, copied per test.
+
+The store is a SQLite file, or, when ``PORTAL_TEST_DATABASE_URL`` names a PostgreSQL database
+(``postgresql+psycopg://user:password@127.0.0.1/portal_test``), a PostgreSQL database built once
+as a template and copied per test with ``CREATE DATABASE … TEMPLATE``. The role needs CREATEDB.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import itertools
+import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, make_url, text
 
 import shapely
 
@@ -16,6 +24,9 @@ from geodata.boundaries import BoundarySet, build_approximate_boundaries
 from portal import create_app
 from portal.services import bootstrap
 from portal.store.db import open_database
+
+#: The PostgreSQL database the tests run on instead of SQLite files (empty: SQLite).
+PG_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
 
 
 def _fingerprint(boundaries: BoundarySet) -> str:
@@ -54,18 +65,93 @@ def template_db(tmp_path_factory, boundaries) -> Path:
 
 @pytest.fixture
 def db_path(template_db, tmp_path) -> Path:
-    """A private copy of the prepared store for one test."""
+    """A private copy of the prepared SQLite store for one test."""
     path = tmp_path / "portal.sqlite3"
     shutil.copy(template_db, path)
     return path
 
 
+class Stores:
+    """New databases for tests: SQLite files, or PostgreSQL databases when ``PG_URL`` is set."""
+
+    def __init__(self, pg_url: str) -> None:
+        self.pg_url = make_url(pg_url) if pg_url else None
+        self.admin = (create_engine(self.pg_url, isolation_level="AUTOCOMMIT")
+                      if self.pg_url else None)
+        self.names = (f"{self.pg_url.database}_{os.getpid()}_{n}" for n in itertools.count())
+        self.made: list[str] = []
+
+    def new(self, folder: Path, template: str | None = None) -> str:
+        """The URL of a new database: a copy of ``template`` (a URL from here) or empty."""
+        if self.admin is None:
+            path = folder / "portal.sqlite3"
+            if template:
+                shutil.copy(make_url(template).database, path)
+            return f"sqlite:///{path}"
+        name = next(self.names)
+        source = make_url(template).database if template else "template1"
+        with self.admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
+        self.made.append(name)
+        return self.pg_url.set(database=name).render_as_string(hide_password=False)
+
+    def drop(self, url: str) -> None:
+        """Remove a database made by ``new`` (a SQLite file goes with its test's folder)."""
+        name = make_url(url).database
+        if self.admin is not None and name in self.made:
+            with self.admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            self.made.remove(name)
+
+    def close(self) -> None:
+        """Drop every database still left and close the admin connection."""
+        for name in list(self.made):
+            self.drop(self.pg_url.set(database=name).render_as_string(hide_password=False))
+        if self.admin is not None:
+            self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def stores() -> Stores:
+    """The run's maker of test databases (see ``Stores``)."""
+    made = Stores(PG_URL)
+    yield made
+    made.close()
+
+
+@pytest.fixture(scope="session")
+def template_url(stores, tmp_path_factory, boundaries) -> str:
+    """The URL of a store with schema, the derived boundaries and demo data, built once."""
+    url = stores.new(tmp_path_factory.mktemp("template-store"))
+    db = open_database(url)
+    bootstrap.prepare(db, seed=True, boundaries=boundaries)
+    db.engine.dispose()
+    return url
+
+
 @pytest.fixture
-def app(db_path, tmp_path):
-    """The portal on a real SQLite file."""
+def db_url(stores, template_url, tmp_path) -> str:
+    """The URL of a private copy of the prepared store for one test."""
+    url = stores.new(tmp_path, template_url)
+    yield url
+    stores.drop(url)
+
+
+@pytest.fixture
+def empty_db_url(stores, tmp_path) -> str:
+    """The URL of a new, empty database for one test."""
+    url = stores.new(tmp_path / "empty")
+    yield url
+    stores.drop(url)
+
+
+@pytest.fixture
+def app(db_url, tmp_path):
+    """The portal on a real store (SQLite, or PostgreSQL when ``PG_URL`` is set)."""
     application = create_app(
         {
-            "database_url": f"sqlite:///{db_path}",
+            "database_url": db_url,
             "instance_path": tmp_path,
             "default_as_of": "2025-11-30",
             "auto_seed": False,

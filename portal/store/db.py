@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -34,16 +35,33 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI 
     cursor.close()
 
 
+def is_busy(exc: OperationalError) -> bool:
+    """Whether ``exc`` is a write that waited too long for another writer's lock.
+
+    >>> import sqlite3
+    >>> is_busy(OperationalError("UPDATE", {}, sqlite3.OperationalError("database is locked")))
+    True
+    >>> is_busy(OperationalError("UPDATE", {}, sqlite3.OperationalError("disk I/O error")))
+    False
+    """
+    # 55P03: PostgreSQL's lock_not_available, raised when lock_timeout runs out.
+    return (getattr(exc.orig, "sqlstate", None) == "55P03"
+            or "database is locked" in str(exc.orig))
+
+
 def open_database(url: str, busy_timeout: float = 30.0) -> Database:
     """Create the engine for ``url`` (creating the SQLite folder when needed).
 
-    ``busy_timeout``: seconds a SQLite write waits for another writer's lock before failing
-    with "database is locked" (the web app keeps it short and answers 503).
+    ``busy_timeout``: seconds a write waits for another writer's lock before failing with
+    "database is locked" (SQLite) or a lock timeout (PostgreSQL); the web app keeps it short
+    and answers 503.
     """
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": busy_timeout})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        # PostgreSQL: a write waits at most ``busy_timeout`` for another's lock (SQLSTATE 55P03).
+        options = f"-c lock_timeout={round(busy_timeout * 1000)}"
+        engine = create_engine(url, pool_pre_ping=True, connect_args={"options": options})
     return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))

@@ -26,6 +26,7 @@ from layers import UnknownLayer
 from portal.services.boundaries import BoundariesMissing
 from portal.services.editing.values import EditConflict, InvalidEdit, RecordNotFound
 from portal.services.errors import PermissionDenied
+from portal.store.db import is_busy
 
 log = logging.getLogger(__name__)
 
@@ -197,9 +198,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def handle_store_error(exc: OperationalError):
-        if "database is locked" not in str(exc.orig):
+        if not is_busy(exc):
             return handle_crash(exc)
-        # Another process holds SQLite's write lock: the transaction was rolled back whole.
+        # Another process holds the write lock: the transaction was rolled back whole.
         log.warning("Database busy on %s", request.path)
         en, vi = _BILINGUAL[503]
         response, status = _respond(503, vi if _vietnamese() else en, [])

@@ -53,8 +53,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _add_evil_record(path: Path) -> None:
-    db = open_database(f"sqlite:///{path}")
+def _add_evil_record(url: str) -> None:
+    db = open_database(url)
     with db.transaction() as session:
         loader.write_records(session, [loader.RecordRow(
             layer_id="geopark", record_id="XSS-TEST", name=EVIL_NAME,
@@ -81,8 +81,8 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path, deadline_s: f
 
 
 @contextmanager
-def running_portal(db_path: Path, folder: Path, **settings: str) -> Iterator[str]:
-    """Serve the store at ``db_path`` with the real console script; yield its base URL.
+def running_portal(db_url: str, folder: Path, **settings: str) -> Iterator[str]:
+    """Serve the store at ``db_url`` with the real console script; yield its base URL.
 
     ``settings`` are extra portal settings by name (``secure_cookies="true"`` is passed as
     ``PORTAL_SECURE_COOKIES``); the server's log is ``folder/server.log``.
@@ -91,7 +91,7 @@ def running_portal(db_path: Path, folder: Path, **settings: str) -> Iterator[str
     log = folder / "server.log"
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{db_path}",
+        "DATABASE_URL": db_url,
         "PORTAL_INSTANCE_PATH": str(folder),
         "PORTAL_DEFAULT_AS_OF": "2025-11-30",
         "PORTAL_AUTO_SEED": "false",
@@ -113,26 +113,29 @@ def running_portal(db_path: Path, folder: Path, **settings: str) -> Iterator[str
 
 
 @pytest.fixture(scope="session")
-def serve_portal(template_db, tmp_path_factory):
+def serve_portal(stores, template_url, tmp_path_factory):
     """Return a context manager serving a private copy of the prepared store.
 
-    ``serve_portal(name, prepare=None, **settings)`` copies ``template_db`` into a new folder,
-    calls ``prepare(db_path)`` on the copy (to add users or records) and serves it with
-    `running_portal`; it yields ``(base_url, db_path)``. Read-only tests share ``live_server``;
+    ``serve_portal(name, prepare=None, **settings)`` copies the ``template_url`` store (a
+    SQLite file in a new folder, or a new PostgreSQL database), calls ``prepare(db_url)`` on the
+    copy (to add users or records) and serves it with `running_portal`; it yields
+    ``(base_url, db_url)``. Read-only tests share ``live_server``;
     a module that writes or needs other settings opens its own.
     """
 
     @contextmanager
     def serve(
-        name: str, prepare: Callable[[Path], None] | None = None, **settings: str
-    ) -> Iterator[tuple[str, Path]]:
+        name: str, prepare: Callable[[str], None] | None = None, **settings: str
+    ) -> Iterator[tuple[str, str]]:
         folder = tmp_path_factory.mktemp(name)
-        db_path = folder / "portal.sqlite3"
-        shutil.copy(template_db, db_path)
-        if prepare is not None:
-            prepare(db_path)
-        with running_portal(db_path, folder, **settings) as base:
-            yield base, db_path
+        db_url = stores.new(folder, template_url)
+        try:
+            if prepare is not None:
+                prepare(db_url)
+            with running_portal(db_url, folder, **settings) as base:
+                yield base, db_url
+        finally:
+            stores.drop(db_url)
 
     return serve
 
@@ -140,7 +143,7 @@ def serve_portal(template_db, tmp_path_factory):
 @pytest.fixture(scope="session")
 def live_server(serve_portal):
     """The real portal, shared by every read-only browser test (with the XSS record added)."""
-    with serve_portal("live", prepare=_add_evil_record) as (base, _db_path):
+    with serve_portal("live", prepare=_add_evil_record) as (base, _db_url):
         yield base
 
 

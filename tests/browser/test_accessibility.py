@@ -49,9 +49,9 @@ RUN_AXE = """async () => {
 }"""
 
 
-def _prepare(path: Path) -> dict:
+def _prepare(url: str) -> dict:
     """Create an administrator and pick a commune for the area page."""
-    db = open_database(f"sqlite:///{path}")
+    db = open_database(url)
     with db.transaction() as session:
         user = create_user(session, ADMIN, PASSWORD, "admin", display_name="Quản trị A11y")
         session.flush()

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from portal.services.accounts import create_user
 from portal.store.db import open_database
@@ -26,9 +25,9 @@ PASSWORD = "Cột sóng Mẫu Sơn 2025"
 TODAY = dt.date.today().isoformat()
 
 
-def _prepare(path: Path) -> dict:
+def _prepare(url: str) -> dict:
     """Pick a village half-way through the workflow and create an editor of its commune."""
-    db = open_database(f"sqlite:///{path}")
+    db = open_database(url)
     with db.transaction() as session:
         row = session.execute(
             select(Feature.id, Feature.commune_code, Feature.x, Feature.y, FeatureState.status)
@@ -49,9 +48,9 @@ def editing_server(serve_portal):
     """The portal on a private copy of the store, with a telecom editor; yields (url, village)."""
     village: dict = {}
     with serve_portal("edit-live", prepare=lambda path: village.update(_prepare(path))) as (
-        base, db_path
+        base, db_url
     ):
-        village["db_path"] = str(db_path)
+        village["db_url"] = str(db_url)
         yield base, village
 
 
@@ -148,11 +147,13 @@ def test_a_telecom_editor_moves_a_village_to_its_next_milestone_from_the_popup(
     ).json()
     changed = [r for r in changes["records"] if r["id"] == village["id"]]
     assert changed and changed[0]["class"] == "advanced"
-    with sqlite3.connect(village["db_path"]) as connection:
-        events = connection.execute(
-            "SELECT actor, action, reason FROM audit_events WHERE feature_id = ?",
-            (village["id"],),
-        ).fetchall()
+    db = open_database(village["db_url"])
+    with db.engine.connect() as connection:
+        events = [tuple(row) for row in connection.execute(
+            text("SELECT actor, action, reason FROM audit_events WHERE feature_id = :fid"),
+            {"fid": village["id"]},
+        )]
+    db.engine.dispose()
     assert (EDITOR, "status", "Đã lắp xong trạm BTS") in events
 
 

@@ -8,10 +8,10 @@ its imports and edits do not change what the other browser tests see.
 from __future__ import annotations
 
 import os
-import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from layers import get_layer
 from portal.services.accounts import create_user
@@ -31,8 +31,8 @@ OFFICE_CSV = (
 )
 
 
-def _prepare(path: Path) -> None:
-    db = open_database(f"sqlite:///{path}")
+def _prepare(url: str) -> None:
+    db = open_database(url)
     with db.transaction() as session:
         create_user(session, EDITOR, PASSWORD, "industry_editor")
     db.engine.dispose()
@@ -41,14 +41,14 @@ def _prepare(path: Path) -> None:
 @pytest.fixture(scope="module")
 def forms_server(serve_portal):
     """The portal on a private copy of the store with an industry editor: (url, db path)."""
-    with serve_portal("forms-live", prepare=_prepare) as (base, db_path):
-        yield base, db_path
+    with serve_portal("forms-live", prepare=_prepare) as (base, db_url):
+        yield base, db_url
 
 
 @pytest.fixture(scope="module")
 def editor_session(signed_in_state, forms_server):
     """The editor's signed-in cookies, signed in once (sign-ins are rate-limited)."""
-    base, _db_path = forms_server
+    base, _db_url = forms_server
     return signed_in_state(base, EDITOR, PASSWORD)
 
 
@@ -56,7 +56,7 @@ def editor_session(signed_in_state, forms_server):
 def editor_page(request, watched_tab, forms_server, editor_session):
     """A page signed in as the industry editor, on a desktop and on a phone."""
     width, height = request.param
-    base, _db_path = forms_server
+    base, _db_url = forms_server
     with watched_tab(base, viewport={"width": width, "height": height},
                      storage_state=editor_session) as tab:  # fmt: skip
         tab.size_name = "desktop" if width > 800 else "phone"
@@ -69,25 +69,30 @@ def _screenshot(page, name: str) -> None:
     page.screenshot(path=str(folder / f"{name}-{page.size_name}.png"), full_page=True)
 
 
-def _industry_count(db_path: Path) -> int:
-    with sqlite3.connect(db_path) as connection:
-        return connection.execute(
-            "SELECT count(*) FROM features WHERE layer_id = 'industry'"
-        ).fetchone()[0]
+def _one_row(db_url: str, query: str) -> tuple:
+    db = open_database(db_url)
+    with db.engine.connect() as connection:
+        row = tuple(connection.execute(text(query)).one())
+    db.engine.dispose()
+    return row
 
 
-def _first_industry_record(db_path: Path) -> tuple[int, float, float]:
-    with sqlite3.connect(db_path) as connection:
-        return connection.execute(
-            "SELECT id, x, y FROM features WHERE layer_id = 'industry' AND geom_type = 'Point' "
-            "ORDER BY id LIMIT 1"
-        ).fetchone()
+def _industry_count(db_url: str) -> int:
+    return _one_row(db_url, "SELECT count(*) FROM features WHERE layer_id = 'industry'")[0]
+
+
+def _first_industry_record(db_url: str) -> tuple[int, float, float]:
+    return _one_row(
+        db_url,
+        "SELECT id, x, y FROM features WHERE layer_id = 'industry' AND geom_type = 'Point' "
+        "ORDER BY id LIMIT 1",
+    )
 
 
 def test_the_edit_form_shows_a_description_text_area_with_its_help(editor_page, forms_server):
-    base, db_path = forms_server
+    base, db_url = forms_server
     page = editor_page
-    fid, x, y = _first_industry_record(db_path)
+    fid, x, y = _first_industry_record(db_url)
     page.goto(f"{base}/?layer=industry&show=industry&lat={y:.5f}&lon={x:.5f}&z=15")
     page.wait_for_function("() => window.PortalMap && PortalMap.state && PortalMap.state.loaded",
                            timeout=30000)  # fmt: skip
@@ -116,10 +121,10 @@ def test_the_edit_form_shows_a_description_text_area_with_its_help(editor_page, 
 def test_an_office_list_is_previewed_with_its_bad_cell_and_points_before_it_is_written(
     editor_page, forms_server, tmp_path
 ):
-    base, db_path = forms_server
+    base, db_url = forms_server
     page = editor_page
     page.allowed_errors.append("422")
-    before = _industry_count(db_path)
+    before = _industry_count(db_url)
     page.goto(f"{base}/import")
     columns = page.locator("#template-industry")
     columns.locator("summary").click(position={"x": 5, "y": 5})
@@ -153,7 +158,7 @@ def test_an_office_list_is_previewed_with_its_bad_cell_and_points_before_it_is_w
     assert preview.locator("path.import-point-bad").count() == 1
     assert page.locator(".import-confirm").count() == 0
     _screenshot(page, "forms-import-preview")
-    assert _industry_count(db_path) == before
+    assert _industry_count(db_url) == before
 
     fixed = tmp_path / "danh_sach_da_sua.csv"
     fixed.write_text(OFFICE_CSV.replace("Sắp khởi công", "Chưa triển khai")
@@ -163,7 +168,7 @@ def test_an_office_list_is_previewed_with_its_bad_cell_and_points_before_it_is_w
     page.locator(".import-confirm").wait_for()
     assert preview.locator("path.import-point-ok").count() == 3
     assert preview.locator("td.import-cell-bad").count() == 0
-    assert _industry_count(db_path) == before
+    assert _industry_count(db_url) == before
     page.click(".import-confirm")
     page.locator("#import-result .alert-success").wait_for()
-    assert _industry_count(db_path) == before + 3
+    assert _industry_count(db_url) == before + 3

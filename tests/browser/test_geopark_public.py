@@ -38,9 +38,9 @@ POPUP_INSIDE_MAP = """() => {
 }"""
 
 
-def _prepare(path: Path) -> dict:
+def _prepare(url: str) -> dict:
     """Create a tourism editor for the province and return the site the test edits."""
-    db = open_database(f"sqlite:///{path}")
+    db = open_database(url)
     with db.transaction() as session:
         row = session.execute(
             select(Feature.id, Feature.record_id, Feature.name, Feature.x, Feature.y)
@@ -57,7 +57,7 @@ def tourism_server(serve_portal):
     """The portal on a private copy of the store, with a tourism editor; yields (url, site)."""
     site: dict = {}
     with serve_portal("geopark-live", prepare=lambda path: site.update(_prepare(path))) as (
-        base, _db_path
+        base, _db_url
     ):
         yield base, site
 

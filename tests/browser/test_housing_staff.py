@@ -6,11 +6,8 @@ commune that has demo households), signs in and opens the housing layer over tha
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from portal.services.accounts import create_user
 from portal.store.db import open_database
@@ -22,9 +19,9 @@ EDITOR = "nhatam.xa"
 PASSWORD = "Nhà kiên cố Bình Gia 2025"
 
 
-def _prepare(path: Path) -> dict:
+def _prepare(url: str) -> dict:
     """Create a housing editor of the commune with the most live households."""
-    db = open_database(f"sqlite:///{path}")
+    db = open_database(url)
     with db.transaction() as session:
         live = (Feature.layer_id == "housing", FeatureState.valid_to.is_(None),
                 Feature.deleted_at.is_(None))  # fmt: skip
@@ -51,9 +48,9 @@ def housing_server(serve_portal):
     """The portal on a private copy of the store, with a housing editor; yields (url, facts)."""
     facts: dict = {}
     with serve_portal("housing-live", prepare=lambda path: facts.update(_prepare(path))) as (
-        base, db_path
+        base, db_url
     ):
-        facts["db_path"] = str(db_path)
+        facts["db_url"] = str(db_url)
         yield base, facts
 
 
@@ -76,7 +73,9 @@ def test_a_housing_editor_sees_the_households_of_the_commune_on_the_map(
         assert not set(drawn) & set(facts["others"])
         markers.last.click()  # the topmost where markers overlap
         page.locator(".leaflet-popup-content").wait_for()
-    with sqlite3.connect(facts["db_path"]) as connection:
-        actors = {row[0] for row in connection.execute(
-            "SELECT actor FROM audit_events WHERE action = 'read_personal'")}  # fmt: skip
+    db = open_database(facts["db_url"])
+    with db.engine.connect() as connection:
+        actors = set(connection.scalars(text(
+            "SELECT actor FROM audit_events WHERE action = 'read_personal'")))  # fmt: skip
+    db.engine.dispose()
     assert actors == {EDITOR}

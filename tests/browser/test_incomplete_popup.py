@@ -7,7 +7,6 @@ the way an import of a minimal office sheet stores it (``incomplete``, placed by
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
@@ -21,8 +20,8 @@ POINT = (106.5200, 21.9400)
 PAUSED_COLOR = "#c62828"  # the geopark layer's "paused" status
 
 
-def _add_incomplete_site(path: Path) -> None:
-    db = open_database(f"sqlite:///{path}")
+def _add_incomplete_site(url: str) -> None:
+    db = open_database(url)
     with db.transaction() as session:
         loader.write_records(session, [loader.RecordRow(
             layer_id="geopark", record_id="GP-THIEU", name=NAME,

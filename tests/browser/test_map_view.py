@@ -6,7 +6,6 @@ that follow an editor's save without a reload.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -208,9 +207,9 @@ EDITOR = "song.mobifone"
 PASSWORD = "Trạm Đồng Đăng 2025"
 
 
-def _prepare(path: Path) -> dict:
+def _prepare(url: str) -> dict:
     """Pick a village whose next step puts it on air and create an editor of its commune."""
-    db = open_database(f"sqlite:///{path}")
+    db = open_database(url)
     with db.transaction() as session:
         row = session.execute(
             select(Feature.id, Feature.commune_code, Feature.x, Feature.y)
@@ -232,7 +231,7 @@ def writer_server(serve_portal):
     with serve_portal(
         "map-view-edit", prepare=lambda path: village.update(_prepare(path)),
         default_as_of=dt.date.today().isoformat(),
-    ) as (base, _db_path):
+    ) as (base, _db_url):
         yield base, village
 
 

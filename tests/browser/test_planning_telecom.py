@@ -27,9 +27,9 @@ PLANNING = "/planning?layer=signal&level=commune&as_of=2025-09-30"
 LOADED = "() => window.PortalMap && PortalMap.state && PortalMap.state.loaded"
 
 
-def _prepare(path: Path) -> dict:
+def _prepare(url: str) -> dict:
     """Create the planner; return a village one step from going on air."""
-    db = open_database(f"sqlite:///{path}")
+    db = open_database(url)
     with db.transaction() as session:
         create_user(session, PLANNER, PASSWORD, "planner")
         village = session.execute(

@@ -7,7 +7,6 @@ corner of Đình Lập where no other site lies: two paused, one cancelled, one 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -26,8 +25,8 @@ SITES = (
 )
 
 
-def _add_sites(path: Path) -> None:
-    db = open_database(f"sqlite:///{path}")
+def _add_sites(url: str) -> None:
+    db = open_database(url)
     with db.transaction() as session:
         loader.write_records(session, [loader.RecordRow(
             layer_id="geopark", record_id=rid, name=name, attributes={"site_type": "geosite"},

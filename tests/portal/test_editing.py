@@ -8,10 +8,11 @@ import sqlite3
 import struct
 import time
 import zlib
+from contextlib import contextmanager
 
 import pytest
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select
 
 from portal.store.db import open_database
 from portal.store.models import Area, AuditEvent, Feature, FeatureState, Photo
@@ -585,25 +586,39 @@ def test_the_edit_configuration_lists_the_layers_and_fields_the_editor_may_chang
     assert config["csrf"]
 
 
+@contextmanager
+def another_writer(url: str):
+    """Another process holding the store's write lock (reads go on, writes wait)."""
+    if url.startswith("sqlite:///"):
+        holder = sqlite3.connect(url.removeprefix("sqlite:///"))
+        holder.execute("BEGIN IMMEDIATE")
+    else:
+        import psycopg
+
+        holder = psycopg.connect(make_url(url).set(drivername="postgresql")
+                                 .render_as_string(hide_password=False))
+        holder.execute("LOCK TABLE features, feature_states IN EXCLUSIVE MODE")
+    try:
+        yield
+    finally:
+        holder.rollback()
+        holder.close()
+
+
 def test_a_write_that_meets_a_locked_database_answers_503_soon_and_loses_nothing(
-    client, login, db_path
+    client, login, db_url
 ):
     app = client.application
     fid, commune, _d, _s = records(app, "signal", status="station_built")[0]
     token = login("telecom_editor", (commune,))
     app.extensions["portal_db"].engine.dispose()
-    locked = open_database(f"sqlite:///{db_path}", busy_timeout=0.5)
+    locked = open_database(db_url, busy_timeout=0.5)
     app.extensions["portal_db"] = locked
-    holder = sqlite3.connect(db_path)
-    holder.execute("BEGIN IMMEDIATE")  # another process is writing
-    try:
+    with another_writer(db_url):
         started = time.monotonic()
         response = send(client, "POST", f"/api/layers/signal/features/{fid}/status?lang=en",
                         token, {"version": 1, "status": "on_air", "reason": "Phát sóng"})
         waited = time.monotonic() - started
-    finally:
-        holder.rollback()
-        holder.close()
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
     assert response.get_json()["error"] == (

@@ -32,10 +32,10 @@ PLACES = {
 
 
 @pytest.fixture
-def app(tmp_path):
-    """The portal on a fresh SQLite file that only ``langson-portal init`` has prepared."""
+def app(empty_db_url, tmp_path):
+    """The portal on a fresh store that only ``langson-portal init`` has prepared."""
     application = create_app({
-        "database_url": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+        "database_url": empty_db_url,
         "instance_path": tmp_path, "auto_seed": False,
     })  # fmt: skip
     application.config["TESTING"] = True
@@ -49,10 +49,14 @@ def _levels(app) -> dict[str, tuple[int, str]]:
     """Each stored level: how many areas and their provenance."""
     with get_database(app).sessions() as session:
         rows = session.execute(
-            select(Area.level, func.count(), func.group_concat(Area.provenance.distinct()))
-            .group_by(Area.level)
+            select(Area.level, func.count(), Area.provenance).group_by(Area.level, Area.provenance)
         ).all()
-    return {level: (count, provenance) for level, count, provenance in rows}
+    levels: dict[str, tuple[int, str]] = {}
+    for level, count, provenance in rows:
+        before, names = levels.get(level, (0, ""))
+        levels[level] = (before + count, ",".join(filter(None, sorted({*names.split(","),
+                                                                        provenance}))))
+    return levels
 
 
 def _record_counts(app) -> tuple[int, int]:

@@ -102,14 +102,14 @@ def test_record_names_are_escaped_in_pages(client, app):
     assert "&lt;img src=x onerror=" in html
 
 
-def test_without_a_date_pages_show_the_latest_update_not_today(db_path, tmp_path):
+def test_without_a_date_pages_show_the_latest_update_not_today(db_url, tmp_path):
     from sqlalchemy import func, select
 
     from portal import create_app
     from portal.store.models import FeatureState
     from portal.web.database import get_database
 
-    app = create_app({"database_url": f"sqlite:///{db_path}", "instance_path": tmp_path,
+    app = create_app({"database_url": db_url, "instance_path": tmp_path,
                       "auto_seed": False})
     with get_database(app).sessions() as session:
         latest = session.scalar(select(func.max(FeatureState.valid_from)))

@@ -12,10 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import shutil
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -164,8 +162,8 @@ def household(tag: str, area: Area) -> tuple[loader.RecordRow, dict[str, list[st
     return row, found
 
 
-def seed_canaries(path: Path) -> dict[str, dict[str, list[str]]]:
-    db = open_database(f"sqlite:///{path}")
+def seed_canaries(url: str) -> dict[str, dict[str, list[str]]]:
+    db = open_database(url)
     with db.transaction() as session:
         communes = list(session.scalars(select(Area).where(Area.level == "commune")
                                         .order_by(Area.code)))
@@ -226,12 +224,11 @@ def add_photos(world: World) -> None:
 
 
 @pytest.fixture(scope="module")
-def world(template_db, tmp_path_factory):
+def world(stores, template_url, tmp_path_factory):
     folder = tmp_path_factory.mktemp("privacy")
-    path = folder / "portal.sqlite3"
-    shutil.copy(template_db, path)
-    kinds = seed_canaries(path)
-    app = create_app({"database_url": f"sqlite:///{path}", "instance_path": folder,
+    url = stores.new(folder, template_url)
+    kinds = seed_canaries(url)
+    app = create_app({"database_url": url, "instance_path": folder,
                       "default_as_of": "2025-11-30", "auto_seed": False})
     app.config["TESTING"] = True
     with get_database(app).sessions() as session:
@@ -256,6 +253,7 @@ def world(template_db, tmp_path_factory):
         add_photos(result)
     yield result
     app.extensions["portal_db"].engine.dispose()
+    stores.drop(url)
 
 
 # --- routes and policy -----------------------------------------------------------------------

@@ -114,8 +114,8 @@ def test_a_json_answer_allows_no_inline_script(client):
     assert policy["script-src"] == ["'self'"]
 
 
-def test_a_configured_tile_server_is_allowed_for_images_only(db_path, tmp_path):
-    app = create_app({"database_url": f"sqlite:///{db_path}", "instance_path": tmp_path,
+def test_a_configured_tile_server_is_allowed_for_images_only(db_url, tmp_path):
+    app = create_app({"database_url": db_url, "instance_path": tmp_path,
                       "auto_seed": False,
                       "basemap_url": "https://{s}.tiles.example.org:8443/{z}/{x}/{y}.png"})
     policy = parse_csp(app.test_client().get("/").headers["Content-Security-Policy"])
@@ -211,9 +211,9 @@ def test_the_session_cookie_is_httponly_and_samesite_lax(client, app):
     assert app.config["REMEMBER_COOKIE_HTTPONLY"] and app.config["REMEMBER_COOKIE_SAMESITE"]
 
 
-def test_cookies_are_secure_when_served_behind_https(db_path, tmp_path, monkeypatch):
+def test_cookies_are_secure_when_served_behind_https(db_url, tmp_path, monkeypatch):
     monkeypatch.setenv("PORTAL_SECURE_COOKIES", "true")
-    app = create_app({"database_url": f"sqlite:///{db_path}", "instance_path": tmp_path,
+    app = create_app({"database_url": db_url, "instance_path": tmp_path,
                       "auto_seed": False})
     cookie = session_cookie(app.test_client().get("/login", base_url="https://localhost"))
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
