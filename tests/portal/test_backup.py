@@ -104,6 +104,12 @@ def rows(app, table: str) -> list[tuple]:
 
 
 @pytest.fixture
+def db_url(db_path) -> str:
+    """Backups are of the embedded SQLite store, on the PostgreSQL test pass too."""
+    return f"sqlite:///{db_path}"
+
+
+@pytest.fixture
 def empty_app(tmp_path):
     """A new instance whose store only ``langson-portal init`` has made (a real process)."""
     instance = tmp_path / "new"
