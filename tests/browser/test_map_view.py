@@ -180,6 +180,10 @@ def test_district_names_at_province_zoom_commune_names_one_step_in_none_overlapp
 ):
     with watched_tab(live_server, viewport=DESKTOP) as page:
         _open(page, f"{live_server}/?show=")
+        # Names are placed once the boundaries of the level have been drawn, after "loaded".
+        page.wait_for_function(
+            "() => document.querySelectorAll('.map-label-district span').length >= 8"
+        )
         districts = page.evaluate(LABELS, "district")
         names = {d["name"] for d in districts}
         assert len(districts) >= 8 and {"Bắc Sơn", "Cao Lộc", "Hữu Lũng"} <= names, names
