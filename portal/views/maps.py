@@ -19,6 +19,7 @@ from portal.store import queries
 from portal.store.progress import LEVELS, area_progress
 from portal.views.geopark import geopark_page
 from portal.web.audit_log import personal_read
+from portal.web.cache import per_version
 from portal.web.database import get_session
 from portal.web.formats import fmt_day
 from portal.web.i18n import current_locale
@@ -33,11 +34,13 @@ blueprint = Blueprint("maps", __name__)
 def data_badges() -> dict:
     """Give every page the provenance facts: approximate boundaries, illustrative data."""
     session = get_session()
-    provenance = queries.boundary_provenance(session)
+    provenance = per_version("provenance", lambda: queries.boundary_provenance(session))
     return {
         "approximate_boundaries": "approximate" in provenance.values()
         or "mixed" in provenance.values(),
-        "illustrative_layers": queries.illustrative_layers(session),
+        "illustrative_layers": per_version(
+            "illustrative", lambda: queries.illustrative_layers(session)
+        ),
         "catalogue": CATALOGUE,
     }
 

@@ -45,3 +45,20 @@ def init_app(app: Flask) -> None:
 def get_cache() -> VersionedCache:
     """Return the app's cache."""
     return current_app.extensions["portal_cache"]
+
+
+def store_version() -> int:
+    """Return the store's data version, read once per request."""
+    from flask import g
+
+    from portal.store.loader import data_version
+    from portal.web.database import get_session
+
+    if "portal_data_version" not in g:
+        g.portal_data_version = data_version(get_session())
+    return g.portal_data_version
+
+
+def per_version(name: str, compute: Callable[[], Any], *key: Hashable) -> Any:
+    """Return ``compute()`` cached until the store's data changes (pages' small queries)."""
+    return get_cache().get_or_compute((name, *key, store_version()), compute)

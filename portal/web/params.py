@@ -25,15 +25,12 @@ def default_as_of() -> dt.date:
     configured = current_app.config["PORTAL_SETTINGS"].default_as_of
     if configured:
         return configured
-    from portal.store.loader import data_version
     from portal.store.queries import latest_update
-    from portal.web.cache import get_cache
+    from portal.web.cache import per_version
     from portal.web.database import get_session
 
     session = get_session()
-    latest = get_cache().get_or_compute(
-        ("latest_update", data_version(session)), lambda: latest_update(session)
-    )
+    latest = per_version("latest_update", lambda: latest_update(session))
     return min(latest, dt.date.today()) if latest else dt.date.today()
 
 
