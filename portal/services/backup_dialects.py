@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from geodata.errors import GeodataError
 from geodata.rawtable import user_error
+from portal.store.spatial import is_index_table
 
 
 class BackupError(GeodataError):
@@ -34,7 +35,8 @@ def refuse(en: str, vi: str) -> BackupError:
 
 def store_counts(engine: Engine) -> dict[str, dict[str, int]]:
     """Return the rows of every table and the records of every layer held by ``engine``."""
-    tables = sorted(t for t in inspect(engine).get_table_names() if t != "alembic_version")
+    tables = sorted(t for t in inspect(engine).get_table_names()
+                    if t != "alembic_version" and not is_index_table(t))
     with engine.connect() as connection:
         rows = {
             name: connection.scalar(select(func.count()).select_from(table(name))) or 0

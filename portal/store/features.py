@@ -12,6 +12,7 @@ import numpy as np
 from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import Session
 
+from portal.store import spatial
 from portal.store.models import Area, Feature, FeatureState
 from portal.store.progress import state_as_of, states_on
 
@@ -42,14 +43,11 @@ def _current(layer_id: str, as_of: dt.date):
     )
 
 
-def _in_bbox(query, bbox: BBox | None):
+def _in_bbox(query, bbox: BBox | None, session: Session):
+    """Keep the records whose box overlaps ``bbox``: lines and polygons crossing the view too."""
     if bbox is None:
         return query
-    minx, miny, maxx, maxy = bbox
-    # Overlap of bounding boxes: lines and polygons that cross the view are kept too.
-    return query.where(
-        Feature.maxx >= minx, Feature.minx <= maxx, Feature.maxy >= miny, Feature.miny <= maxy
-    )
+    return query.where(spatial.overlaps(session.get_bind().dialect.name, bbox))
 
 
 def _in_areas(query, areas: Sequence[str] | None):
@@ -102,6 +100,7 @@ def count_features(
         .join(FeatureState, FeatureState.feature_id == Feature.id)
         .where(Feature.layer_id == layer_id, state_as_of(as_of)),
         bbox,
+        session,
     )
     return session.scalar(_incomplete(_in_areas(query, areas), incomplete, statuses)) or 0
 
@@ -117,16 +116,19 @@ def read_features(
     areas: Sequence[str] | None = None,
     incomplete: bool = False,
     statuses: Sequence[str] = (),
+    ids: Sequence[int] | None = None,
 ) -> Sequence[Row]:
     """Return a layer's records with their state on ``as_of``, ordered by id.
 
     ``area`` is one (level, code) asked for; ``areas`` the codes a reader is limited to (a
     record is kept when its commune or its district is one of them; empty or None: all);
     ``incomplete`` keeps only the records missing some required fields, ``statuses`` (status
-    ids) those in one of them on ``as_of``.
+    ids) those in one of them on ``as_of``; ``ids`` only these records.
     """
-    query = _in_area(_in_areas(_in_bbox(_current(layer_id, as_of), bbox), areas), area)
+    query = _in_area(_in_areas(_in_bbox(_current(layer_id, as_of), bbox, session), areas), area)
     query = _incomplete(query, incomplete, statuses)
+    if ids is not None:
+        query = query.where(Feature.id.in_(list(ids)))
     query = query.order_by(Feature.id).offset(offset)
     if limit is not None:
         query = query.limit(limit)
@@ -224,13 +226,17 @@ def feature_ids(
     areas: Sequence[str] | None = None,
     incomplete: bool = False,
     statuses: Sequence[str] = (),
+    limit: int | None = None,
 ) -> list[int]:
-    """Return the ids of the records ``read_features`` answers for the same arguments."""
+    """Return the ids of the records ``read_features`` answers for the same arguments.
+
+    ``limit``: at most this many (the first by id), e.g. one more than a page can hold.
+    """
     query = (
         select(Feature.id)
         .join(FeatureState, FeatureState.feature_id == Feature.id)
         .where(Feature.layer_id == layer_id, state_as_of(as_of))
     )
-    query = _incomplete(_in_area(_in_areas(_in_bbox(query, bbox), areas), area), incomplete,
-                        statuses)
-    return list(session.scalars(query.order_by(Feature.id)))
+    query = _in_area(_in_areas(_in_bbox(query, bbox, session), areas), area)
+    query = _incomplete(query, incomplete, statuses).order_by(Feature.id)
+    return list(session.scalars(query if limit is None else query.limit(limit)))
