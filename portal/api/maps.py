@@ -22,28 +22,32 @@ from portal.services import disclosure
 from portal.services.access import can_read_restricted, restricted_scope
 from portal.services.errors import PermissionDenied
 from portal.store import features as feature_store
-from portal.store.loader import data_version
 from portal.store.models import Area
 from portal.store.progress import area_progress
 from portal.web import params
 from portal.web.audit_log import personal_read
-from portal.web.cache import get_cache
+from portal.web.cache import get_cache, store_version
 from portal.web.compression import EncodedBody, chosen_encoding, encoded_response
 from portal.web.database import get_session
+from portal.web.feature_pages import FeatureFragments, collection_bytes
 from portal.web.i18n import current_locale
 from portal.web.serialize import cluster_json, feature_json, layer_json
 
 blueprint = Blueprint("api", __name__)
 WHOLE_WORLD = (-180.0, -90.0, 180.0, 90.0)
 CLOSE_UP_ZOOM = 12
+#: Each record's GeoJSON bytes, shared by the pages of features (see feature_pages).
+FRAGMENTS = FeatureFragments()
 
 
 def _settings():
     return current_app.config["PORTAL_SETTINGS"]
 
 
-def _compact_json(value: Any) -> bytes:
-    """Return ``value`` as JSON without spaces, in UTF-8 rather than escaped ASCII."""
+def _as_bytes(value: Any) -> bytes:
+    """Return an answer as compact UTF-8 JSON (bytes put together already pass as they are)."""
+    if isinstance(value, bytes):
+        return value
     return current_app.json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -54,16 +58,14 @@ def cached_json(key: tuple, compute, private: bool = False) -> Response:
     answer differs by user; ``private`` answers (restricted data) are never stored by caches.
     The cache keeps the body with its gzip/brotli forms, each compressed once.
     """
-    full_key = (*key, data_version(get_session()))
+    full_key = (*key, store_version())
     encoding = chosen_encoding()
     etag = hashlib.sha1(repr(full_key).encode()).hexdigest() + (f":{encoding}" if encoding else "")
     if request.if_none_match.contains(etag):
         response = Response(status=304, headers={"ETag": f'"{etag}"'})
         response.vary.add("Accept-Encoding")
     else:
-        body = get_cache().get_or_compute(
-            full_key, lambda: EncodedBody(_compact_json(compute()))
-        )
+        body = get_cache().get_or_compute(full_key, lambda: EncodedBody(_as_bytes(compute())))
         response = encoded_response(body, encoding, "application/json")
         response.set_etag(etag)
     if private:
@@ -99,49 +101,54 @@ def get_layer_route(layer_id: str) -> Response:
     return jsonify(layer_json(get_layer(layer_id), current_locale()))
 
 
-def _features_page(layer: LayerSpec, as_of: dt.date, bbox, limit: int, offset: int,
-                   incomplete: bool = False, statuses: tuple[str, ...] = ()) -> dict:
-    session = get_session()
-    rows = feature_store.read_features(session, layer.id, as_of, bbox, limit, offset,
-                                       incomplete=incomplete, statuses=statuses)
-    if offset == 0 and len(rows) < limit:
-        matched = len(rows)  # the whole match fits on this page: no second query to count it
-    else:
-        matched = feature_store.count_features(session, layer.id, as_of, bbox,
-                                               incomplete=incomplete, statuses=statuses)
-    communes = feature_store.area_names(session, "commune")
-    districts = feature_store.area_names(session, "district")
-    return {
-        "type": "FeatureCollection",
-        "numberMatched": matched,
-        "numberReturned": len(rows),
-        "asOf": as_of.isoformat(),
-        "features": [feature_json(layer, r, communes, districts) for r in rows],
-    }
+#: Most record ids read at once by ``Feature.id IN (...)`` (databases cap bound parameters).
+IDS_PER_READ = 5000
+
+
+def _serialised(layer: LayerSpec, as_of: dt.date):
+    """Return a function reading and serialising records by id (those not kept as bytes)."""
+    def serialise(ids: list[int]):
+        session = get_session()
+        communes = feature_store.area_names(session, "commune")
+        districts = feature_store.area_names(session, "district")
+        for start in range(0, len(ids), IDS_PER_READ):
+            chunk = ids[start : start + IDS_PER_READ]
+            for row in feature_store.read_features(session, layer.id, as_of, ids=chunk):
+                yield row.id, feature_json(layer, row, communes, districts)
+    return serialise
+
+
+def _features_page(layer: LayerSpec, as_of: dt.date, ids: list[int], limit: int,
+                   offset: int) -> bytes:
+    """Return one page of the records ``ids`` (all those matched, in order) as GeoJSON bytes."""
+    page = ids[offset : offset + limit]
+    key = (layer.id, as_of, store_version(), current_locale())
+    fragments = FRAGMENTS.get_many(key, page, _serialised(layer, as_of))
+    return collection_bytes(fragments, len(ids), as_of)
 
 
 def _point_index(layer: LayerSpec, as_of: dt.date) -> feature_store.PointIndex:
     session = get_session()
     done = {s.id for s in layer.statuses if s.done}
     return get_cache().get_or_compute(
-        ("points", layer.id, as_of, data_version(session)),
+        ("points", layer.id, as_of, store_version()),
         lambda: feature_store.point_index(session, layer.id, as_of, done),
     )
 
 
-def _count_in_view(layer: LayerSpec, as_of: dt.date, bbox, zoom: int) -> int:
-    """Count records in view: from the point index when cached or the view is wide, else SQL.
+def _dense(layer: LayerSpec, as_of: dt.date, bbox, zoom: int, threshold: int) -> bool | None:
+    """Tell from the point index whether a view holds more than ``threshold`` records.
 
-    A wide view that is dense will be clustered from the point index anyway, so building it
-    first saves a second pass over the layer; a close-up view is cheaper to count in SQL.
+    Only when the index is at hand or the view is wide: a wide view that is dense will be
+    clustered from the point index anyway, so building it first saves a second pass over the
+    layer; a close-up view is cheaper to answer from the spatial index (None: not known).
     """
-    session = get_session()
-    index = get_cache().peek(("points", layer.id, as_of, data_version(session)))
+    index = get_cache().peek(("points", layer.id, as_of, store_version()))
     if index is None and zoom < CLOSE_UP_ZOOM:
         index = _point_index(layer, as_of)
-    if index is not None:
-        return int(index.in_bbox(bbox or WHOLE_WORLD).sum())
-    return feature_store.count_features(session, layer.id, as_of, bbox)
+    if index is None:
+        return None
+    return int(index.in_bbox(bbox or WHOLE_WORLD).sum()) > threshold
 
 
 def _clusters(index: feature_store.PointIndex, as_of: dt.date, bbox, zoom: int) -> dict:
@@ -213,10 +220,17 @@ def layer_features(layer_id: str) -> Response:
         return _restricted_features(layer, scope, as_of, bbox, limit, offset, incomplete,
                                     statuses)
 
-    def compute() -> dict[str, Any]:
-        if clustering and _count_in_view(layer, as_of, bbox, zoom) > settings.cluster_threshold:
+    def compute() -> dict[str, Any] | bytes:
+        threshold = settings.cluster_threshold
+        if clustering and _dense(layer, as_of, bbox, zoom, threshold):
             return _clusters(_point_index(layer, as_of), as_of, bbox or WHOLE_WORLD, zoom)
-        return _features_page(layer, as_of, bbox, limit, offset, incomplete, statuses)
+        # Clustering: one more id than the threshold tells a dense view without counting it.
+        ids = feature_store.feature_ids(get_session(), layer.id, as_of, bbox,
+                                        incomplete=incomplete, statuses=statuses,
+                                        limit=threshold + 1 if clustering else None)
+        if clustering and len(ids) > threshold:
+            return _clusters(_point_index(layer, as_of), as_of, bbox or WHOLE_WORLD, zoom)
+        return _features_page(layer, as_of, ids, limit, offset)
 
     key = ("features", layer.id, as_of, bbox, limit, offset, zoom, clustering, incomplete,
            statuses, current_locale())

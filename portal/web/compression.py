@@ -40,8 +40,8 @@ COMPRESSIBLE = (
 )
 #: A year: the lifetime of a static file whose URL changes when its content does.
 LONG_MAX_AGE = 365 * 24 * 3600
-GZIP_LEVEL = 6
-BROTLI_QUALITY = 5
+GZIP_LEVEL = 5
+BROTLI_QUALITY = 4
 
 
 def chosen_encoding() -> str | None:
