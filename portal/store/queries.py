@@ -30,6 +30,21 @@ def boundary_provenance(session: Session) -> dict[str, str]:
     return result
 
 
+def area_bounds(session: Session, code: str | None = None) -> list[list[float]] | None:
+    """Return ``[[south, west], [north, east]]`` of one area (any level) or of every area.
+
+    None when no such area is stored (an empty store, an unknown code).
+    """
+    query = select(func.min(Area.miny), func.min(Area.minx), func.max(Area.maxy),
+                   func.max(Area.maxx))
+    if code is not None:
+        query = query.where(Area.code == code)
+    south, west, north, east = session.execute(query).one()
+    if south is None:
+        return None
+    return [[south, west], [north, east]]
+
+
 def latest_update(session: Session) -> dt.date | None:
     """Return the date of the most recent state of any record, or None."""
     return session.scalar(select(func.max(FeatureState.valid_from)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,10 +100,19 @@ def client_strings() -> dict[str, str]:
 
 def client_config(state: MapState, page_endpoint: str, layers=CATALOGUE) -> dict[str, Any]:
     """Build the JSON configuration of ``PortalMap.init`` (the base map is build_map's)."""
-    from portal.store.queries import illustrative_layers
+    from portal.store.queries import area_bounds, illustrative_layers
+    from portal.web.cache import per_version
     from portal.web.database import get_session
 
-    illustrative = illustrative_layers(get_session())
+    session = get_session()
+    illustrative = per_version("illustrative", lambda: illustrative_layers(session))
+    # The first view is fitted to these before the boundaries arrive, so the records and the
+    # boundaries are asked for at the same time.
+    bounds = {
+        "all": per_version("bounds", lambda: area_bounds(session)),
+        "area": state.area and per_version("bounds", lambda: area_bounds(session, state.area),
+                                           state.area),
+    }
     locale = current_locale()
     return {
         "locale": locale,
@@ -113,6 +123,7 @@ def client_config(state: MapState, page_endpoint: str, layers=CATALOGUE) -> dict
         "progressLayer": state.layer,
         "visible": list(state.visible),
         "area": state.area,
+        "bounds": bounds,
         # Every page keeps its own path (an area page included); the state goes in its query.
         "pageUrl": request.path if request.endpoint == page_endpoint else url_for(page_endpoint),
         "areaPageUrl": url_for("maps.area_page", level="LEVEL", code="CODE")
@@ -135,11 +146,16 @@ def client_config(state: MapState, page_endpoint: str, layers=CATALOGUE) -> dict
 
 def render_map(state: MapState, page_endpoint: str, layers=CATALOGUE) -> MapHtml:
     """Build the folium map for a page."""
+    from portal.web.cache import get_cache
+
     settings = current_app.config["PORTAL_SETTINGS"]
-    return build_map(
-        client_config(state, page_endpoint, layers),
-        basemap_url=settings.basemap_url,
-        basemap_attribution=settings.basemap_attribution,
-        centre=state.centre,
-        zoom=state.zoom,
-    )
+    config = client_config(state, page_endpoint, layers)
+    arguments = {
+        "basemap_url": settings.basemap_url,
+        "basemap_attribution": settings.basemap_attribution,
+        "centre": state.centre,
+        "zoom": state.zoom,
+    }
+    # folium takes ~9 ms to render a map; the same configuration always renders the same parts.
+    key = json.dumps([config, arguments], sort_keys=True, default=str)
+    return get_cache().get_or_compute(("map_html", key), lambda: build_map(config, **arguments))

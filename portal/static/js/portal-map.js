@@ -46,7 +46,9 @@ window.Portal.define('map', function (Portal, L) {
   var core = Portal.core;
   var { el, t } = core;
 
-  var RELOAD_DELAY_MS = 200;
+  // The wait after a pan or zoom before the records in view are asked for again: short, so new
+  // data is drawn within 200 ms; a newer request cancels the one still under way.
+  var RELOAD_DELAY_MS = 80;
   var DATA_CHANGED = 'portal:data-changed';
   var PANES = { 'portal-areas': 390, 'portal-labels': 410, 'portal-shapes': 420, 'portal-points': 450 };
 
@@ -237,8 +239,18 @@ window.Portal.define('map', function (Portal, L) {
     map.getPane('portal-labels').style.pointerEvents = 'none';
   }
 
+  // The first view: from the link, else the chosen area's or the province's box as the server
+  // knows it (so records load alongside the boundaries); false when neither is known.
   function firstView(map, fromUrl) {
-    if (fromUrl) return;
+    if (fromUrl) return true;
+    var known = config.bounds || {};
+    var box = known.area || (config.area ? null : known.all);
+    if (!box) return false;
+    map.fitBounds(box, { maxZoom: known.area ? 13 : 11, padding: [10, 10], animate: false });
+    return true;
+  }
+
+  function viewFromAreas(map) {
     var selected = view.areas.bounds(config.area);
     var bounds = selected || view.areas.bounds();
     if (bounds.isValid()) map.fitBounds(bounds, { maxZoom: selected ? 13 : 11, padding: [10, 10], animate: false });
@@ -302,12 +314,15 @@ window.Portal.define('map', function (Portal, L) {
     map.on('overlayadd overlayremove', onOverlayChange);
     var scheduleReload = core.debounce(function () { view.layers.reloadVisible(true); }, RELOAD_DELAY_MS);
 
-    // Boundaries first: the view is fitted to them before the layers ask for their bbox.
-    view.areas.load().catch(report).then(function () {
-      firstView(map, fromUrl);
-    }).then(function () {
-      return view.layers.reloadVisible(false);
-    }).catch(report).then(function () {
+    // Records and boundaries at once when the first view is known; else the view is fitted to
+    // the boundaries before the layers ask for their bbox.
+    var fitted = firstView(map, fromUrl);
+    var areasLoaded = view.areas.load().catch(report).then(function () {
+      if (!fitted) viewFromAreas(map);
+    });
+    var layersLoaded = fitted ? view.layers.reloadVisible(false)
+      : areasLoaded.then(function () { return view.layers.reloadVisible(false); });
+    Promise.all([areasLoaded, layersLoaded]).catch(report).then(function () {
       urlReady = true;
       updateUrl();
       map.on('moveend', function () { updateUrl(); scheduleReload(); });
