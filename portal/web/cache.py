@@ -155,7 +155,11 @@ class SharedCache(VersionedCache):
             return value
         value = compute()
         super().store(key, value)
-        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError):  # kept by this process only
+            log.debug("Not shared through Redis (cannot be pickled): %s", key_text(key))
+            return value
         if len(payload) <= self.max_bytes:
             signed = self.sign(payload)
             self._redis(lambda: self.client.set(redis_key(key), signed, ex=self.ttl))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 
 import pytest
 
@@ -39,6 +40,9 @@ def test_entries_expire_and_big_ones_stay_in_the_process(tmp_path):
         assert cache.get_or_compute(("big", 1), lambda: b"x" * 5000) == b"x" * 5000
         assert client.exists(redis_key(("big", 1))) == 0
         assert cache.peek(("big", 1)) == b"x" * 5000  # kept by this process all the same
+        lock = threading.Lock()  # cannot be pickled: kept by this process, nothing shared
+        assert cache.get_or_compute(("lock", 1), lambda: lock) is lock
+        assert client.exists(redis_key(("lock", 1))) == 0
         other = SharedCache(client, b"secret")  # another worker
         assert other.peek(("small", 1)) == b"x" * 10 and other.peek(("big", 1)) is None
         assert client.keys("*") == [redis_key(("small", 1)).encode()]
