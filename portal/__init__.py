@@ -86,4 +86,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     _register_blueprints(app)
     register_error_handlers(app)
     _register_commands(app)
+    if settings.behind_proxy:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = settings.behind_proxy  # trust only what the nearest proxies added
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
     return app

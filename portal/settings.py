@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,6 +51,10 @@ class PortalSettings(BaseSettings):
     secure_cookies: bool = False
     #: Seconds a write waits for another writer to finish (SQLite) before answering 503.
     db_busy_timeout: float = 5.0
+    #: Redis shared by every worker and host (sign-in limits, response cache); empty: in-process.
+    redis_url: str = ""
+    #: Proxies in front of the portal whose X-Forwarded-For/-Proto/-Host are trusted (0: none).
+    behind_proxy: int = 0
 
     @field_validator("login_rate_limit")
     @classmethod
@@ -60,6 +65,21 @@ class PortalSettings(BaseSettings):
             parse_many(value)
         except ValueError:
             raise ValueError("hint: e.g. '5 per minute; 30 per hour'") from None
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and redis_url_problem(value):
+            raise ValueError(redis_url_problem(value))
+        return value
+
+    @field_validator("behind_proxy")
+    @classmethod
+    def _proxies(cls, value: int) -> int:
+        if not 0 <= value <= 5:
+            raise ValueError("hint: the number of proxies in front of the portal, 0 to 5")
         return value
 
     @field_validator("default_locale")
@@ -90,6 +110,31 @@ class PortalSettings(BaseSettings):
         return f"sqlite:///{(self.instance_path / 'portal.sqlite3').resolve()}"
 
 
+def redis_url_problem(url: str) -> str | None:
+    """Return what is wrong with a Redis URL, in Vietnamese and English; None when it is usable.
+
+    >>> redis_url_problem("redis://127.0.0.1:6379/0") is None
+    True
+    >>> redis_url_problem("127.0.0.1:6379")
+    'không phải địa chỉ Redis / not a Redis URL: hint: redis://host:port/db'
+    >>> redis_url_problem("redis://127.0.0.1:6379/cache")
+    'số cơ sở dữ liệu phải là số nguyên / the database number must be a whole number: hint: redis://host:port/db'
+    """  # noqa: E501
+    hint = "hint: redis://host:port/db"
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss", "unix") or not (parts.hostname or parts.path):
+        return f"không phải địa chỉ Redis / not a Redis URL: {hint}"
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number or out of range
+    except ValueError:
+        return f"cổng không hợp lệ / the port is not a number from 1 to 65535: {hint}"
+    db = parts.path.strip("/") if parts.scheme != "unix" else "0"
+    if db and not db.isdigit():
+        return ("số cơ sở dữ liệu phải là số nguyên / the database number must be a whole "
+                f"number: {hint}")
+    return None
+
+
 def load_settings(overrides: dict | None = None) -> PortalSettings:
     """Read settings from the environment, then ``overrides``; bad values raise SettingsError."""
     try:
@@ -100,4 +145,4 @@ def load_settings(overrides: dict | None = None) -> PortalSettings:
             f"={err.get('input')!r}: {err['msg']}"
             for err in exc.errors()
         )
-        raise SettingsError(f"Invalid settings: {problems}") from None
+        raise SettingsError(f"Cấu hình không hợp lệ / Invalid settings: {problems}") from None

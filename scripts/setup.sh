@@ -40,10 +40,17 @@ fi
 .venv/bin/pybabel -q compile -d portal/translations
 
 # 4. Test tools: Debian's Chromium and ChromeDriver for the browser tests, GDAL's own
-#    ogrinfo/ogr2ogr for the interoperability tests
+#    ogrinfo/ogr2ogr for the interoperability tests, redis-server for the several-workers tests
+#    (they start their own on a free loopback port; the system service the package starts is
+#    switched off again)
 if [[ $WITH_TEST -eq 1 ]]; then
   missing=()
   command -v chromium >/dev/null || missing+=(chromium chromium-driver)
   command -v ogrinfo >/dev/null || missing+=(gdal-bin)
+  new_redis=0
+  command -v redis-server >/dev/null || { missing+=(redis-server); new_redis=1; }
   [[ ${#missing[@]} -eq 0 ]] || apt_install "${missing[@]}"
+  if [[ $new_redis -eq 1 ]] && command -v systemctl >/dev/null; then
+    as_root systemctl disable --now redis-server >/dev/null 2>&1 || true
+  fi
 fi

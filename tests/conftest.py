@@ -13,6 +13,13 @@ import itertools
 import os
 import re
 import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -172,6 +179,108 @@ def client(app):
 def runner(app):
     """A CLI runner bound to the app."""
     return app.test_cli_runner()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    from portal.cli.serve import free_port as portal_free_port
+
+    return portal_free_port()
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, log: Path, deadline_s: float) -> None:
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    process.terminate()
+    process.wait(timeout=10)
+    raise RuntimeError(f"portal did not start within {deadline_s} s; log:\n{log.read_text()}")
+
+
+@dataclass
+class LivePortal:
+    """A portal served by the console script: its base URL and its (master) process."""
+
+    base: str
+    process: subprocess.Popen
+
+
+@contextmanager
+def running_portal(db_url: str, folder: Path, *args: str, **settings: str) -> Iterator[LivePortal]:
+    """Serve the store at ``db_url`` with the real console script; yield it once it answers.
+
+    ``args`` are extra ``run`` options (``"--workers", "2"``); ``settings`` are extra portal
+    settings by name (``secure_cookies="true"`` is passed as ``PORTAL_SECURE_COOKIES``); the
+    server's log is ``folder/server.log``. The process is stopped (SIGTERM) when the block ends.
+    """
+    port = free_port()
+    folder.mkdir(parents=True, exist_ok=True)
+    log = folder / "server.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "PORTAL_INSTANCE_PATH": str(folder),
+        "PORTAL_DEFAULT_AS_OF": "2025-11-30",
+        "PORTAL_AUTO_SEED": "false",
+        **{f"PORTAL_{name.upper()}": value for name, value in settings.items()},
+    }
+    script = Path(sys.executable).with_name("langson-portal")
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [str(script), "run", "--host", "127.0.0.1", "--port", str(port), *args],
+            env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    _wait_until_up(f"{base}/api/layers", process, log, deadline_s=60)
+    try:
+        yield LivePortal(base, process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def portal_process():
+    """Return `running_portal`: ``portal_process(db_url, folder, *args, **settings)``."""
+    return running_portal
+
+
+@pytest.fixture(scope="session")
+def serve_portal(stores, template_url, tmp_path_factory):
+    """Return a context manager serving a private copy of the prepared store.
+
+    ``serve_portal(name, prepare=None, **settings)`` copies the ``template_url`` store (a
+    SQLite file in a new folder, or a new PostgreSQL database), calls ``prepare(db_url)`` on the
+    copy (to add users or records) and serves it with `running_portal`; it yields
+    ``(base_url, db_url)``. Read-only tests share ``live_server``;
+    a module that writes or needs other settings opens its own.
+    """
+
+    @contextmanager
+    def serve(
+        name: str, prepare: Callable[[str], None] | None = None, **settings: str
+    ) -> Iterator[tuple[str, str]]:
+        folder = tmp_path_factory.mktemp(name)
+        db_url = stores.new(folder, template_url)
+        try:
+            if prepare is not None:
+                prepare(db_url)
+            with running_portal(db_url, folder, **settings) as portal:
+                yield portal.base, db_url
+        finally:
+            stores.drop(db_url)
+
+    return serve
 
 
 _skipped: list[str] = []

@@ -135,7 +135,7 @@ def _login_rate_limit(app: Flask) -> str:
         parse_many(value)
     except ValueError:
         raise SettingsError(
-            f"Invalid settings: PORTAL_LOGIN_RATE_LIMIT={value!r}: "
+            f"Cấu hình không hợp lệ / Invalid settings: PORTAL_LOGIN_RATE_LIMIT={value!r}: "
             "hint: e.g. '5 per minute; 30 per hour'"
         ) from None
     return value
@@ -163,12 +163,17 @@ def init_app(app: Flask) -> None:
 
     CSRFProtect(app)
 
-    # One limiter per app, so its counters belong to this app; PORTAL_FLASK_RATELIMIT_STORAGE_URI
-    # may point every worker at one shared store (e.g. Redis).
+    # One limiter per app, so its counters belong to this app; with PORTAL_REDIS_URL every
+    # worker and host counts in the same Redis (in memory while Redis does not answer).
+    redis_url = _setting(app, "redis_url", "")
     limiter = Limiter(
         key_func=login_rate_key,
         app=app,
-        storage_uri=app.config.get("RATELIMIT_STORAGE_URI", "memory://"),
+        storage_uri=redis_url or app.config.get("RATELIMIT_STORAGE_URI", "memory://"),
+        storage_options={"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
+        if redis_url else {},
+        in_memory_fallback_enabled=bool(redis_url),
+        key_prefix="portal",
         strategy="moving-window",
         headers_enabled=True,
     )

@@ -1,8 +1,8 @@
 """Live portals on 127.0.0.1 and headless Chromium (Debian's package) driven by Playwright.
 
-Every browser module serves the portal through `serve_portal` (the console script on a copy of
-the session's prepared store). Read-only tests share one server, ``live_server``; a module
-whose tests write gets its own.
+Every browser module serves the portal through `serve_portal` (in ``tests/conftest.py``: the
+console script on a copy of the session's prepared store). Read-only tests share one server,
+``live_server``; a module whose tests write gets its own.
 """
 
 from __future__ import annotations
@@ -10,12 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
@@ -47,12 +42,6 @@ def evil_record() -> tuple[str, tuple[float, float]]:
     return EVIL_NAME, EVIL_POINT
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _add_evil_record(url: str) -> None:
     db = open_database(url)
     with db.transaction() as session:
@@ -63,81 +52,6 @@ def _add_evil_record(url: str) -> None:
             history=[loader.StateRow(date=dt.date(2025, 1, 5), status="surveyed")],
         )])
     db.engine.dispose()
-
-
-def _wait_until_up(url: str, process: subprocess.Popen, log: Path, deadline_s: float) -> None:
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    process.terminate()
-    process.wait(timeout=10)
-    raise RuntimeError(f"portal did not start within {deadline_s} s; log:\n{log.read_text()}")
-
-
-@contextmanager
-def running_portal(db_url: str, folder: Path, **settings: str) -> Iterator[str]:
-    """Serve the store at ``db_url`` with the real console script; yield its base URL.
-
-    ``settings`` are extra portal settings by name (``secure_cookies="true"`` is passed as
-    ``PORTAL_SECURE_COOKIES``); the server's log is ``folder/server.log``.
-    """
-    port = _free_port()
-    log = folder / "server.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": db_url,
-        "PORTAL_INSTANCE_PATH": str(folder),
-        "PORTAL_DEFAULT_AS_OF": "2025-11-30",
-        "PORTAL_AUTO_SEED": "false",
-        **{f"PORTAL_{name.upper()}": value for name, value in settings.items()},
-    }
-    script = Path(sys.executable).with_name("langson-portal")
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [str(script), "run", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    _wait_until_up(f"{base}/api/layers", process, log, deadline_s=60)
-    try:
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def serve_portal(stores, template_url, tmp_path_factory):
-    """Return a context manager serving a private copy of the prepared store.
-
-    ``serve_portal(name, prepare=None, **settings)`` copies the ``template_url`` store (a
-    SQLite file in a new folder, or a new PostgreSQL database), calls ``prepare(db_url)`` on the
-    copy (to add users or records) and serves it with `running_portal`; it yields
-    ``(base_url, db_url)``. Read-only tests share ``live_server``;
-    a module that writes or needs other settings opens its own.
-    """
-
-    @contextmanager
-    def serve(
-        name: str, prepare: Callable[[str], None] | None = None, **settings: str
-    ) -> Iterator[tuple[str, str]]:
-        folder = tmp_path_factory.mktemp(name)
-        db_url = stores.new(folder, template_url)
-        try:
-            if prepare is not None:
-                prepare(db_url)
-            with running_portal(db_url, folder, **settings) as base:
-                yield base, db_url
-        finally:
-            stores.drop(db_url)
-
-    return serve
 
 
 @pytest.fixture(scope="session")
