@@ -136,19 +136,37 @@ def _point_index(layer: LayerSpec, as_of: dt.date) -> feature_store.PointIndex:
     )
 
 
-def _dense(layer: LayerSpec, as_of: dt.date, bbox, zoom: int, threshold: int) -> bool | None:
-    """Tell from the point index whether a view holds more than ``threshold`` records.
+def _view_index(layer: LayerSpec, as_of: dt.date, zoom: int) -> feature_store.PointIndex | None:
+    """Return the layer's point index when it is at hand or the view is wide, else None.
 
-    Only when the index is at hand or the view is wide: a wide view that is dense will be
-    clustered from the point index anyway, so building it first saves a second pass over the
-    layer; a close-up view is cheaper to answer from the spatial index (None: not known).
+    A wide view that is dense will be clustered from the point index anyway, so building it
+    first saves a second pass over the layer; a close-up view is cheaper to answer from the
+    spatial index than to build the point index for it. Once built (the map opens on the
+    whole province), close-up views are answered from it too.
     """
     index = get_cache().peek(("points", layer.id, as_of, store_version()))
     if index is None and zoom < CLOSE_UP_ZOOM:
         index = _point_index(layer, as_of)
-    if index is None:
-        return None
-    return int(index.in_bbox(bbox or WHOLE_WORLD).sum()) > threshold
+    return index
+
+
+def _ids_in_view(layer: LayerSpec, as_of: dt.date, bbox, zoom: int, clustering: bool,
+                 filters: tuple[bool, tuple[str, ...]]) -> list[int] | None:
+    """Return the ids of the records in view, by id; None when the view is to be clustered.
+
+    Clustering: one more id than the threshold tells a dense view without counting it.
+    """
+    threshold = _settings().cluster_threshold
+    incomplete, statuses = filters
+    index = None if (incomplete or statuses) else _view_index(layer, as_of, zoom)
+    if index is not None:
+        if clustering and int(index.in_bbox(bbox or WHOLE_WORLD).sum()) > threshold:
+            return None
+        return index.overlapping(bbox)
+    ids = feature_store.feature_ids(get_session(), layer.id, as_of, bbox, incomplete=incomplete,
+                                    statuses=statuses,
+                                    limit=threshold + 1 if clustering else None)
+    return None if clustering and len(ids) > threshold else ids
 
 
 def _clusters(index: feature_store.PointIndex, as_of: dt.date, bbox, zoom: int) -> dict:
@@ -221,14 +239,8 @@ def layer_features(layer_id: str) -> Response:
                                     statuses)
 
     def compute() -> dict[str, Any] | bytes:
-        threshold = settings.cluster_threshold
-        if clustering and _dense(layer, as_of, bbox, zoom, threshold):
-            return _clusters(_point_index(layer, as_of), as_of, bbox or WHOLE_WORLD, zoom)
-        # Clustering: one more id than the threshold tells a dense view without counting it.
-        ids = feature_store.feature_ids(get_session(), layer.id, as_of, bbox,
-                                        incomplete=incomplete, statuses=statuses,
-                                        limit=threshold + 1 if clustering else None)
-        if clustering and len(ids) > threshold:
+        ids = _ids_in_view(layer, as_of, bbox, zoom, clustering, (incomplete, statuses))
+        if ids is None:
             return _clusters(_point_index(layer, as_of), as_of, bbox or WHOLE_WORLD, zoom)
         return _features_page(layer, as_of, ids, limit, offset)
 

@@ -137,10 +137,17 @@ def read_features(
 
 @dataclass(frozen=True)
 class PointIndex:
-    """A layer's record positions on a date as numpy arrays, for clustering."""
+    """A layer's records on a date as numpy arrays, ordered by id: for clustering and views.
 
+    ``x``/``y`` place a record (a line or polygon by its representative point) in a cluster;
+    ``box`` (minx, miny, maxx, maxy per record) finds the records a view overlaps, exactly as
+    :func:`read_features` does with ``bbox``.
+    """
+
+    ids: np.ndarray
     x: np.ndarray
     y: np.ndarray
+    box: np.ndarray
     done: np.ndarray
 
     def in_bbox(self, bbox: BBox) -> np.ndarray:
@@ -148,25 +155,39 @@ class PointIndex:
         minx, miny, maxx, maxy = bbox
         return (self.x >= minx) & (self.x <= maxx) & (self.y >= miny) & (self.y <= maxy)
 
+    def overlapping(self, bbox: BBox | None) -> list[int]:
+        """Return the ids of the records whose box overlaps ``bbox`` (all: None), by id."""
+        if bbox is None:
+            return self.ids.tolist()
+        minx, miny, maxx, maxy = bbox
+        box = self.box
+        mask = (box[:, 2] >= minx) & (box[:, 0] <= maxx) & (box[:, 3] >= miny) & (box[:, 1] <= maxy)
+        return self.ids[mask].tolist()
+
 
 def point_index(
     session: Session, layer_id: str, as_of: dt.date, done_statuses: set[str]
 ) -> PointIndex:
-    """Load every record position of a layer on ``as_of``."""
+    """Load every record of a layer on ``as_of``: id, position, box and whether it is done."""
     state = states_on(layer_id, as_of)
     rows = session.execute(
-        select(Feature.x, Feature.y, state.c.status).select_from(
-            state.join(Feature, Feature.id == state.c.feature_id)
-        )
+        select(Feature.id, Feature.x, Feature.y, Feature.minx, Feature.miny, Feature.maxx,
+               Feature.maxy, state.c.status)
+        .select_from(state.join(Feature, Feature.id == state.c.feature_id))
+        .order_by(Feature.id)
     ).all()
     if not rows:
         empty = np.zeros(0)
-        return PointIndex(empty, empty, empty.astype(bool))
-    x, y, status = zip(*rows, strict=True)
+        return PointIndex(empty.astype(np.int64), empty, empty, np.zeros((0, 4)),
+                          empty.astype(bool))
+    numbers = np.array([row[:7] for row in rows], dtype=float)
+    status = np.array([row[7] for row in rows], dtype=object)
     return PointIndex(
-        x=np.asarray(x, dtype=float),
-        y=np.asarray(y, dtype=float),
-        done=np.isin(np.asarray(status, dtype=object), list(done_statuses)),
+        ids=numbers[:, 0].astype(np.int64),
+        x=numbers[:, 1],
+        y=numbers[:, 2],
+        box=numbers[:, 3:7],
+        done=np.isin(status, list(done_statuses)),
     )
 
 

@@ -117,7 +117,8 @@ class FeatureState(Base):
             "ix_state_layer_valid",
             "layer_id", "valid_to", "valid_from", "feature_id", "status", "progress",
         ),
-        Index("ix_state_feature_period", "feature_id", "valid_from"),
+        # A record's state on a date, from the index alone (a view checks each record).
+        Index("ix_state_feature_period", "feature_id", "valid_from", "valid_to", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

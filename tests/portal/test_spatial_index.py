@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from sqlalchemy import select, text
 
 from portal.store.models import Feature
@@ -55,13 +56,15 @@ def random_views(boxes, count: int, seed: int) -> list[tuple[float, float, float
     return views
 
 
-def test_views_answer_exactly_the_records_whose_box_overlaps(client):
+@pytest.mark.parametrize("zoom", [9, 14])
+def test_views_answer_exactly_the_records_whose_box_overlaps(client, zoom):
+    """Zoom 9 answers from the layer's point index, zoom 14 (asked first) from the database."""
     app = client.application
     for layer_id in ("signal", "transport", "industry", "geopark"):
         boxes = stored_boxes(app, layer_id)
         assert boxes, layer_id
         for view in random_views(boxes, 12, seed=len(layer_id)):
-            ids, body = view_ids(client, layer_id, view, limit=10000)
+            ids, body = view_ids(client, layer_id, view, limit=10000, zoom=zoom)
             assert ids == naive_ids(boxes, view), (layer_id, view)
             assert body["numberMatched"] == len(ids)
 

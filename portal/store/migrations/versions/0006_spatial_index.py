@@ -1,4 +1,5 @@
-"""A spatial index on the records' bounding boxes: SQLite's R*Tree, PostgreSQL's GiST.
+"""A spatial index on the records' bounding boxes (SQLite's R*Tree, PostgreSQL's GiST), and a
+covering index of a record's states.
 
 The map asks for the records whose box overlaps the view. Without a spatial index the
 database reads every record of the layer (100,000 at a time) to find the thousand in view.
@@ -6,6 +7,9 @@ database reads every record of the layer (100,000 at a time) to find the thousan
 SQLite: the virtual table ``features_rtree`` (id, minx, maxx, miny, maxy), kept equal to
 ``features`` by triggers. PostgreSQL: a GiST index on the box of the four columns, used by the
 ``&&`` operator (``portal.store.spatial``).
+
+``ix_state_feature_period`` also holds ``valid_to`` and ``status``: a view checks each record in
+it for a state valid on the date, and the index alone now answers that.
 
 Revision ID: 0006
 Revises: 0005
@@ -53,8 +57,13 @@ def _run(statements: tuple[str, ...]) -> None:
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
     _run(SQLITE_UP if dialect == "sqlite" else POSTGRES_UP)
+    op.drop_index("ix_state_feature_period", table_name="feature_states")
+    op.create_index("ix_state_feature_period", "feature_states",
+                    ["feature_id", "valid_from", "valid_to", "status"])
 
 
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
     _run(SQLITE_DOWN if dialect == "sqlite" else POSTGRES_DOWN)
+    op.drop_index("ix_state_feature_period", table_name="feature_states")
+    op.create_index("ix_state_feature_period", "feature_states", ["feature_id", "valid_from"])
