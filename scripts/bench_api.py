@@ -11,7 +11,7 @@ prints, side by side and measured in this run:
   answers now, each raw and gzipped (and brotli for the answer on the wire);
 * requests per second and p50/p95/p99 latency at 1 and 8 concurrent keep-alive clients, the
   request asking for gzip as a browser does and again asking for no compression; each load run
-  stops by itself after ``--seconds`` (at most 15). The same view is answered from the cache;
+  stops by itself after ``--seconds`` (at most 60). The same view is answered from the cache;
   a "panned" run moves the view a little on every request, so each answer is computed afresh.
 
 Figures depend on the machine's load: read the ratios.
@@ -22,14 +22,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gzip
-import http.client
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -40,6 +37,8 @@ import shapely
 from shapely.geometry import mapping
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_load import load  # noqa: E402
+from bench_load import view_url as panned  # noqa: E402
 from bench_map import AS_OF, build_store  # noqa: E402
 
 from layers import get_layer  # noqa: E402
@@ -47,7 +46,6 @@ from portal.services.public_record import record_properties  # noqa: E402
 from portal.store import features as feature_store  # noqa: E402
 from portal.store.db import open_database  # noqa: E402
 
-MAX_SECONDS = 15.0
 #: A 1440x900 screen at zoom 14 around Lạng Sơn city: about 12.8 km by 7.4 km.
 CENTRE = (106.72, 21.815)
 HALF = (0.0618, 0.0333)
@@ -83,65 +81,6 @@ def fetch(port: int, url: str, encoding: str | None) -> tuple[bytes, dict[str, s
     request = urllib.request.Request(f"http://127.0.0.1:{port}{url}", headers=headers)
     with urllib.request.urlopen(request, timeout=60) as answer:
         return answer.read(), dict(answer.headers)
-
-
-def panned(n: int) -> str:
-    """Return the zoom-14 view moved by ``n`` small steps: a new view, so never cached."""
-    dx, dy = (n % 97) * 0.0005, (n // 97 % 97) * 0.0005
-    bbox = (BBOX[0] + dx, BBOX[1] + dy, BBOX[2] + dx, BBOX[3] + dy)
-    return URL.replace(BBOX_ARG, ",".join(f"{v:.4f}" for v in bbox))
-
-
-def load(port: int, url, clients: int, seconds: float, encoding: str | None) -> dict:
-    """Run ``clients`` keep-alive clients for ``seconds``; return req/s, latencies and errors.
-
-    ``url`` is a path, or a function of the request's number returning one.
-    """
-    counter = iter(range(10**9))
-    lock = threading.Lock()
-
-    def next_url() -> str:
-        if isinstance(url, str):
-            return url
-        with lock:
-            return url(next(counter))
-
-    stop_at = time.monotonic() + min(seconds, MAX_SECONDS)
-    latencies: list[list[float]] = [[] for _ in range(clients)]
-    errors = [0] * clients
-    headers = {"Accept-Encoding": encoding or "identity"}
-
-    def client(i: int) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        while time.monotonic() < stop_at:
-            started = time.perf_counter()
-            try:
-                connection.request("GET", next_url(), headers=headers)
-                answer = connection.getresponse()
-                answer.read()
-                if answer.status != 200:
-                    errors[i] += 1
-            except (OSError, http.client.HTTPException):
-                errors[i] += 1
-                connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                continue
-            latencies[i].append((time.perf_counter() - started) * 1000)
-        connection.close()
-
-    started = time.monotonic()
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - started
-    times = sorted(t for per_client in latencies for t in per_client)
-    if not times:
-        return {"rps": 0.0, "p50": 0.0, "p95": 0.0, "p99": 0.0, "errors": sum(errors)}
-    quantiles = statistics.quantiles(times, n=100) if len(times) > 1 else [times[0]] * 99
-    return {"rps": len(times) / elapsed, "p50": quantiles[49], "p95": quantiles[94],
-            "p99": quantiles[98], "errors": sum(errors), "seconds": elapsed}
 
 
 def serve(path: Path, port: int) -> subprocess.Popen:
@@ -191,7 +130,7 @@ def main() -> None:
     """Build the store, serve it, and print sizes and load figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=100_000)
-    parser.add_argument("--seconds", type=float, default=8.0, help="per load run (max 15)")
+    parser.add_argument("--seconds", type=float, default=8.0, help="per load run (max 60)")
     parser.add_argument("--port", type=int, default=5097)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:

@@ -135,6 +135,20 @@ def read_features(
     return session.execute(query).all()
 
 
+def longest_waiting(
+    session: Session, layer_id: str, as_of: dt.date, statuses: Sequence[str], limit: int,
+    area: tuple[str, str] | None = None,
+) -> Sequence[Row]:
+    """Return the records in ``statuses`` on ``as_of`` whose last step is oldest, at most ``limit``.
+
+    Ordered by the date of their state (oldest first), then by id; ``area`` is (level, code).
+    """
+    query = _in_area(_current(layer_id, as_of), area).where(FeatureState.status.in_(statuses))
+    return session.execute(
+        query.order_by(FeatureState.valid_from, Feature.id).limit(limit)
+    ).all()
+
+
 @dataclass(frozen=True)
 class PointIndex:
     """A layer's records on a date as numpy arrays, ordered by id: for clustering and views.

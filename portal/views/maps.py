@@ -157,26 +157,41 @@ def area_page(level: str, code: str):
 blueprint.add_url_rule("/geopark", "geopark", geopark_page)
 
 
+#: Villages the tracker lists at once (the longest waiting); the downloads hold every one.
+VILLAGES_SHOWN = 300
+
+
 @blueprint.get("/telecom")
 def telecom():
     """Show the dead-zone tracker: villages by milestone, per commune, left over time."""
     layer = get_layer("signal")
     state = read_map_state(default_layer="signal", default_visible=("signal",))
     session = get_session()
-    counts = queries.status_counts(session, "signal", state.as_of)
+    counts = per_version("status_counts", lambda: queries.status_counts(
+        session, "signal", state.as_of), state.as_of)
     done = {s.id for s in layer.statuses if s.done}
     total = sum(counts.values())
     left = total - sum(n for s, n in counts.items() if s in done)
     communes = exports.most_left(area_progress(session, layer, "commune", state.as_of))
     plan_start = dt.date(layer.deadline.year, 1, 1)
-    history = queries.timeline(session, "signal", done, queries.month_ends(plan_start, state.as_of))
+    history = per_version("timeline", lambda: queries.timeline(
+        session, "signal", done, queries.month_ends(plan_start, state.as_of)), state.as_of)
+    commune = request.args.get("commune") or None
+    shown_left = next((r.count - r.done for r in communes if r.code == commune), 0) \
+        if commune else left
+    to_do = [s.id for s in layer.statuses if not s.done]
     villages = villages_to_do(
-        layer, feature_store.read_features(session, "signal", state.as_of),
+        layer,
+        feature_store.longest_waiting(session, "signal", state.as_of, to_do, VILLAGES_SHOWN,
+                                      ("commune", commune) if commune else None),
         feature_store.area_names(session, "commune"), state.as_of, current_locale(),
     )
     return render_template(
         "telecom.html",
         villages=villages,
+        villages_left=shown_left,
+        commune=commune,
+        to_do=to_do,
         layer=layer,
         state=state,
         counts=counts,
