@@ -35,11 +35,13 @@ from geodata.archives import MAX_RATIO, extract_members
 from geodata.errors import GeodataError
 from portal.services.backup_dialects import (
     BackupError,
-    dump_for,
+    DatabaseDump,
+    SqliteDump,
     refuse,
     revision_of,
     store_counts,
 )
+from portal.services.backup_postgres import PostgresDump
 from portal.store.migrate import alembic_config, upgrade
 
 FORMAT = "langson-portal-backup"
@@ -52,7 +54,23 @@ FILE_FOLDERS = ("photos", "rasters")
 MAX_UNPACKED = 64 * 1024**3
 _CHUNK = 1024 * 1024
 
+#: The dump strategy of each SQLAlchemy dialect (see `portal.services.backup_dialects`).
+DUMPS: dict[str, DatabaseDump] = {"sqlite": SqliteDump(), "postgresql": PostgresDump()}
+
 __all__ = ["MAX_RATIO", "BackupError", "create_backup", "restore_backup", "store_is_empty"]
+
+
+def dump_for(dialect: str) -> DatabaseDump:
+    """Return the strategy of ``dialect``, or refuse in both languages."""
+    try:
+        return DUMPS[dialect]
+    except KeyError:
+        raise refuse(
+            f"Backup and restore of a {dialect} database are not supported; "
+            f"supported: {', '.join(sorted(DUMPS))}.",
+            f"Chưa hỗ trợ sao lưu và khôi phục cơ sở dữ liệu {dialect}; "
+            f"hiện hỗ trợ: {', '.join(sorted(DUMPS))}.",
+        ) from None
 
 
 def _sha256(path: Path) -> str:
@@ -140,6 +158,20 @@ def _damaged(archive: Path, name: str) -> BackupError:
     )
 
 
+_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+def _other_dialect(archive: Path, held: str, dialect: str) -> BackupError:
+    held, dialect = _NAMES.get(held, held), _NAMES.get(dialect, dialect)
+    return refuse(
+        f"{archive.name} holds a {held} database and this portal runs on {dialect}: a backup is "
+        f"restored into a portal on the same kind of database. Nothing was restored.",
+        f"{archive.name} chứa cơ sở dữ liệu {held} còn cổng thông tin này chạy trên {dialect}: "
+        "bản sao lưu chỉ khôi phục được vào cổng thông tin dùng cùng loại cơ sở dữ liệu. "
+        "Chưa khôi phục gì.",
+    )
+
+
 def _is_safe(name: str) -> bool:
     """Tell a relative POSIX path of plain parts: no root, drive, backslash, ``.`` or ``..``."""
     if not name or name.startswith("/") or "\\" in name or ":" in name or "\0" in name:
@@ -185,15 +217,13 @@ def _check_listing(archive: Path, manifest: dict, names: set[str], dialect: str)
     database = manifest.get("database")
     if not isinstance(files, dict) or database not in files:
         raise _foreign(archive, "its manifest lists no database", "manifest không có CSDL")
+    if manifest.get("dialect") != dialect:
+        raise _other_dialect(archive, str(manifest.get("dialect")), dialect)
     for name in files:
         if not _is_safe(name):
             raise _unsafe(archive, name)
         if not _allowed(name, f"database/{dump_for(dialect).member}"):
             raise _foreign(archive, f"unexpected file {name}", f"tệp lạ {name}")
-    if manifest.get("dialect") != dialect:
-        raise _foreign(archive, f"it holds a {manifest.get('dialect')} database, this portal "
-                       f"runs on {dialect}", f"bản sao chứa CSDL {manifest.get('dialect')}, "
-                       f"cổng thông tin chạy trên {dialect}")  # fmt: skip
     extra = sorted(names - set(files) - {MANIFEST})
     if extra:
         raise _foreign(archive, f"{extra[0]} is not in its manifest",
@@ -314,7 +344,7 @@ def restore_backup(
             revision, copy_counts = dump.inspect_copy(copy)
             if revision != manifest["alembic_revision"] or copy_counts != manifest["counts"]:
                 raise _damaged(archive, manifest["database"])
-            dump.load(engine, copy)
+            dump.load(engine, copy, manifest["counts"])
             _place_files(instance, staging)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
