@@ -1,7 +1,7 @@
 """How each database dialect is copied into a backup and back: one small strategy per dialect.
 
-`portal.services.backup` asks its `dump_for` for the strategy of the store's engine and never
-looks at the dialect itself. A strategy writes one file (the archive member ``database/<name>``),
+`portal.services.backup` asks its `dump_for` for the strategy of a dialect and never runs a
+dialect's commands itself. A strategy writes one file (the archive member ``database/<name>``),
 checks a staged copy of that file before anything is restored, and loads it into the store.
 
 SQLite is copied with its online backup API (`sqlite3.Connection.backup`), never as a file: the

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -23,7 +24,7 @@ from portal import create_app
 from portal.services.backup import BackupError, create_backup, restore_backup, store_is_empty
 from portal.store.migrate import alembic_config
 from portal.web.database import get_database
-from tests.conftest import PG_URL
+from tests.conftest import LOGIN_PASSWORD, PG_URL, _sign_in_form_token
 from tests.portal.test_backup import (
     PASSWORD,
     _copy_with,
@@ -77,6 +78,20 @@ def new_app(tmp_path, empty_db_url):
 
 def _instance(application) -> Path:
     return Path(application.config["PORTAL_SETTINGS"].instance_path)
+
+
+def _sign_in(application, client, role: str, *, create: bool = True) -> str:
+    """Sign ``client`` in as ``bien_tap`` (made with ``role`` when ``create``); return a token."""
+    from portal.services.accounts import create_user
+
+    if create:
+        with get_database(application).transaction() as session:
+            create_user(session, "bien_tap", LOGIN_PASSWORD, role)
+    response = client.post("/login", data={"username": "bien_tap", "password": LOGIN_PASSWORD,
+                                           "csrf_token": _sign_in_form_token(client)})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    page = client.get("/import").get_data(as_text=True)
+    return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
 
 
 def _probes(application) -> tuple[int, int]:
@@ -298,26 +313,67 @@ if PG_URL.startswith("postgresql"):
         finally:
             stores.drop(url)
 
-    def test_a_backup_of_the_other_kind_of_database_is_refused_both_ways(
-        app, archive, db_path, tmp_path
+    def test_a_sqlite_backup_moves_into_a_portal_on_postgresql_identically(
+        db_path, tmp_path, new_app, empty_db_url
     ):
-        sqlite_engine = create_engine(f"sqlite:///{db_path}")
-        create_backup(sqlite_engine, tmp_path / "lite", tmp_path / "lite.zip", "0.1.0")
-        sqlite_engine.dispose()
-        into_pg = app.test_cli_runner().invoke(
+        lite = create_app({"instance_path": tmp_path, "auto_seed": False,
+                           "database_url": f"sqlite:///{db_path}"})  # fmt: skip
+        lite.config["TESTING"] = True
+        client = lite.test_client()
+        token = _sign_in(lite, client, "telecom_editor")
+        with get_database(lite).engine.connect() as connection:
+            fid = connection.scalar(text("SELECT MIN(id) FROM features WHERE layer_id = 'signal'"))
+        photo = upload_photo(client, token, fid)
+        backup = portal_cli(tmp_path, "backup", str(tmp_path / "lite.zip"), db=db_path)
+        assert backup.returncode == 0, backup.stderr
+        restored = portal_cli(_instance(new_app), "restore", str(tmp_path / "lite.zip"), "--lang",
+                              "en", url=empty_db_url)  # fmt: skip
+        assert restored.returncode == 0, restored.stderr
+        for day in (dt.date(2025, 6, 30), dt.date.today()):
+            assert every_export(new_app, day) == every_export(lite, day)
+        assert (store_is_empty(get_database(new_app).engine)[1]
+                == store_is_empty(get_database(lite).engine)[1])  # fmt: skip
+        served = new_app.test_client().get(photo["url"])
+        assert served.status_code == 200 and served.data == client.get(photo["url"]).data
+        # The moved store goes on: the same user signs in, and a new photo gets a new id.
+        moved = new_app.test_client()
+        again = upload_photo(moved, _sign_in(new_app, moved, "telecom_editor", create=False), fid)
+        assert again["id"] > photo["id"]
+        get_database(lite).engine.dispose()
+
+    def test_a_sqlite_row_postgresql_refuses_leaves_the_postgresql_store_as_it_was(
+        app, db_path, tmp_path
+    ):
+        long_name = "Xã " + "Hữu Lũng " * 14  # 129 characters: SQLite keeps it, varchar(120) not
+        lite = create_engine(f"sqlite:///{db_path}")
+        with lite.begin() as connection:
+            connection.execute(text("UPDATE areas SET name = :n WHERE id = (SELECT MIN(id) "
+                                    "FROM areas WHERE level = 'commune')"), {"n": long_name})
+        create_backup(lite, tmp_path / "lite", tmp_path / "lite.zip", "0.1.0")
+        lite.dispose()
+        engine = get_database(app).engine
+        before = (store_is_empty(engine)[1], rows(app, "areas"), rows(app, "targets"))
+        result = app.test_cli_runner().invoke(
             args=["restore", str(tmp_path / "lite.zip"), "--force", "--lang", "en"])
-        assert into_pg.exit_code == 1
-        assert into_pg.output.strip() == (
-            "lite.zip holds a SQLite database and this portal runs on PostgreSQL: a backup is "
-            "restored into a portal on the same kind of database. Nothing was restored.")
+        assert result.exit_code == 1
+        assert result.output.strip() == (
+            "PostgreSQL refused a row of the SQLite backup (value too long for type character "
+            "varying(120)). Nothing was restored.")
+        assert (store_is_empty(engine)[1], rows(app, "areas"), rows(app, "targets")) == before
+
+    def test_a_postgresql_backup_is_refused_by_a_portal_on_sqlite(archive, tmp_path):
         instance = tmp_path / "embedded"
         assert portal_cli(instance, "init").returncode == 0
         into_sqlite = portal_cli(instance, "restore", str(archive), "--lang", "vi")
         assert into_sqlite.returncode == 1
         assert into_sqlite.stderr.strip() == (
             "b.zip chứa cơ sở dữ liệu PostgreSQL còn cổng thông tin này chạy trên SQLite: bản sao "
-            "lưu chỉ khôi phục được vào cổng thông tin dùng cùng loại cơ sở dữ liệu. "
+            "lưu PostgreSQL chỉ khôi phục được vào cổng thông tin chạy trên PostgreSQL. "
             "Chưa khôi phục gì.")
+        into_sqlite = portal_cli(instance, "restore", str(archive), "--lang", "en")
+        assert into_sqlite.stderr.strip() == (
+            "b.zip holds a PostgreSQL database and this portal runs on SQLite: a PostgreSQL "
+            "backup is restored only into a portal on PostgreSQL. Nothing was restored.")
 
     def test_a_wrong_password_is_refused_without_showing_it(app, db_url, tmp_path):
         url = make_url(db_url).set(password="not-the-password-7")
