@@ -3,7 +3,8 @@
 The archive is one zip::
 
     manifest.json              what is inside: versions, date, counts, sha256 of every member
-    database/portal.sqlite3    the store (one consistent copy; the member is the dialect's)
+    database/portal.sqlite3    the store (one consistent copy; the member is the dialect's:
+                               portal.sqlite3, or portal.pgdump from pg_dump)
     files/<folder>/...         the instance's file folders (`FILE_FOLDERS`), when present
 
 Photos are stored in the database (``photos`` table), so they travel with it. A restore trusts
@@ -11,6 +12,7 @@ nothing in the archive: every member name is checked before anything is unpacked
 ``..``, no symlink, only what the manifest lists), the unpacked bytes are counted against a cap
 and a compression ratio (`geodata.archives`), every checksum and count is compared with the
 manifest, and only then is the store replaced. A refusal leaves the instance as it was.
+A SQLite backup restores into a portal on PostgreSQL too (`portal.services.backup_convert`).
 """
 
 from __future__ import annotations
@@ -33,13 +35,16 @@ from sqlalchemy import Engine
 
 from geodata.archives import MAX_RATIO, extract_members
 from geodata.errors import GeodataError
+from portal.services.backup_convert import load_sqlite_into
 from portal.services.backup_dialects import (
     BackupError,
-    dump_for,
+    DatabaseDump,
+    SqliteDump,
     refuse,
     revision_of,
     store_counts,
 )
+from portal.services.backup_postgres import PostgresDump
 from portal.store.migrate import alembic_config, upgrade
 
 FORMAT = "langson-portal-backup"
@@ -52,7 +57,25 @@ FILE_FOLDERS = ("photos", "rasters")
 MAX_UNPACKED = 64 * 1024**3
 _CHUNK = 1024 * 1024
 
+#: The dump strategy of each SQLAlchemy dialect (see `portal.services.backup_dialects`).
+DUMPS: dict[str, DatabaseDump] = {"sqlite": SqliteDump(), "postgresql": PostgresDump()}
+#: (backup's dialect, store's dialect) restored by copying table by table (`backup_convert`).
+CONVERSIONS = {("sqlite", "postgresql")}
+
 __all__ = ["MAX_RATIO", "BackupError", "create_backup", "restore_backup", "store_is_empty"]
+
+
+def dump_for(dialect: str) -> DatabaseDump:
+    """Return the strategy of ``dialect``, or refuse in both languages."""
+    try:
+        return DUMPS[dialect]
+    except KeyError:
+        raise refuse(
+            f"Backup and restore of a {dialect} database are not supported; "
+            f"supported: {', '.join(sorted(DUMPS))}.",
+            f"Chưa hỗ trợ sao lưu và khôi phục cơ sở dữ liệu {dialect}; "
+            f"hiện hỗ trợ: {', '.join(sorted(DUMPS))}.",
+        ) from None
 
 
 def _sha256(path: Path) -> str:
@@ -140,6 +163,20 @@ def _damaged(archive: Path, name: str) -> BackupError:
     )
 
 
+_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+def _other_dialect(archive: Path, held: str, dialect: str) -> BackupError:
+    held, dialect = _NAMES.get(held, held), _NAMES.get(dialect, dialect)
+    return refuse(
+        f"{archive.name} holds a {held} database and this portal runs on {dialect}: a {held} "
+        f"backup is restored only into a portal on {held}. Nothing was restored.",
+        f"{archive.name} chứa cơ sở dữ liệu {held} còn cổng thông tin này chạy trên {dialect}: "
+        f"bản sao lưu {held} chỉ khôi phục được vào cổng thông tin chạy trên {held}. "
+        "Chưa khôi phục gì.",
+    )
+
+
 def _is_safe(name: str) -> bool:
     """Tell a relative POSIX path of plain parts: no root, drive, backslash, ``.`` or ``..``."""
     if not name or name.startswith("/") or "\\" in name or ":" in name or "\0" in name:
@@ -185,15 +222,14 @@ def _check_listing(archive: Path, manifest: dict, names: set[str], dialect: str)
     database = manifest.get("database")
     if not isinstance(files, dict) or database not in files:
         raise _foreign(archive, "its manifest lists no database", "manifest không có CSDL")
+    held = str(manifest.get("dialect"))
+    if held != dialect and (held, dialect) not in CONVERSIONS:
+        raise _other_dialect(archive, held, dialect)
     for name in files:
         if not _is_safe(name):
             raise _unsafe(archive, name)
-        if not _allowed(name, f"database/{dump_for(dialect).member}"):
+        if not _allowed(name, f"database/{dump_for(held).member}"):
             raise _foreign(archive, f"unexpected file {name}", f"tệp lạ {name}")
-    if manifest.get("dialect") != dialect:
-        raise _foreign(archive, f"it holds a {manifest.get('dialect')} database, this portal "
-                       f"runs on {dialect}", f"bản sao chứa CSDL {manifest.get('dialect')}, "
-                       f"cổng thông tin chạy trên {dialect}")  # fmt: skip
     extra = sorted(names - set(files) - {MANIFEST})
     if extra:
         raise _foreign(archive, f"{extra[0]} is not in its manifest",
@@ -311,10 +347,15 @@ def restore_backup(
             except GeodataError as exc:
                 raise refuse(exc.user_msg, getattr(exc, "user_msg_vi", exc.user_msg)) from None
             copy = staging / manifest["database"]
-            revision, copy_counts = dump.inspect_copy(copy)
+            revision, copy_counts = dump_for(manifest["dialect"]).inspect_copy(copy)
             if revision != manifest["alembic_revision"] or copy_counts != manifest["counts"]:
                 raise _damaged(archive, manifest["database"])
-            dump.load(engine, copy)
+            if manifest["dialect"] == engine.dialect.name:
+                dump.load(engine, copy, manifest["counts"])
+            else:
+                load_sqlite_into(engine, copy)  # leaves the store at the newest schema
+                if revision != head:
+                    manifest["migrated_from"] = revision
             _place_files(instance, staging)
         finally:
             shutil.rmtree(staging, ignore_errors=True)

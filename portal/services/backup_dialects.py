@@ -1,13 +1,13 @@
 """How each database dialect is copied into a backup and back: one small strategy per dialect.
 
-`portal.services.backup` asks `dump_for` for the strategy of the store's engine and never looks
-at the dialect itself. A strategy writes one file (the archive member ``database/<name>``),
+`portal.services.backup` asks its `dump_for` for the strategy of a dialect and never runs a
+dialect's commands itself. A strategy writes one file (the archive member ``database/<name>``),
 checks a staged copy of that file before anything is restored, and loads it into the store.
 
 SQLite is copied with its online backup API (`sqlite3.Connection.backup`), never as a file: the
 copy is one consistent snapshot taken while the portal reads and writes (WAL), and the restore
-writes the snapshot's pages into the store's file the same way. PostgreSQL plugs in here as a
-second strategy (``pg_dump --format=custom`` / ``pg_restore --clean``) registered in `DUMPS`.
+writes the snapshot's pages into the store's file the same way. PostgreSQL's strategy
+(``pg_dump --format=custom`` / ``pg_restore --clean``) is `portal.services.backup_postgres`.
 """
 
 from __future__ import annotations
@@ -33,10 +33,23 @@ def refuse(en: str, vi: str) -> BackupError:
     return user_error(BackupError, en, vi)
 
 
+def extension_tables(engine: Engine) -> set[str]:
+    """Return the tables an extension owns (PostGIS's ``spatial_ref_sys``): not the portal's."""
+    if engine.dialect.name != "postgresql":
+        return set()
+    with engine.connect() as connection:
+        return set(connection.execute(text(
+            "SELECT c.relname FROM pg_class c JOIN pg_depend d ON d.objid = c.oid "
+            "AND d.classid = 'pg_class'::regclass AND d.deptype = 'e' "
+            "WHERE c.relnamespace = 'public'::regnamespace"
+        )).scalars())  # fmt: skip
+
+
 def store_counts(engine: Engine) -> dict[str, dict[str, int]]:
     """Return the rows of every table and the records of every layer held by ``engine``."""
+    skip = {"alembic_version", *extension_tables(engine)}
     tables = sorted(t for t in inspect(engine).get_table_names()
-                    if t != "alembic_version" and not is_index_table(t))
+                    if t not in skip and not is_index_table(t))
     with engine.connect() as connection:
         rows = {
             name: connection.scalar(select(func.count()).select_from(table(name))) or 0
@@ -70,15 +83,16 @@ class DatabaseDump(Protocol):
     def inspect_copy(self, copy: Path) -> tuple[str | None, dict[str, dict[str, int]]]:
         """Check a staged copy; return its Alembic revision and `store_counts`."""
 
-    def load(self, engine: Engine, copy: Path) -> None:
-        """Replace the whole store of ``engine`` with the staged copy."""
+    def load(self, engine: Engine, copy: Path, counts: dict[str, dict[str, int]]) -> None:
+        """Replace the whole store of ``engine`` with the staged copy holding ``counts``."""
 
 
 def _sqlite_path(engine: Engine) -> Path:
     return Path(make_url(engine.url).database or "")
 
 
-def _damaged_copy(reason: str) -> BackupError:
+def damaged_copy(reason: str) -> BackupError:
+    """Return the refusal of a staged database copy that does not read back whole."""
     return refuse(
         f"The database in the backup is damaged ({reason}); nothing was restored.",
         f"Cơ sở dữ liệu trong bản sao lưu bị hỏng ({reason}); chưa khôi phục gì.",
@@ -111,17 +125,20 @@ class SqliteDump:
             finally:
                 connection.close()
         except sqlite3.DatabaseError as exc:
-            raise _damaged_copy(str(exc)) from None
+            raise damaged_copy(str(exc)) from None
         if verdict != "ok":
-            raise _damaged_copy(verdict)
+            raise damaged_copy(verdict)
         engine = create_engine(f"sqlite:///file:{copy}?mode=ro&uri=true")
         try:
             return revision_of(engine), store_counts(engine)
         finally:
             engine.dispose()
 
-    def load(self, engine: Engine, copy: Path) -> None:
-        """Write the copy's pages into the store's file with the backup API, under its lock."""
+    def load(self, engine: Engine, copy: Path, counts: dict[str, dict[str, int]]) -> None:
+        """Write the copy's pages into the store's file with the backup API, under its lock.
+
+        The copy's ``counts`` were read from it by `inspect_copy`; one page copy keeps them.
+        """
         engine.dispose()  # no pooled connection keeps the old schema cached
         target = _sqlite_path(engine)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -132,20 +149,3 @@ class SqliteDump:
         finally:
             destination.close()
             source.close()
-
-
-#: Strategy per SQLAlchemy dialect name. PostgreSQL: add ``"postgresql": PostgresDump()`` here.
-DUMPS: dict[str, DatabaseDump] = {"sqlite": SqliteDump()}
-
-
-def dump_for(dialect: str) -> DatabaseDump:
-    """Return the strategy of ``dialect``, or refuse in both languages."""
-    try:
-        return DUMPS[dialect]
-    except KeyError:
-        raise refuse(
-            f"Backup and restore of a {dialect} database are not supported yet; "
-            f"supported: {', '.join(sorted(DUMPS))}.",
-            f"Chưa hỗ trợ sao lưu và khôi phục cơ sở dữ liệu {dialect}; "
-            f"hiện hỗ trợ: {', '.join(sorted(DUMPS))}.",
-        ) from None

@@ -59,12 +59,14 @@ print(n, flush=True)
 """
 
 
-def portal_cli(instance: Path, *args: str, db: Path | None = None, stdin: str = ""):
-    """Run the console script on ``instance`` (its default SQLite file unless ``db``)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PORTAL_DATABASE_URL")}
+def portal_cli(instance: Path, *args: str, db: Path | None = None, url: str | None = None,
+               stdin: str = "", env: dict[str, str] | None = None):  # fmt: skip
+    """Run the console script on ``instance`` (its default SQLite file unless ``db`` or ``url``)."""
+    env = {**{k: v for k, v in os.environ.items()
+              if k not in ("DATABASE_URL", "PORTAL_DATABASE_URL")}, **(env or {})}  # fmt: skip
     env.update(PYTHONPATH=str(ROOT), PORTAL_INSTANCE_PATH=str(instance), PORTAL_AUTO_SEED="false")
-    if db is not None:
-        env["DATABASE_URL"] = f"sqlite:///{db}"
+    if db is not None or url is not None:
+        env["DATABASE_URL"] = url or f"sqlite:///{db}"
     return subprocess.run([str(SCRIPT), *args], env=env, input=stdin, capture_output=True,
                           text=True, timeout=300, check=False)  # fmt: skip
 
@@ -235,9 +237,9 @@ def _future_manifest(path: Path) -> bytes:
     return json.dumps({**manifest, "alembic_revision": "0099_future"}).encode()
 
 
-def _damage_database(path: Path) -> bytes:
+def _damage_database(path: Path, member: str = "database/portal.sqlite3") -> bytes:
     with zipfile.ZipFile(path) as bundle:
-        data = bytearray(bundle.read("database/portal.sqlite3"))
+        data = bytearray(bundle.read(member))
     data[len(data) // 2] ^= 0xFF
     return bytes(data)
 
