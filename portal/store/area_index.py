@@ -53,8 +53,8 @@ class Codes:
 
     def numbers_of(self, values: Sequence[object]) -> np.ndarray:
         """Return the numbers of many values at once (int32)."""
-        if not len(values):
-            return np.zeros(0, dtype=np.int32)
+        if len(values) < 1000:  # a few changed records: no pandas round trip
+            return np.array([self.number(v) for v in values], dtype=np.int32)
         local, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
         table = np.array([self.number(None if pd.isna(u) else u) for u in uniques], np.int32)
         return table[local]
@@ -72,6 +72,26 @@ class LayerArrays:
     status: np.ndarray
     progress: np.ndarray
     statuses: Codes = field(default_factory=lambda: Codes(("\0dropped",)))
+
+
+def _fetch(session: Session, statement) -> list[list]:  # noqa: ANN001 - a select
+    """Run a select through the DBAPI cursor of the session's connection; return its columns."""
+    connection = session.connection()
+    sql = str(statement.compile(dialect=connection.dialect,
+                                compile_kwargs={"literal_binds": True}))  # fmt: skip
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    width = len(statement.selected_columns)
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * width
+
+
+def _as_date(value: dt.date | str | None) -> dt.date | None:
+    """Return a date read raw from the driver (SQLite gives ISO text)."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _later(a: dt.date | None, b: dt.date | None) -> dt.date | None:
@@ -134,40 +154,52 @@ class AreaIndex:
         return arrays
 
     def _load(self, session: Session, layer_id: str) -> LayerArrays:
-        """Read a layer's current states whole (the watermark first: later changes re-apply)."""
+        """Read a layer's current states whole (the watermark first: later changes re-apply).
+
+        Two narrow queries (states by the covering index, then the records' areas), joined
+        here by record id; rows come straight from the driver's cursor, not as ORM rows.
+        """
         watermark = change_log.last_entry(session)
-        result = session.execute(
-            select(FeatureState.feature_id, Feature.commune_code, Feature.district_code,
-                   FeatureState.status, FeatureState.progress, FeatureState.valid_from)
-            .join(Feature, Feature.id == FeatureState.feature_id)
-            .where(FeatureState.layer_id == layer_id, FeatureState.valid_to.is_(None))
-            .order_by(FeatureState.feature_id)
-        )  # fmt: skip
-        rows = _Rows()
-        latest = None
-        for row in result:
-            rows.add(row)
-            latest = _later(latest, row[5])
+        states = _fetch(session, select(
+            FeatureState.feature_id, FeatureState.status, FeatureState.progress,
+            FeatureState.valid_from,
+        ).where(FeatureState.layer_id == layer_id, FeatureState.valid_to.is_(None)))  # fmt: skip
+        places = _fetch(session, select(Feature.id, Feature.commune_code, Feature.district_code)
+                        .where(Feature.layer_id == layer_id))  # fmt: skip
         closed = session.scalar(
             select(func.max(FeatureState.valid_to)).where(FeatureState.layer_id == layer_id)
         )
-        arrays = LayerArrays(watermark, _later(latest, closed), *self._coded(rows, None))
-        arrays.status = arrays.statuses.numbers_of(rows.statuses).astype(np.int16)
+        state_ids = np.array(states[0], dtype=np.int64)
+        order = np.argsort(state_ids, kind="stable")
+        place_ids = np.array(places[0], dtype=np.int64)
+        by_id = np.argsort(place_ids)
+        at = by_id[np.searchsorted(place_ids, state_ids[order], sorter=by_id)] \
+            if len(place_ids) else np.zeros(0, dtype=np.int64)  # fmt: skip
+        statuses = Codes(("\0dropped",))
+        progress = np.array(states[2], dtype=np.float64)[order]
+        arrays = LayerArrays(
+            watermark=watermark,
+            latest=_later(_as_date(max(states[3], default=None)), closed),
+            ids=state_ids[order],
+            commune=self.areas["commune"].numbers_of(places[1])[at],
+            district=self.areas["district"].numbers_of(places[2])[at],
+            status=statuses.numbers_of(states[1]).astype(np.int16)[order],
+            progress=np.nan_to_num(progress, nan=0.0),
+            statuses=statuses,
+        )
         self.layers[layer_id] = arrays
         self.reloads += 1
         return arrays
 
-    def _coded(self, rows: _Rows, statuses: Codes | None) -> tuple[np.ndarray, ...]:
+    def _coded(self, rows: _Rows, statuses: Codes) -> tuple[np.ndarray, ...]:
         progress = np.array(rows.progress, dtype=np.float64)
-        coded = (
+        return (
             np.array(rows.ids, dtype=np.int64),
             self.areas["commune"].numbers_of(rows.communes),
             self.areas["district"].numbers_of(rows.districts),
-            (statuses.numbers_of(rows.statuses).astype(np.int16) if statuses is not None
-             else np.zeros(len(rows.ids), dtype=np.int16)),
+            statuses.numbers_of(rows.statuses).astype(np.int16),
             np.nan_to_num(progress, nan=0.0),
-        )  # fmt: skip
-        return coded
+        )
 
     def _changed_rows(
         self, session: Session, feature_ids: list[int]
@@ -241,13 +273,13 @@ class AreaIndex:
         )
         counts[:, _DROPPED] = 0
         summed = np.array([s not in unsummed for s in arrays.statuses.values])
+        progress = np.where(summed[None, :], sums, 0.0).sum(axis=1).tolist()
+        names = arrays.statuses.values
         result = {}
-        for a in np.flatnonzero(counts.sum(axis=1)):
-            row = counts[a]
-            statuses = {arrays.statuses.values[s]: int(row[s]) for s in np.flatnonzero(row)}
+        for a in np.flatnonzero(counts.sum(axis=1)).tolist():
+            row = counts[a].tolist()
+            statuses = {names[s]: n for s, n in enumerate(row) if n}
             result[codes[a]] = AreaTally(
-                count=int(row.sum()),
-                status_counts=statuses,
-                progress_sum=float(sums[a][summed & (row > 0)].sum()),
+                count=sum(row), status_counts=statuses, progress_sum=progress[a]
             )
         return result

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 from sqlalchemy import ColumnElement, Subquery, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
@@ -65,8 +65,10 @@ class AreaProgress:
     over_target: bool | None = None
 
     def as_dict(self) -> dict:
-        """Return a JSON-ready dict."""
-        return asdict(self)
+        """Return a JSON-ready dict (shallow: ``asdict``'s deep copies cost ~0.1 ms a row)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["status_counts"] = dict(self.status_counts)
+        return data
 
 
 def state_as_of(as_of: dt.date) -> ColumnElement[bool]:

@@ -238,3 +238,30 @@ def test_a_bulk_write_of_a_whole_layer_reloads_that_layer(app, client):
         loader.bump_data_version(session)
     _all_levels_match(app, client, "signal")
     assert index.reloads == reloads + 1
+
+
+def test_an_index_behind_a_pruned_log_reloads_and_stays_right(app, client, monkeypatch):
+    from portal.store import change_log
+
+    monkeypatch.setattr(change_log, "KEEP", 1)
+    monkeypatch.setattr(change_log, "PRUNE_EVERY", 1)
+    index = get_area_index(app)
+    _all_levels_match(app, client, "signal")
+    reloads = index.reloads
+    user = admin(app)
+    db = get_database(app)
+    with db.sessions() as session:
+        ids = [f.id for f in session.scalars(
+            select(Feature).join(FeatureState, FeatureState.feature_id == Feature.id)
+            .where(Feature.layer_id == "signal", FeatureState.valid_to.is_(None),
+                   FeatureState.status == "listed").order_by(Feature.id).limit(2))]  # fmt: skip
+    assert len(ids) == 2
+    for feature_id in ids:
+        with db.transaction() as session:
+            feature = session.get(Feature, feature_id)
+            records.change_status(session, feature_id, feature.version, "site_agreed", None,
+                                  TODAY, None, user, "site visit", today=TODAY)  # fmt: skip
+    with db.sessions() as session:
+        assert change_log.floor(session) > 0  # entries this index had not read are gone
+    _all_levels_match(app, client, "signal")
+    assert index.reloads == reloads + 1
