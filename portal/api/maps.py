@@ -28,7 +28,7 @@ from portal.web import params
 from portal.web.audit_log import personal_read
 from portal.web.cache import get_cache, store_version
 from portal.web.compression import EncodedBody, chosen_encoding, encoded_response
-from portal.web.database import get_session
+from portal.web.database import get_area_index, get_session
 from portal.web.feature_pages import FeatureFragments, collection_bytes
 from portal.web.i18n import current_locale
 from portal.web.serialize import cluster_json, feature_json, layer_json
@@ -333,7 +333,7 @@ def progress() -> Response:
     scope = disclosure.read_scope(current_user, layer)
 
     def compute() -> list[dict[str, Any]]:
-        rows = area_progress(get_session(), layer, level, as_of, threshold)
+        rows = area_progress(get_session(), layer, level, as_of, threshold, get_area_index())
         return [r.as_dict() for r in disclosure.shown_progress(layer, rows, current_user)]
 
     key = ("progress", layer.id, level, as_of, threshold, scope)

@@ -11,6 +11,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from portal.store import change_log
+
 
 @dataclass(frozen=True)
 class Database:
@@ -64,4 +66,6 @@ def open_database(url: str, busy_timeout: float = 30.0) -> Database:
         # PostgreSQL: a write waits at most ``busy_timeout`` for another's lock (SQLSTATE 55P03).
         options = f"-c lock_timeout={round(busy_timeout * 1000)}"
         engine = create_engine(url, pool_pre_ping=True, connect_args={"options": options})
-    return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    change_log.track(sessions)
+    return Database(engine=engine, sessions=sessions)

@@ -19,6 +19,7 @@ from geodata.assign import assign_points, representative_xy
 from geodata.boundaries import COLUMNS as BOUNDARY_COLUMNS
 from geodata.boundaries import BoundarySet
 from geodata.text import fold, nfc
+from portal.store import change_log
 from portal.store.models import Area, Feature, FeatureState, Meta, Target
 
 AREA_LEVELS = ("province", "district", "commune", "legacy_commune")
@@ -195,28 +196,33 @@ def _assign(session: Session, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarra
 
 
 def reassign_features(session: Session) -> int:
-    """Recompute every record's commune and district from the stored boundaries."""
-    rows = session.execute(select(Feature.id, Feature.x, Feature.y)).all()
+    """Recompute every record's commune and district from the stored boundaries.
+
+    Only the records whose areas change are written (and noted in the change log); returns
+    how many records were checked.
+    """
+    rows = session.execute(
+        select(Feature.id, Feature.layer_id, Feature.x, Feature.y, Feature.commune_code,
+               Feature.district_code)
+    ).all()
     if not rows:
         return 0
-    ids = np.array([r.id for r in rows])
     communes, districts = _assign(
         session, np.array([r.x for r in rows]), np.array([r.y for r in rows])
     )
-    for start in range(0, len(ids), CHUNK):
+    moved = [
+        (r, c, d) for r, c, d in zip(rows, communes, districts, strict=True)
+        if (r.commune_code, r.district_code) != (c, d)
+    ]
+    for start in range(0, len(moved), CHUNK):
+        chunk = moved[start : start + CHUNK]
         session.execute(
             update(Feature),
-            [
-                {"id": int(i), "commune_code": c, "district_code": d}
-                for i, c, d in zip(
-                    ids[start : start + CHUNK],
-                    communes[start : start + CHUNK],
-                    districts[start : start + CHUNK],
-                    strict=True,
-                )
-            ],
+            [{"id": r.id, "commune_code": c, "district_code": d} for r, c, d in chunk],
         )
-    return len(ids)
+        for r, _c, _d in chunk:
+            change_log.note_features(session, r.layer_id, (r.id,))
+    return len(rows)
 
 
 def _feature_rows(
@@ -282,6 +288,9 @@ def write_records(session: Session, records: Sequence[RecordRow]) -> int:
             )
         )
     }
+    for record in records:
+        key = (record.layer_id, record.record_id)
+        change_log.note_features(session, record.layer_id, (ids[key],))
     states = [s for r in records for s in _state_rows(ids[(r.layer_id, r.record_id)], r)]
     for start in range(0, len(states), CHUNK):
         session.execute(insert(FeatureState), states[start : start + CHUNK])
@@ -313,6 +322,7 @@ def delete_illustrative(session: Session) -> None:
     session.execute(delete(FeatureState).where(FeatureState.feature_id.in_(ids)))
     session.execute(delete(Feature).where(Feature.illustrative.is_(True)))
     session.execute(delete(Target).where(Target.illustrative.is_(True)))
+    change_log.note_all(session)
 
 
 def count_features(session: Session) -> int:

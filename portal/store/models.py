@@ -195,6 +195,21 @@ class Target(Base):
     illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class ChangeLogEntry(Base):
+    """A record whose area, status or progress may have changed, in commit order.
+
+    Written at the commit of every write (``portal.store.change_log``); each process's area
+    index reads the entries past its watermark to catch up. ``feature_id`` NULL: reload the
+    whole layer; ``layer_id`` NULL too: reload every layer.
+    """
+
+    __tablename__ = "change_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    layer_id: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    feature_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
 class Meta(Base):
     """Key/value facts about the store: data version, boundary source, seed date."""
 

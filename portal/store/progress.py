@@ -35,13 +35,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 from sqlalchemy import ColumnElement, Subquery, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from geodata.admin_units import PROVINCE_CODE
 from layers.base import AreaTally, LayerSpec
+from portal.store.area_index import AreaIndex
 from portal.store.models import Area, Feature, FeatureState, Target
 
 LEVELS = ("province", "district", "commune")
@@ -64,8 +65,10 @@ class AreaProgress:
     over_target: bool | None = None
 
     def as_dict(self) -> dict:
-        """Return a JSON-ready dict."""
-        return asdict(self)
+        """Return a JSON-ready dict (shallow: ``asdict``'s deep copies cost ~0.1 ms a row)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["status_counts"] = dict(self.status_counts)
+        return data
 
 
 def state_as_of(as_of: dt.date) -> ColumnElement[bool]:
@@ -186,11 +189,19 @@ def area_progress(
     level: str,
     as_of: dt.date,
     lagging_threshold: float = 0.0,
+    index: AreaIndex | None = None,
 ) -> list[AreaProgress]:
-    """Return every area's progress for ``layer`` at ``level`` on ``as_of``, by area code."""
+    """Return every area's progress for ``layer`` at ``level`` on ``as_of``, by area code.
+
+    With an ``index`` (the process's area index) the counts come from its arrays when the date
+    allows (on or after the layer's latest recorded change), else from SQL; the same values.
+    """
     cancelled_id = layer.generic_statuses.get("cancelled")
     paused_id = layer.generic_statuses.get("paused")
-    tallies = tally_areas(session, layer.id, level, as_of, frozenset({cancelled_id}))
+    unsummed = frozenset({cancelled_id})
+    tallies = index.tally(session, layer.id, level, as_of, unsummed) if index else None
+    if tallies is None:
+        tallies = tally_areas(session, layer.id, level, as_of, unsummed)
     targets = _targets(session, layer.id, level, layer.deadline.year)
     names = _area_names(session, level)
     empty = AreaTally(count=0, status_counts={}, progress_sum=0.0)

@@ -20,7 +20,7 @@ from portal.store.progress import LEVELS, area_progress
 from portal.views.geopark import geopark_page
 from portal.web.audit_log import personal_read
 from portal.web.cache import per_version
-from portal.web.database import get_session
+from portal.web.database import get_area_index, get_session
 from portal.web.formats import fmt_day
 from portal.web.i18n import current_locale
 from portal.web.mapconfig import level_options, read_map_state, render_map
@@ -56,7 +56,7 @@ def index():
 
 def _shown(layer, level: str, as_of) -> list[ShownProgress]:
     """Return a level's progress as the reader may see it (small counts of personal data hidden)."""
-    rows = area_progress(get_session(), layer, level, as_of)
+    rows = area_progress(get_session(), layer, level, as_of, index=get_area_index())
     return shown_progress(layer, rows, current_user)
 
 
@@ -172,7 +172,9 @@ def telecom():
     done = {s.id for s in layer.statuses if s.done}
     total = sum(counts.values())
     left = total - sum(n for s, n in counts.items() if s in done)
-    communes = exports.most_left(area_progress(session, layer, "commune", state.as_of))
+    communes = exports.most_left(
+        area_progress(session, layer, "commune", state.as_of, index=get_area_index())
+    )
     plan_start = dt.date(layer.deadline.year, 1, 1)
     history = per_version("timeline", lambda: queries.timeline(
         session, "signal", done, queries.month_ends(plan_start, state.as_of)), state.as_of)

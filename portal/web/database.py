@@ -5,18 +5,25 @@ from __future__ import annotations
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
+from portal.store.area_index import AreaIndex
 from portal.store.db import Database, open_database
 
 
 def init_app(app: Flask, url: str, busy_timeout: float) -> None:
     """Open the database for ``app`` and close each request's session at teardown."""
     app.extensions["portal_db"] = open_database(url, busy_timeout)
+    app.extensions["portal_area_index"] = AreaIndex()
     app.teardown_appcontext(_close_session)
 
 
 def get_database(app: Flask | None = None) -> Database:
     """Return the app's Database."""
     return (app or current_app).extensions["portal_db"]
+
+
+def get_area_index(app: Flask | None = None) -> AreaIndex:
+    """Return the app's area index (per-area counts kept in memory, see ``area_index``)."""
+    return (app or current_app).extensions["portal_area_index"]
 
 
 def get_session() -> Session:

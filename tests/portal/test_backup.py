@@ -30,6 +30,9 @@ from portal.services.backup import create_backup, restore_backup, store_is_empty
 from portal.store.migrate import alembic_config
 from portal.web.database import get_database
 
+#: The newest schema revision, which a new store has.
+HEAD = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(sys.executable).parent / "langson-portal"
 PASSWORD = "correct horse battery staple 7"
