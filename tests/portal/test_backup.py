@@ -36,8 +36,6 @@ HEAD = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(sys.executable).parent / "langson-portal"
 PASSWORD = "correct horse battery staple 7"
-#: The newest schema revision, which a backup of an up-to-date store names.
-HEAD = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 #: A second process writing ten audit rows and a counter per transaction, until told to stop;
 #: it never checkpoints, so its commits live in the -wal file only.
