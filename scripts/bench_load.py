@@ -167,11 +167,15 @@ def serve(database_url: str, port: int, workers: int = 1, threads: int = 8, inst
 
 
 def run(database_url: str, workers=(1, 4), clients=(1, 8, 32), seconds: float = 8.0,
-        long_run: tuple[int, float] | None = (50, 60.0), port: int = 5098) -> list[dict]:
-    """Measure both mixes for each worker count and client count; then the long run."""
+        long_run: tuple[int, float] | None = (50, 60.0), port: int = 5098,
+        instance: Path | None = None) -> list[dict]:
+    """Measure both mixes for each worker count and client count; then the long run.
+
+    ``instance``: the portal's instance folder (default: the SQLite file's folder).
+    """
     results = []
     for count in workers:
-        with serve(database_url, port, count):
+        with serve(database_url, port, count, instance=instance):
             for name, url in (("features, panned", view_url), ("mixed", mixed_url)):
                 for n in clients:
                     figures = load(port, url, n, seconds)

@@ -58,7 +58,7 @@ def _ms(started: float) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def _ensure_store(database_url: str, points: int) -> dict[str, float]:
+def ensure_store(database_url: str, points: int) -> dict[str, float]:
     """Build the store unless it already holds ``points`` signal records."""
     here = str(Path(__file__).resolve().parent)
     if here not in sys.path:
@@ -125,7 +125,7 @@ def _spatial(app) -> dict[str, float]:
 
 def run(points: int, database_url: str, edits: int = 5) -> dict[str, float]:
     """Build (or reuse) the store and return every figure, in milliseconds unless named."""
-    figures: dict[str, float] = {"points": points, **_ensure_store(database_url, points)}
+    figures: dict[str, float] = {"points": points, **ensure_store(database_url, points)}
     with tempfile.TemporaryDirectory() as folder:
         app = create_app({"database_url": database_url, "instance_path": Path(folder),
                           "auto_seed": False})  # fmt: skip
@@ -157,7 +157,7 @@ def run(points: int, database_url: str, edits: int = 5) -> dict[str, float]:
     return figures
 
 
-def _postgres_url(server: str, points: int) -> str:
+def postgres_url(server: str, points: int) -> str:
     """Create (when absent) the database ``<dbname>_<points>`` on ``server``'s server."""
     url = make_url(server)
     name = f"{url.database}_{points}"
@@ -212,7 +212,7 @@ def main() -> None:
             results[f"SQLite {points:,}"] = run(points, url, args.edits)
             print(f"SQLite {points:,}: {results[f'SQLite {points:,}']}", flush=True)
             if args.postgres:
-                results[f"PostGIS {points:,}"] = run(points, _postgres_url(args.postgres, points),
+                results[f"PostGIS {points:,}"] = run(points, postgres_url(args.postgres, points),
                                                      args.edits)  # fmt: skip
         print_figures(results)
 

@@ -182,12 +182,12 @@ def telecom():
     shown_left = next((r.count - r.done for r in communes if r.code == commune), 0) \
         if commune else left
     to_do = [s.id for s in layer.statuses if not s.done]
-    villages = villages_to_do(
+    villages = per_version("villages", lambda: villages_to_do(
         layer,
         feature_store.longest_waiting(session, "signal", state.as_of, to_do, VILLAGES_SHOWN,
                                       ("commune", commune) if commune else None),
         feature_store.area_names(session, "commune"), state.as_of, current_locale(),
-    )
+    ), state.as_of, commune, current_locale(), VILLAGES_SHOWN)
     return render_template(
         "telecom.html",
         villages=villages,

@@ -36,6 +36,9 @@ def fmt_num(value, locale: str | None = "vi", digits: int = 1) -> str:
         return "–"
     if isinstance(value, str):
         return value
+    if isinstance(value, int):  # most numbers shown (counts, days): no need for Babel's parser
+        grouped = f"{value:,}"
+        return grouped if _locale(locale) == "en" else grouped.replace(",", ".")
     pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "")
     return format_decimal(value, format=pattern, locale=_locale(locale))
 
