@@ -216,6 +216,16 @@ def _gone(pids, seconds: float = 30) -> bool:
     return False
 
 
+def _children_once_started(pid: int, count: int, seconds: float = 60) -> dict[int, str]:
+    """The children of ``pid`` once ``count`` of them run (gunicorn forks one after another)."""
+    deadline = time.monotonic() + seconds
+    children = _children(pid)
+    while len(children) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+        children = _children(pid)
+    return children
+
+
 def _answers(base: str) -> list[int]:
     """Status codes of five requests, each on a new connection."""
     return [requests.get(f"{base}/api/layers", headers={"Connection": "close"},
@@ -226,7 +236,7 @@ def test_run_with_two_workers_serves_from_two_processes_and_stops_its_redis(
         db_url, tmp_path, portal_process):
     with portal_process(db_url, tmp_path, "--workers", "2", "--redis",
                         secret_key=SECRET) as portal:
-        children = _children(portal.process.pid)
+        children = _children_once_started(portal.process.pid, 3)
         servers = [pid for pid, name in children.items() if name == "redis-server"]
         workers = [pid for pid, name in children.items() if name != "redis-server"]
         assert len(servers) == 1 and len(workers) == 2, children
