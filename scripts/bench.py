@@ -61,7 +61,8 @@ def run_draw(quick: bool) -> None:
     """Section 1."""
     section("1. Map drawing in headless Chromium: portal vs folium vs geopandas explore()")
     sizes = (300, 3000) if quick else (1000, 10_000, 100_000)
-    bench_draw.print_results(bench_draw.run(sizes=sizes, cap_s=30.0 if quick else 120.0))
+    cap = 30.0 if quick else 120.0
+    print(bench_draw.format_table(bench_draw.run(sizes=sizes, cap_s=cap), cap))
 
 
 def run_aggregation(folder: Path, postgres: str, sizes: tuple[int, ...]) -> None:
