@@ -166,8 +166,9 @@ EDIT_JS: tuple[str, ...] = (
 )
 
 #: CSS and JS that every page template includes, in order; ``import_js``, ``telecom_js`` and
-#: ``planning_js`` are the scripts of those pages (after the page scripts, so Chart.js is there
-#: for charts.js; the planning page's map client has loaded the core already).
+#: ``planning_js`` are the scripts of those pages (after the page scripts, so Chart.js, which
+#: ``chart_js`` pages load, is there for charts.js; the planning page's map client has loaded
+#: the core already).
 PAGE_ASSETS: dict[str, tuple[str, ...]] = {
     "css": (
         _vendor("bootstrap/bootstrap.min.css"),
@@ -177,9 +178,10 @@ PAGE_ASSETS: dict[str, tuple[str, ...]] = {
     ),
     "js": (
         _vendor("bootstrap/bootstrap.bundle.min.js"),
-        _vendor("chart.js/chart.umd.min.js"),
         "js/date-fields.js",
     ),
+    # Only the pages that draw charts (the telecom tracker) load Chart.js.
+    "chart_js": (_vendor("chart.js/chart.umd.min.js"),),
     "import_js": (_vendor("leaflet/leaflet.js"), CORE_JS, "js/import-preview.js", "js/import.js"),
     "import_css": (_vendor("leaflet/leaflet.css"), "css/forms.css"),
     "telecom_js": ("js/charts.js", "js/telecom.js"),

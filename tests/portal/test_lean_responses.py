@@ -126,3 +126,10 @@ def test_unhashed_own_files_are_revalidated(client):
         assert answer.status_code == 200
         assert answer.cache_control.max_age != LONG_MAX_AGE
         assert not answer.cache_control.immutable
+
+
+def test_only_pages_with_charts_load_chart_js_and_before_the_chart_plugin(client):
+    for path in ("/", "/planning", "/area/commune/06400", "/about"):
+        assert "chart.umd.min.js" not in client.get(path).get_data(as_text=True), path
+    page = client.get("/telecom").get_data(as_text=True)
+    assert page.index("chart.umd.min.js") < page.index("js/a11y.js") < page.index("js/charts.js")
