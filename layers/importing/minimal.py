@@ -102,6 +102,8 @@ def _legacy_codes(
     """
     codes = np.full(len(values), None, dtype=object)
     ambiguous: dict[int, tuple[str, list[str]]] = {}
+    if not rows.any():  # the old units' table is large: read it only when a row needs it
+        return codes, ambiguous
     units = {u.code: u for u in old_units() if u.level == "legacy_commune"}
     by_key: dict[str, list[str]] = {}
     for code, name in zip(legacy["code"].astype(str), legacy["name"], strict=True):

@@ -2,10 +2,8 @@
 
 SQLAlchemy's executemany builds and type-converts a parameter dict per row; for the 100,000
 records of one import that costs more than the database's own work. :func:`insert_rows` takes
-plain tuples and converts the few types whose form differs between the dialects itself,
-exactly as SQLAlchemy stores them: on SQLite dates as ISO text, timestamps as
-``YYYY-MM-DD HH:MM:SS.ffffff``, booleans as 0/1; JSON as ``json.dumps`` text on both (cast to
-``json`` on PostgreSQL).
+plain tuples whose few dialect-bound values (:class:`Forms`) the caller wrote as SQLAlchemy
+would store them; JSON as ``json.dumps`` text on both (cast to ``json`` on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -13,24 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Table
+from sqlalchemy import JSON, Table
 from sqlalchemy.orm import Session
 
 #: Rows per executemany call.
 BATCH = 5000
-
-
-def _sqlite_value(kind: Any) -> Callable[[Any], Any] | None:
-    """Return how SQLAlchemy's SQLite types store a value of this column type (None: as is)."""
-    if isinstance(kind, DateTime):
-        return lambda v: None if v is None else v.strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(kind, Date):
-        return lambda v: None if v is None else v.isoformat()
-    if isinstance(kind, Boolean):
-        return lambda v: None if v is None else int(bool(v))
-    return None
 
 
 def dump_json(value: Any) -> str:
@@ -42,40 +30,53 @@ def dump_json(value: Any) -> str:
     return json.dumps(value)
 
 
+@dataclass(frozen=True)
+class Forms:
+    """How a dialect takes dates, timestamps and booleans in :func:`insert_rows`' tuples.
+
+    SQLite: as SQLAlchemy's SQLite types store them (ISO dates, ``YYYY-MM-DD
+    HH:MM:SS.ffffff``, 0/1); PostgreSQL: the Python objects themselves.
+    """
+
+    date: Callable[[dt.date | None], Any]
+    timestamp: Callable[[dt.datetime], Any]
+    boolean: Callable[[bool], Any]
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+_SQLITE = Forms(_iso, lambda t: t.strftime("%Y-%m-%d %H:%M:%S.%f"), int)
+_AS_IS = Forms(lambda day: day, lambda t: t, bool)
+
+
+def forms(session: Session) -> Forms:
+    """Return how the session's database takes dates, timestamps and booleans."""
+    return _SQLITE if session.connection().dialect.name == "sqlite" else _AS_IS
+
+
 def insert_rows(
     session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple]
 ) -> None:
     """Insert ``rows`` (tuples in the order of ``columns``) into ``table``, in batches.
 
-    JSON columns take text already dumped (:func:`dump_json`), so one dump may serve two
-    rows; dates and timestamps are ``datetime`` objects.
+    Values are in the database's own forms (:func:`forms`); JSON columns take text already
+    dumped (:func:`dump_json`), so one dump may serve two rows.
     """
     if not rows:
         return
     connection = session.connection()
     sqlite = connection.dialect.name == "sqlite"
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    kinds = [table.c[name].type for name in columns]
     marks = [
-        f"CAST({mark} AS JSON)" if isinstance(kind, JSON) and not sqlite else mark
-        for kind in kinds
+        f"CAST({mark} AS JSON)" if isinstance(table.c[name].type, JSON) and not sqlite else mark
+        for name in columns
     ]
     sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
            f"VALUES ({', '.join(marks)})")  # fmt: skip
-    converters = [(i, f) for i, kind in enumerate(kinds)
-                  if sqlite and (f := _sqlite_value(kind)) is not None]  # fmt: skip
     for start in range(0, len(rows), BATCH):
-        batch = rows[start : start + BATCH]
-        if converters:
-            batch = [_converted(row, converters) for row in batch]
-        connection.exec_driver_sql(sql, batch)
-
-
-def _converted(row: tuple, converters: list[tuple[int, Callable[[Any], Any]]]) -> tuple:
-    values = list(row)
-    for i, convert in converters:
-        values[i] = convert(values[i])
-    return tuple(values)
+        connection.exec_driver_sql(sql, rows[start : start + BATCH])
 
 
 def utc_now() -> dt.datetime:

@@ -19,7 +19,7 @@ from geodata.assign import assign_points, representative_xy
 from geodata.boundaries import COLUMNS as BOUNDARY_COLUMNS
 from geodata.boundaries import BoundarySet
 from geodata.text import fold, nfc
-from portal.store.bulk_insert import dump_json, insert_rows, utc_now
+from portal.store.bulk_insert import Forms, dump_json, forms, insert_rows, utc_now
 from portal.store.models import Area, Feature, FeatureState, Meta, Target
 
 AREA_LEVELS = ("province", "district", "commune", "legacy_commune")
@@ -229,12 +229,11 @@ _STATE_COLUMNS = (
     "feature_id", "layer_id", "valid_from", "valid_to", "status", "progress", "attributes",
     "author", "note", "recorded_at",
 )  # fmt: skip
-_KEYS_PER_QUERY = 400  # under SQLite's bound-parameter limit
 
 
 def _feature_rows(
     records: Sequence[RecordRow], communes: np.ndarray, districts: np.ndarray, xs, ys,
-    now: dt.datetime,
+    form: Forms, now: Any,
 ) -> tuple[list[tuple], list[str]]:  # fmt: skip
     """Return the features' rows and each one's attributes as JSON text."""
     geoms = np.array([r.geometry for r in records], dtype=object)
@@ -242,10 +241,12 @@ def _feature_rows(
     wkbs = shapely.to_wkb(geoms).tolist()
     types = shapely.get_type_id(geoms).tolist()
     texts = [dump_json(jsonable(r.attributes)) for r in records]
+    xs, ys = np.asarray(xs, dtype=float).tolist(), np.asarray(ys, dtype=float).tolist()
+    communes, districts = list(communes), list(districts)
     rows = [
-        (r.layer_id, r.record_id, nfc(r.name), fold(r.name), _GEOM_TYPES[types[i]],
-         float(xs[i]), float(ys[i]), communes[i], districts[i], texts[i], r.illustrative, now,
-         1, wkbs[i], *bounds[i])
+        (r.layer_id, r.record_id, nfc(r.name), fold(r.name), _GEOM_TYPES[types[i]], xs[i],
+         ys[i], communes[i], districts[i], texts[i], form.boolean(r.illustrative), now, 1,
+         wkbs[i], *bounds[i])
         for i, r in enumerate(records)
     ]  # fmt: skip
     return rows, texts
@@ -256,7 +257,7 @@ _GEOM_TYPES = ("Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "Mu
 
 
 def _state_rows(
-    feature_id: int, record: RecordRow, text: str, now: dt.datetime
+    feature_id: int, record: RecordRow, text: str, form: Forms, now: Any
 ) -> Iterable[tuple]:
     """Return a record's history rows (a state with the record's attributes reuses ``text``)."""
     history = sorted(record.history, key=lambda s: s.date)
@@ -264,25 +265,19 @@ def _state_rows(
         valid_to = history[i + 1].date if i + 1 < len(history) else None
         same = state.attributes == record.attributes
         yield (
-            feature_id, record.layer_id, state.date, valid_to, state.status, state.progress,
+            feature_id, record.layer_id, form.date(state.date), form.date(valid_to),
+            state.status, state.progress,
             text if same else dump_json(jsonable(dict(state.attributes))), state.author,
             state.note, now,
         )  # fmt: skip
 
 
-def _new_ids(session: Session, records: Sequence[RecordRow]) -> list[int]:
-    """Return the ids the store gave the records just inserted, in their order."""
-    ids: dict[tuple[str, str], int] = {}
-    for layer_id in sorted({r.layer_id for r in records}):
-        names = [r.record_id for r in records if r.layer_id == layer_id]
-        for start in range(0, len(names), _KEYS_PER_QUERY):
-            found = session.execute(
-                select(Feature.record_id, Feature.id).where(
-                    Feature.layer_id == layer_id,
-                    Feature.record_id.in_(names[start : start + _KEYS_PER_QUERY]),
-                )
-            )
-            ids.update(((layer_id, record_id), i) for record_id, i in found)
+def _new_ids(session: Session, records: Sequence[RecordRow], before: int) -> list[int]:
+    """Return the ids the store gave the records just inserted (all above ``before``)."""
+    found = session.execute(
+        select(Feature.layer_id, Feature.record_id, Feature.id).where(Feature.id > before)
+    )
+    ids = {(layer_id, record_id): i for layer_id, record_id, i in found}
     return [ids[(r.layer_id, r.record_id)] for r in records]
 
 
@@ -309,13 +304,16 @@ def insert_records(
     if areas is None:
         areas = (load_areas(session, "commune"), load_areas(session, "district"))
     communes, districts = (assign_points(xs, ys, frame) for frame in areas)
-    now = utc_now()
-    rows, texts = _feature_rows(records, communes, districts, xs, ys, now)
+    form = forms(session)
+    now = form.timestamp(utc_now())
+    rows, texts = _feature_rows(records, communes, districts, xs, ys, form, now)
+    # Ids only grow (SQLite's rowid, PostgreSQL's sequence): the new ones are above this.
+    before = session.scalar(select(func.max(Feature.id))) or 0
     insert_rows(session, Feature.__table__, _FEATURE_COLUMNS, rows)
     del rows
-    ids = _new_ids(session, records)
+    ids = _new_ids(session, records, before)
     states = [s for r, i, text in zip(records, ids, texts, strict=True)
-              for s in _state_rows(i, r, text, now)]  # fmt: skip
+              for s in _state_rows(i, r, text, form, now)]  # fmt: skip
     insert_rows(session, FeatureState.__table__, _STATE_COLUMNS, states)
     return len(records)
 
