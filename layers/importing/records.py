@@ -162,11 +162,21 @@ class _Texts:
 
     def __call__(self, column: str) -> pd.Series:
         if column not in self._cache:
-            self._cache[column] = text_values(self.frame[column])
+            self._cache[column] = _stripped(self.frame[column])
         return self._cache[column]
 
     def __len__(self) -> int:
         return len(self.frame)
+
+
+def _stripped(column: pd.Series) -> pd.Series:
+    """Return `layers.parsing.text_values` of a column; of a text-only one at C speed."""
+    raw = column.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(raw, skipna=False) != "string":
+        return text_values(column)
+    values = pd.Series(pd.array([v.strip() for v in raw], dtype="string"),
+                       index=column.index, name=column.name)  # fmt: skip
+    return values.mask(values == "")
 
 
 def _as_table(table: TableLike | pd.DataFrame) -> TableLike:
