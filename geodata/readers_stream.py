@@ -201,7 +201,7 @@ def _compact(
 
 
 def _chunks(
-    rows: CompactRows, positions: list[int], keep: list[int], names: list[str], base: RawTable,
+    rows: CompactRows, positions: Sequence[int], keep: list[int], names: list[str], base: RawTable,
     size: int,
 ) -> Iterator[RawTable]:  # fmt: skip
     """Hand out the records as tables of ``size`` rows (one empty table for a sheet without)."""
@@ -289,7 +289,7 @@ def _xlsx_rows(path: Path, sheet: str | None, max_unpacked: int) -> tuple[Compac
     return rows, title, member
 
 
-def _check_formulas(path: Path, member: str, rows: CompactRows, positions: list[int]) -> None:
+def _check_formulas(path: Path, member: str, rows: CompactRows, positions: Sequence[int]) -> None:
     """Refuse record rows holding formulas Excel never computed (`readers_sheets`' check)."""
     if not _has_formulas(path):
         return

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -199,7 +200,7 @@ class OfficeLayout:
 
     header_row: int
     header: list[str]
-    positions: list[int]
+    positions: Sequence[int]
     notes: list[str] = field(default_factory=list)
 
 
@@ -226,7 +227,7 @@ def office_layout(rows: Sequence[Row]) -> OfficeLayout:
     if first < len(rows) and _numbering(rows[first][1]):
         skipped["numbering"] = [rows[first][0]]
         first += 1
-    positions: list[int] = []
+    positions = array("q")  # 8 bytes a record
     for position in range(first, len(rows)):
         number, cells = rows[position]
         kind = _kind(cells)

@@ -26,35 +26,48 @@ from portal.store.models import Feature, FeatureState
 
 #: Keys per query: under SQLite's bound-parameter limit.
 _KEYS_PER_QUERY = 400
+#: The ids of each kind a plan shows.
+_EXAMPLES = 20
 
 
 @dataclass
 class ImportPlan:
-    """What an import adds, changes and leaves unchanged."""
+    """What an import adds, changes and leaves unchanged.
+
+    A plan merged from chunks keeps the first ids of each kind only (``left_out`` counts the
+    others): a large file's plan stays small.
+    """
 
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     layers: Counter = field(default_factory=Counter)
+    left_out: Counter = field(default_factory=Counter)
+
+    def count(self, kind: str) -> int:
+        """Return how many records are ``added``, ``changed`` or ``unchanged``."""
+        return len(getattr(self, kind)) + self.left_out[kind]
 
     def merge(self, other: ImportPlan) -> None:
-        """Add another chunk's plan to this one."""
-        self.added += other.added
-        self.changed += other.changed
-        self.unchanged += other.unchanged
+        """Add another chunk's plan to this one (its first ids, and its counts)."""
+        for kind in ("added", "changed", "unchanged"):
+            mine = getattr(self, kind)
+            taken = getattr(other, kind)[: max(0, _EXAMPLES - len(mine))]
+            mine += taken
+            self.left_out[kind] += other.count(kind) - len(taken)
         self.layers.update(other.layers)
 
     def summary(self) -> dict[str, Any]:
         """Return counts and the first ids of each kind, JSON-ready."""
         return {
-            "added": len(self.added),
-            "changed": len(self.changed),
-            "unchanged": len(self.unchanged),
+            "added": self.count("added"),
+            "changed": self.count("changed"),
+            "unchanged": self.count("unchanged"),
             "by_layer": dict(self.layers),
             "examples": {
-                "added": self.added[:20],
-                "changed": self.changed[:20],
-                "unchanged": self.unchanged[:20],
+                "added": self.added[:_EXAMPLES],
+                "changed": self.changed[:_EXAMPLES],
+                "unchanged": self.unchanged[:_EXAMPLES],
             },
         }
 

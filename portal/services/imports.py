@@ -157,6 +157,7 @@ class _Chunks:
     plan: ImportPlan = field(default_factory=ImportPlan)
     seen: dict[str, int] = field(default_factory=dict)
     first: tuple[TableLike, list[ParsedRecord]] | None = None
+    first_plan: ImportPlan = field(default_factory=ImportPlan)  # what the preview marks
     later: list[Problem] = field(default_factory=list)  # scope and status, after the rows'
 
     def take(self, table: TableLike) -> None:
@@ -169,14 +170,18 @@ class _Chunks:
             self.later += rows_outside_scope(session, records, self.may_write, stored,
                                              self.districts)  # fmt: skip
         self.later += new_records_without_status(records, stored)
-        if self.first is None:
+        first = self.first is None
+        if first and self.write is None:  # a dry run previews its first rows
             self.first = (table, records)
         if self.report.problems or self.later:
             return  # the import is refused: check the other rows, write and plan no more
         if self.write is not None:
-            self.plan.merge(self.write(records, stored))
+            plan = self.write(records, stored)
         else:
-            self.plan.merge(plan_import(session, records, stored))  # reads only
+            plan = plan_import(session, records, stored)  # reads only
+            if first:
+                self.first_plan = plan
+        self.plan.merge(plan)
 
     def _merge(self, report: ImportReport) -> None:
         """Add a chunk's report: problems in row order, the whole file's once, notes once."""
@@ -248,7 +253,7 @@ def run_import(
             raise
         plan = run.plan
         if dry_run:
-            mark_actions(preview, plan.added, plan.changed)
+            mark_actions(preview, run.first_plan.added, run.first_plan.changed)
         else:
             _finish(session, plan)
             from portal.services import audit
@@ -261,8 +266,8 @@ def run_import(
 
 def _finish(session: Session, plan: ImportPlan) -> None:
     """After the last chunk: areas of the changed records, and a new data version."""
-    if plan.added:
+    if plan.count("added"):
         loader.bump_data_version(session)
-    if plan.changed:
+    if plan.count("changed"):
         loader.reassign_features(session)
         loader.bump_data_version(session)
