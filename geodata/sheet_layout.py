@@ -11,7 +11,10 @@ which rows it left out and why.
 
 from __future__ import annotations
 
+import functools
 import re
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from geodata.text import fold
@@ -51,7 +54,7 @@ def _is_number(text: str) -> bool:
     return bool(re.fullmatch(r"[-+]?\d+([.,]\d+)?", text.strip()))
 
 
-def _header_index(rows: list[Row]) -> int:
+def _header_index(rows: Sequence[Row]) -> int:
     """Return the index of the header: the first row with a few cells, not all numbers.
 
     A table narrower than that has its header in its first row.
@@ -115,17 +118,36 @@ def _kind(cells: list[str]) -> str | None:
     Roman numeral is a record and stays one.
     """
     filled = _filled(cells)
+    if len(filled) > _SHORT_ROW:  # only a subtotal row may be long: few cells need folding
+        return "subtotal" if any(_is_total(cells[i]) for i in filled) else None
     texts = [fold(cells[i]).strip() for i in filled]
-    if len(filled) <= _SHORT_ROW and any(_SIGNATURE.search(text) for text in texts):
+    if any(_SIGNATURE.search(text) for text in texts):
         return "signature"
     if any(_SUBTOTAL.match(text) or _GRAND_TOTAL.match(text) for text in texts):
         return "subtotal"
-    if len(filled) <= _SHORT_ROW and texts and _ROMAN.match(texts[0]) and filled[0] == 0:
+    if texts and _ROMAN.match(texts[0]) and filled[0] == 0:
         return "group"
     return None
 
 
-def _short_to_the_end(rest: list[Row]) -> bool:
+@functools.lru_cache(maxsize=4096)  # a status column repeats a few words on every row
+def _is_total(cell: str) -> bool:
+    """Tell whether a cell reads "Cộng", "Tổng cộng"…; folded only if it may start so.
+
+    >>> _is_total(" Tổng cộng (I)"), _is_total("Cộng:"), _is_total("Bản Nà Lạn")
+    (True, True, False)
+    """
+    head = cell.lstrip()[:1]
+    if head.isascii() and head not in ("t", "T", "c", "C"):
+        return False
+    start = fold(cell.lstrip()[:12])  # a prefix of the folded cell: "Trong danh sách" is not
+    if len(start) >= 4 and not start.startswith(("tong", "cong")):
+        return False
+    text = fold(cell).strip()
+    return bool(_SUBTOTAL.match(text) or _GRAND_TOTAL.match(text))
+
+
+def _short_to_the_end(rest: Sequence[Row]) -> bool:
     """Tell whether no row of ``rest`` is longer than a signature row."""
     return all(len(_filled(cells)) <= _SHORT_ROW for _, cells in rest)
 
@@ -165,38 +187,60 @@ def _note(kind: str, numbers: list[int]) -> str:
     return f"Bỏ qua {vi}: dòng {shown} / Skipped {en}: row(s) {shown}"
 
 
-def split_office_sheet(rows: list[Row]) -> OfficeSheet:
+def split_office_sheet(rows: Sequence[Row]) -> OfficeSheet:
     """Find the header in the non-blank ``rows`` and keep only the records below it."""
+    layout = office_layout(rows)
+    return OfficeSheet(layout.header_row, layout.header, [rows[p] for p in layout.positions],
+                       layout.notes)  # fmt: skip
+
+
+@dataclass
+class OfficeLayout:
+    """A sheet's header and the positions (in the non-blank rows) of its records."""
+
+    header_row: int
+    header: list[str]
+    positions: Sequence[int]
+    notes: list[str] = field(default_factory=list)
+
+
+def office_layout(rows: Sequence[Row]) -> OfficeLayout:
+    """Find the header in the non-blank ``rows`` and the positions of the records below it.
+
+    ``rows`` may be any sequence (a lazy one decoding each row when asked): only the header,
+    the rows around it and signature candidates are looked at twice.
+    """
     start = _header_index(rows)
     header_row, header = rows[start]
     header = [c.strip() for c in header]
     skipped: dict[str, list[int]] = {"above": [number for number, _ in rows[:start]]}
-    rest = rows[start + 1 :]
+    first = start + 1
     notes: list[str] = []
-    if rest and _sub_header(header, rest[0][1]):
-        levels = (header_row, rest[0][0])
-        header = _join_levels(header, rest[0][1])
-        rest = rest[1:]
+    if first < len(rows) and _sub_header(header, rows[first][1]):
+        levels = (header_row, rows[first][0])
+        header = _join_levels(header, rows[first][1])
+        first += 1
         notes.append(
             f"Dòng tiêu đề gồm hai tầng (dòng {levels[0]}–{levels[1]}), đã ghép thành một / "
             f"Two-level header on rows {levels[0]}–{levels[1]} read as one"
         )
-    if rest and _numbering(rest[0][1]):
-        skipped["numbering"] = [rest[0][0]]
-        rest = rest[1:]
-    data: list[Row] = []
-    for position, (number, cells) in enumerate(rest):
+    if first < len(rows) and _numbering(rows[first][1]):
+        skipped["numbering"] = [rows[first][0]]
+        first += 1
+    positions = array("q")  # 8 bytes a record
+    for position in range(first, len(rows)):
+        number, cells = rows[position]
         kind = _kind(cells)
-        if kind == "signature" and not _short_to_the_end(rest[position:]):
+        if kind == "signature" and not _short_to_the_end(rows[position:]):
             kind = None  # a record follows: this row is one too, checked like any other
         if kind == "signature":
-            skipped["signature"] = [n for n, _ in rest[position:]]
+            skipped["signature"] = [n for n, _ in rows[position:]]
             break
         if kind is None:
-            data.append((number, cells))
+            positions.append(position)
         else:
             skipped.setdefault(kind, []).append(number)
     for kind in ("above", "numbering", "group", "subtotal", "signature"):
         if skipped.get(kind):
             notes.append(_note(kind, skipped[kind]))
-    return OfficeSheet(header_row, header, data, notes)
+    return OfficeLayout(header_row, header, positions, notes)

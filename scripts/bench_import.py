@@ -1,6 +1,8 @@
 """Benchmark importing 100,000 rows from CSV and from XLSX; prints seconds and peak memory.
 
-Usage: .venv/bin/python scripts/bench_import.py [--rows 100000]
+Usage: .venv/bin/python scripts/bench_import.py [--rows 100000] [--format csv]
+
+From Python: ``run(rows) -> {format: {"rows", "seconds", "rows_per_second", "peak_mb"}}``.
 
 Builds a throw-away store with derived boundaries, writes a dead-zone-village file of N rows in
 both formats, then imports each into a fresh copy of the store in its own process (so that the
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import resource
 import shutil
 import subprocess
@@ -88,30 +91,31 @@ def peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def import_once(store: Path, path: Path) -> None:
-    """Import ``path`` into ``store`` and print seconds and peak memory (child process)."""
+def import_once(store: Path, path: Path) -> dict:
+    """Import ``path`` into ``store``; print and return seconds and peak memory (child)."""
     import datetime as dt
 
     from portal.services.imports import run_import
 
     db = open_database(f"sqlite:///{store}")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     result = run_import(db, path, "signal", today=dt.date(2025, 12, 1))
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     peak_mb = peak_memory_mb()
     added = result.plan.summary()["added"]
-    print(f"{path.suffix[1:]:5} {added:8,} rows  {seconds:6.1f} s  peak {peak_mb:7.0f} MB")
+    print(f"{path.suffix[1:]:5} {added:8,} rows  {seconds:6.1f} s  {added / seconds:8,.0f} rows/s"
+          f"  (CPU {cpu:5.1f} s)  peak {peak_mb:7.0f} MB", flush=True)
+    return {"format": path.suffix[1:], "rows": added, "seconds": round(seconds, 2),
+            "rows_per_second": round(added / seconds), "cpu_seconds": round(cpu, 2),
+            "peak_mb": round(peak_mb)}
 
 
-def main() -> None:
-    """Run the benchmark."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--one", nargs=2, metavar=("STORE", "FILE"), help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.one:
-        import_once(Path(args.one[0]), Path(args.one[1]))
-        return
+def run(rows: int = 100_000, formats: tuple[str, ...] = ("csv", "xlsx")) -> dict:
+    """Build a store, write ``rows`` villages as CSV and XLSX, import each in its own process.
+
+    Returns ``{format: {"rows", "seconds", "rows_per_second", "peak_mb"}}`` and the file sizes.
+    """
+    results: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         store = folder / "base.sqlite3"
@@ -119,13 +123,34 @@ def main() -> None:
         bootstrap.init_schema(db)
         bootstrap.build_boundaries(db)
         db.engine.dispose()
-        files = write_files(sample_rows(store, args.rows), folder)
+        files = write_files(sample_rows(store, rows), folder)
         for fmt, path in files.items():
             print(f"{fmt} file: {path.stat().st_size / 1e6:.1f} MB")
-        for fmt, path in files.items():
+        for fmt in formats:
             copy = folder / f"{fmt}.sqlite3"
             shutil.copy(store, copy)
-            subprocess.run([sys.executable, __file__, "--one", str(copy), str(path)], check=True)
+            done = subprocess.run(
+                [sys.executable, __file__, "--one", str(copy), str(files[fmt])],
+                check=True, capture_output=True, text=True,
+            )  # fmt: skip
+            print(done.stdout.splitlines()[0], flush=True)
+            results[fmt] = json.loads(done.stdout.splitlines()[-1])
+            results[fmt]["file_mb"] = round(files[fmt].stat().st_size / 1e6, 1)
+    return results
+
+
+def main() -> None:
+    """Run the benchmark."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--format", choices=("csv", "xlsx"), action="append",
+                        help="only this format (repeatable); both by default")
+    parser.add_argument("--one", nargs=2, metavar=("STORE", "FILE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(import_once(Path(args.one[0]), Path(args.one[1]))))
+        return
+    run(args.rows, tuple(args.format or ("csv", "xlsx")))
 
 
 if __name__ == "__main__":

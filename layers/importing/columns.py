@@ -190,3 +190,22 @@ def status_lookup(layer: LayerSpec) -> tuple[dict[str, str], dict[str, str]]:
             lookup[column_key(text)] = status.id
             lacking.pop(column_key(text), None)
     return lookup, lacking
+
+
+def describe_columns(columns: ColumnMap, notes: list[str]) -> None:
+    """Note the columns ignored and those that fill two roles."""
+    if columns.unused:
+        names = ", ".join(columns.unused)
+        notes.append(f"Bỏ qua các cột không nhận diện được: {names} / "
+                     f"Ignored unknown columns: {names}")  # fmt: skip
+    for ignored, used in columns.repeated:
+        notes.append(
+            f"Cột {ignored} trùng nội dung với cột {used} nên không dùng / "
+            f"Column {ignored} repeats column {used} and was ignored"
+        )
+    commune = columns.roles.get("commune")
+    if commune is not None and columns.report.get(commune) != "commune":
+        notes.append(
+            f"Cột {commune} còn được đối chiếu với xã xác định theo tọa độ / "
+            f"Column {commune} is also checked against the commune found by position"
+        )

@@ -102,6 +102,8 @@ def _legacy_codes(
     """
     codes = np.full(len(values), None, dtype=object)
     ambiguous: dict[int, tuple[str, list[str]]] = {}
+    if not rows.any():  # the old units' table is large: read it only when a row needs it
+        return codes, ambiguous
     units = {u.code: u for u in old_units() if u.level == "legacy_commune"}
     by_key: dict[str, list[str]] = {}
     for code, name in zip(legacy["code"].astype(str), legacy["name"], strict=True):
@@ -305,15 +307,28 @@ def derived_ids(rows: np.ndarray, names: np.ndarray, communes: Sequence) -> np.n
 
 def report_repeats(
     ids: np.ndarray, layer_ids: np.ndarray, present: np.ndarray, column: str, values,
-    problems: Problems, en: str, vi: str,
+    problems: Problems, en: str, vi: str, seen: dict[str, int] | None = None,
 ) -> None:  # fmt: skip
-    """Report each row whose (layer, id) an earlier row has, naming that row as ``{first}``."""
+    """Report each row whose (layer, id) an earlier row has, naming that row as ``{first}``.
+
+    ``seen`` holds the keys of the rows of earlier chunks of the file (key -> row number):
+    a row repeating one of them names it; the first rows of this chunk's keys are added.
+    """
     size = len(ids)
     keys = pd.Series(layer_ids.astype(str) + "\x00" + ids.astype(str))[present]
     first = pd.Series(np.flatnonzero(present), index=keys.index).groupby(keys).transform("min")
-    repeat = first.index.to_numpy()[first.to_numpy() != first.index.to_numpy()]
+    index = first.index.to_numpy()
+    repeat = index[first.to_numpy() != index]
     mask = np.zeros(size, dtype=bool)
     mask[repeat] = True
     first_rows = np.zeros(size, dtype=np.int64)
-    first_rows[first.index.to_numpy()] = problems.rows[first.to_numpy()]
+    first_rows[index] = problems.rows[first.to_numpy()]
+    if seen is not None:
+        earlier = keys.map(seen)
+        known = earlier.notna().to_numpy()
+        mask[index[known]] = True
+        first_rows[index[known]] = earlier.to_numpy()[known].astype(np.int64)
+        new = ~known & (first.to_numpy() == index)
+        seen.update(zip(keys.to_numpy()[new].tolist(), first_rows[index[new]].tolist(),
+                        strict=True))  # fmt: skip
     problems.add(mask, column, values, en, vi, first=first_rows)

@@ -26,7 +26,7 @@ from layers.importing.cells import (
     state_dates,
     status_values,
 )
-from layers.importing.columns import ROLE_ALIASES, ColumnMap, match_columns
+from layers.importing.columns import ROLE_ALIASES, ColumnMap, describe_columns, match_columns
 from layers.importing.geometry import Located, locate, mask_of
 from layers.importing.minimal import (
     check_names,
@@ -68,7 +68,8 @@ class _Table:
 
 
 def parse_records(
-    table: TableLike | pd.DataFrame, layer: LayerSpec | None, context: ImportContext
+    table: TableLike | pd.DataFrame, layer: LayerSpec | None, context: ImportContext,
+    seen: dict[str, int] | None = None,
 ) -> tuple[list[ParsedRecord], ImportReport]:
     """Validate a read table and turn its rows into records.
 
@@ -82,6 +83,10 @@ def parse_records(
         names each row's layer (by id or name).
     context : ImportContext
         Province, 2025 communes, a CRS overriding the file's, today's date.
+    seen : dict, optional
+        For a file read in chunks: the key (layer and id) of every row of the earlier chunks
+        -> its row number, so that a repeat of an earlier chunk's row names it; this chunk's
+        keys are added.
 
     Returns
     -------
@@ -106,7 +111,7 @@ def parse_records(
     report = ImportReport(columns=columns.report, rows_read=len(frame), notes=list(source.notes))
     keep = _non_blank_rows(texts, source.geometry, report.notes)
     layer_ids = _row_layers(layer, columns, texts, problems, keep)
-    record_ids = _record_ids(columns, texts, problems, keep, layer_ids)
+    record_ids = _record_ids(columns, texts, problems, keep, layer_ids, seen)
     roles = columns.roles
     places = commune_only_rows(texts, roles, context, keep, source.geometry is not None)
     by_commune, named = places.rows, places.named
@@ -118,7 +123,7 @@ def parse_records(
                               context, problems)  # fmt: skip
     if record_ids is None:
         keys = np.where(pd.isna(named), communes, named)
-        record_ids = _derive_ids(layers, layer_ids, columns, texts, keys, problems, keep)
+        record_ids = _derive_ids(layers, layer_ids, columns, texts, keys, problems, keep, seen)
     dates = state_dates(roles.get("date"), texts, context.today, problems, keep, report.notes)
     progress = progress_values(roles.get("progress"), texts, problems, keep)
     records = []
@@ -137,7 +142,7 @@ def parse_records(
         records += _assemble(spec, good, rows, record_ids, located, attributes, statuses,
                              dates, progress, communes, texts, columns, problems.rows,
                              extras)  # fmt: skip
-    _describe_columns(columns, report.notes)
+    describe_columns(columns, report.notes)
     report.problems = problems.sorted()
     if report.problems and report.problems[0].row is None:
         records = []  # a file-wide problem (a missing column) spoils every row
@@ -157,11 +162,21 @@ class _Texts:
 
     def __call__(self, column: str) -> pd.Series:
         if column not in self._cache:
-            self._cache[column] = text_values(self.frame[column])
+            self._cache[column] = _stripped(self.frame[column])
         return self._cache[column]
 
     def __len__(self) -> int:
         return len(self.frame)
+
+
+def _stripped(column: pd.Series) -> pd.Series:
+    """Return `layers.parsing.text_values` of a column; of a text-only one at C speed."""
+    raw = column.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(raw, skipna=False) != "string":
+        return text_values(column)
+    values = pd.Series(pd.array([v.strip() for v in raw], dtype="string"),
+                       index=column.index, name=column.name)  # fmt: skip
+    return values.mask(values == "")
 
 
 def _as_table(table: TableLike | pd.DataFrame) -> TableLike:
@@ -202,25 +217,6 @@ def _non_blank_rows(texts: _Texts, geometry, notes: list[str]) -> np.ndarray:
     return keep
 
 
-def _describe_columns(columns: ColumnMap, notes: list[str]) -> None:
-    """Note the columns ignored and those that fill two roles."""
-    if columns.unused:
-        names = ", ".join(columns.unused)
-        notes.append(f"Bỏ qua các cột không nhận diện được: {names} / "
-                     f"Ignored unknown columns: {names}")  # fmt: skip
-    for ignored, used in columns.repeated:
-        notes.append(
-            f"Cột {ignored} trùng nội dung với cột {used} nên không dùng / "
-            f"Column {ignored} repeats column {used} and was ignored"
-        )
-    commune = columns.roles.get("commune")
-    if commune is not None and columns.report.get(commune) != "commune":
-        notes.append(
-            f"Cột {commune} còn được đối chiếu với xã xác định theo tọa độ / "
-            f"Column {commune} is also checked against the commune found by position"
-        )
-
-
 # --- identity --------------------------------------------------------------------------------
 
 
@@ -254,7 +250,7 @@ def _row_layers(
 
 def _record_ids(
     columns: ColumnMap, texts: _Texts, problems: Problems, keep: np.ndarray,
-    layer_ids: np.ndarray,
+    layer_ids: np.ndarray, seen: dict[str, int] | None,
 ) -> np.ndarray:  # fmt: skip
     """Return each row's record id; report missing ids and ids repeated within a layer.
 
@@ -269,14 +265,14 @@ def _record_ids(
     ids = np.where(present, values.to_numpy(dtype=object, na_value=None), None)
     report_repeats(
         ids, layer_ids, present, column, values, problems,
-        "Record id {value!r} repeats row {first}", "Mã «{value}» trùng với dòng {first}",
+        "Record id {value!r} repeats row {first}", "Mã «{value}» trùng với dòng {first}", seen,
     )  # fmt: skip
     return ids
 
 
 def _derive_ids(
     layers, layer_ids: np.ndarray, columns: ColumnMap, texts: _Texts, communes: np.ndarray,
-    problems: Problems, keep: np.ndarray,
+    problems: Problems, keep: np.ndarray, seen: dict[str, int] | None,
 ) -> np.ndarray:  # fmt: skip
     """Return the ids of a file without an id column: layer + commune + folded name.
 
@@ -308,7 +304,7 @@ def _derive_ids(
         "Same layer, commune and name as row {first} ({value!r}): with no id column, each "
         "record is told apart by these; give the rows an id column or tell them apart",
         "Trùng lớp, xã và tên với dòng {first} («{value}»): tệp không có cột mã nên bản ghi "
-        "được phân biệt theo lớp, xã và tên; hãy thêm cột mã hoặc sửa tên cho khác nhau",
+        "được phân biệt theo lớp, xã và tên; hãy thêm cột mã hoặc sửa tên cho khác nhau", seen,
     )  # fmt: skip
     return ids
 

@@ -20,6 +20,7 @@ from geodata.boundaries import COLUMNS as BOUNDARY_COLUMNS
 from geodata.boundaries import BoundarySet
 from geodata.text import fold, nfc
 from portal.store import change_log
+from portal.store.bulk_insert import Forms, dump_json, forms, insert_rows, utc_now
 from portal.store.models import Area, Feature, FeatureState, Meta, Target
 
 AREA_LEVELS = ("province", "district", "commune", "legacy_commune")
@@ -225,76 +226,103 @@ def reassign_features(session: Session) -> int:
     return len(rows)
 
 
+_FEATURE_COLUMNS = (
+    "layer_id", "record_id", "name", "name_ascii", "geom_type", "x", "y", "commune_code",
+    "district_code", "attributes", "illustrative", "created_at", "version", "geom", "minx",
+    "miny", "maxx", "maxy",
+)  # fmt: skip
+_STATE_COLUMNS = (
+    "feature_id", "layer_id", "valid_from", "valid_to", "status", "progress", "attributes",
+    "author", "note", "recorded_at",
+)  # fmt: skip
+
+
 def _feature_rows(
-    records: Sequence[RecordRow], communes: np.ndarray, districts: np.ndarray, xs, ys
-) -> list[dict[str, Any]]:
-    geoms = [r.geometry for r in records]
-    bounds = shapely.bounds(np.array(geoms, dtype=object))
-    wkbs = shapely.to_wkb(np.array(geoms, dtype=object))
-    return [
-        {
-            "layer_id": r.layer_id,
-            "record_id": r.record_id,
-            "name": nfc(r.name),
-            "name_ascii": fold(r.name),
-            "geom_type": r.geometry.geom_type,
-            "x": float(xs[i]),
-            "y": float(ys[i]),
-            "commune_code": communes[i],
-            "district_code": districts[i],
-            "attributes": jsonable(r.attributes),
-            "illustrative": r.illustrative,
-            "geom": wkbs[i],
-            "minx": float(bounds[i, 0]),
-            "miny": float(bounds[i, 1]),
-            "maxx": float(bounds[i, 2]),
-            "maxy": float(bounds[i, 3]),
-        }
+    records: Sequence[RecordRow], communes: np.ndarray, districts: np.ndarray, xs, ys,
+    form: Forms, now: Any,
+) -> tuple[list[tuple], list[str]]:  # fmt: skip
+    """Return the features' rows and each one's attributes as JSON text."""
+    geoms = np.array([r.geometry for r in records], dtype=object)
+    bounds = shapely.bounds(geoms).tolist()
+    wkbs = shapely.to_wkb(geoms).tolist()
+    types = shapely.get_type_id(geoms).tolist()
+    texts = [dump_json(jsonable(r.attributes)) for r in records]
+    xs, ys = np.asarray(xs, dtype=float).tolist(), np.asarray(ys, dtype=float).tolist()
+    communes, districts = list(communes), list(districts)
+    rows = [
+        (r.layer_id, r.record_id, nfc(r.name), fold(r.name), _GEOM_TYPES[types[i]], xs[i],
+         ys[i], communes[i], districts[i], texts[i], form.boolean(r.illustrative), now, 1,
+         wkbs[i], *bounds[i])
         for i, r in enumerate(records)
-    ]
+    ]  # fmt: skip
+    return rows, texts
 
 
-def _state_rows(feature_id: int, record: RecordRow) -> Iterable[dict[str, Any]]:
+_GEOM_TYPES = ("Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString",
+               "MultiPolygon", "GeometryCollection")  # fmt: skip
+
+
+def _state_rows(
+    feature_id: int, record: RecordRow, text: str, form: Forms, now: Any
+) -> Iterable[tuple]:
+    """Return a record's history rows (a state with the record's attributes reuses ``text``)."""
     history = sorted(record.history, key=lambda s: s.date)
     for i, state in enumerate(history):
         valid_to = history[i + 1].date if i + 1 < len(history) else None
-        yield {
-            "feature_id": feature_id,
-            "layer_id": record.layer_id,
-            "valid_from": state.date,
-            "valid_to": valid_to,
-            "status": state.status,
-            "progress": state.progress,
-            "attributes": jsonable(dict(state.attributes)),
-            "author": state.author,
-            "note": state.note,
-        }
+        same = state.attributes == record.attributes
+        yield (
+            feature_id, record.layer_id, form.date(state.date), form.date(valid_to),
+            state.status, state.progress,
+            text if same else dump_json(jsonable(dict(state.attributes))), state.author,
+            state.note, now,
+        )  # fmt: skip
+
+
+def _new_ids(session: Session, records: Sequence[RecordRow], before: int) -> list[int]:
+    """Return the ids the store gave the records just inserted (all above ``before``)."""
+    found = session.execute(
+        select(Feature.layer_id, Feature.record_id, Feature.id).where(Feature.id > before)
+    )
+    ids = {(layer_id, record_id): i for layer_id, record_id, i in found}
+    return [ids[(r.layer_id, r.record_id)] for r in records]
 
 
 def write_records(session: Session, records: Sequence[RecordRow]) -> int:
     """Insert new records with their histories (bulk, in the caller's transaction)."""
     if not records:
         return 0
-    xs, ys = representative_xy([r.geometry for r in records])
-    communes, districts = _assign(session, xs, ys)
-    rows = _feature_rows(records, communes, districts, xs, ys)
-    for start in range(0, len(rows), CHUNK):
-        session.execute(insert(Feature), rows[start : start + CHUNK])
-    ids = {
-        (layer_id, record_id): feature_id
-        for layer_id, record_id, feature_id in session.execute(
-            select(Feature.layer_id, Feature.record_id, Feature.id).where(
-                Feature.layer_id.in_({r.layer_id for r in records})
-            )
-        )
-    }
-    for record in records:
-        key = (record.layer_id, record.record_id)
-        change_log.note_features(session, record.layer_id, (ids[key],))
-    states = [s for r in records for s in _state_rows(ids[(r.layer_id, r.record_id)], r)]
-    for start in range(0, len(states), CHUNK):
-        session.execute(insert(FeatureState), states[start : start + CHUNK])
+    insert_records(session, records)
     bump_data_version(session)
+    return len(records)
+
+
+def insert_records(
+    session: Session, records: Sequence[RecordRow], areas: tuple | None = None
+) -> int:
+    """Insert new records with their histories, in batches; the data version is left alone.
+
+    ``areas``: the (communes, districts) frames of :func:`load_areas`, when the caller inserts
+    many batches. Only the new records' ids are read back, by their keys.
+    """
+    if not records:
+        return 0
+    xs, ys = representative_xy([r.geometry for r in records])
+    if areas is None:
+        areas = (load_areas(session, "commune"), load_areas(session, "district"))
+    communes, districts = (assign_points(xs, ys, frame) for frame in areas)
+    form = forms(session)
+    now = form.timestamp(utc_now())
+    rows, texts = _feature_rows(records, communes, districts, xs, ys, form, now)
+    # Ids only grow (SQLite's rowid, PostgreSQL's sequence): the new ones are above this.
+    before = session.scalar(select(func.max(Feature.id))) or 0
+    insert_rows(session, Feature.__table__, _FEATURE_COLUMNS, rows)
+    del rows
+    ids = _new_ids(session, records, before)
+    for record, feature_id in zip(records, ids, strict=True):  # running indexes catch up
+        change_log.note_features(session, record.layer_id, (feature_id,))
+    states = [s for r, i, text in zip(records, ids, texts, strict=True)
+              for s in _state_rows(i, r, text, form, now)]  # fmt: skip
+    insert_rows(session, FeatureState.__table__, _STATE_COLUMNS, states)
     return len(records)
 
 

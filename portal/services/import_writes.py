@@ -1,0 +1,251 @@
+"""Writing an import's checked records: added ones inserted in batches, changed ones updated.
+
+Each chunk's records are sorted into added, changed and unchanged against the store.
+Upserts keep history: a record whose status, progress or dated attributes changed gets a new
+dated state row (the previous one is closed, never overwritten); a record that did not change
+is left alone, so importing the same file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import shapely
+
+from geodata.text import fold, nfc
+from layers import get_layer
+from layers.importing import ParsedRecord
+from portal.store import loader
+from portal.store.models import Feature, FeatureState
+
+#: Keys per query: under SQLite's bound-parameter limit.
+_KEYS_PER_QUERY = 400
+#: The ids of each kind a plan shows.
+_EXAMPLES = 20
+
+
+@dataclass
+class ImportPlan:
+    """What an import adds, changes and leaves unchanged.
+
+    A plan merged from chunks keeps the first ids of each kind only (``left_out`` counts the
+    others): a large file's plan stays small.
+    """
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    layers: Counter = field(default_factory=Counter)
+    left_out: Counter = field(default_factory=Counter)
+
+    def count(self, kind: str) -> int:
+        """Return how many records are ``added``, ``changed`` or ``unchanged``."""
+        return len(getattr(self, kind)) + self.left_out[kind]
+
+    def merge(self, other: ImportPlan) -> None:
+        """Add another chunk's plan to this one (its first ids, and its counts)."""
+        for kind in ("added", "changed", "unchanged"):
+            mine = getattr(self, kind)
+            taken = getattr(other, kind)[: max(0, _EXAMPLES - len(mine))]
+            mine += taken
+            self.left_out[kind] += other.count(kind) - len(taken)
+        self.layers.update(other.layers)
+
+    def summary(self) -> dict[str, Any]:
+        """Return counts and the first ids of each kind, JSON-ready."""
+        return {
+            "added": self.count("added"),
+            "changed": self.count("changed"),
+            "unchanged": self.count("unchanged"),
+            "by_layer": dict(self.layers),
+            "examples": {
+                "added": self.added[:_EXAMPLES],
+                "changed": self.changed[:_EXAMPLES],
+                "unchanged": self.unchanged[:_EXAMPLES],
+            },
+        }
+
+
+def _state_key(status: str, progress: float | None, attributes: dict[str, Any]) -> tuple:
+    return (status, None if progress is None else round(float(progress), 3), sorted(
+        loader.jsonable(dict(attributes)).items()
+    ))
+
+
+def _feature_changed(feature: Feature, record: ParsedRecord) -> bool:
+    attributes = loader.jsonable(dict(record.attributes))
+    return (
+        feature.name != nfc(record.name)
+        or (feature.attributes or {}) != attributes
+        or not shapely.equals_exact(shapely.from_wkb(feature.geom), record.geometry, 1e-9)
+    )
+
+
+def _state_on(session: Session, feature_id: int, day: dt.date) -> FeatureState | None:
+    return session.scalars(
+        select(FeatureState)
+        .where(FeatureState.feature_id == feature_id, FeatureState.valid_from <= day)
+        .order_by(FeatureState.valid_from.desc())
+        .limit(1)
+    ).first()
+
+
+def existing(session: Session, records: list[ParsedRecord]) -> dict[tuple[str, str], Feature]:
+    """Load the stored features the records name (and no other), a few hundred per query."""
+    found: dict[tuple[str, str], Feature] = {}
+    for layer_id in sorted({r.layer_id for r in records}):
+        ids = sorted({r.record_id for r in records if r.layer_id == layer_id})
+        for start in range(0, len(ids), _KEYS_PER_QUERY):
+            batch = ids[start : start + _KEYS_PER_QUERY]
+            for feature in session.scalars(select(Feature).where(
+                Feature.layer_id == layer_id, Feature.record_id.in_(batch)
+            )):  # fmt: skip
+                found[(layer_id, feature.record_id)] = feature
+    return found
+
+
+def _state_changed(history: list[FeatureState], record: ParsedRecord) -> bool:
+    """Whether the record's dated state differs from the stored state on that date."""
+    state = record.state
+    if state is None:
+        return False
+    current = None
+    for row in history:  # ordered by valid_from
+        if row.valid_from <= state.date:
+            current = row
+    if current is None:
+        return True
+    return _state_key(current.status, current.progress, current.attributes) != _state_key(
+        state.status, state.progress, dict(state.attributes)
+    )
+
+
+def _histories(session: Session, features: list[Feature]) -> dict[int, list[FeatureState]]:
+    ids = [f.id for f in features]
+    histories: dict[int, list[FeatureState]] = {i: [] for i in ids}
+    for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
+        rows = session.scalars(
+            select(FeatureState)
+            .where(FeatureState.feature_id.in_(ids[start : start + 900]))
+            .order_by(FeatureState.feature_id, FeatureState.valid_from)
+        )
+        for row in rows:
+            histories[row.feature_id].append(row)
+    return histories
+
+
+#: The stored features a file names, by (layer id, record id): read once per import.
+Stored = dict[tuple[str, str], Feature]
+
+
+def plan_import(
+    session: Session, records: list[ParsedRecord], stored: Stored | None = None
+) -> ImportPlan:
+    """Sort records into added, changed and unchanged against the store."""
+    plan = ImportPlan()
+    existing_ = existing(session, records) if stored is None else stored
+    histories = _histories(session, list(existing_.values()))
+    for record in records:
+        plan.layers[record.layer_id] += 1
+        feature = existing_.get((record.layer_id, record.record_id))
+        label = f"{record.layer_id}/{record.record_id}"
+        if feature is None:
+            plan.added.append(label)
+        elif _feature_changed(feature, record) or _state_changed(histories[feature.id], record):
+            plan.changed.append(label)
+        else:
+            plan.unchanged.append(label)
+    return plan
+
+
+def _new_row(record: ParsedRecord, today: dt.date) -> loader.RecordRow:
+    """Return the store row of a record new to the store, with its first state."""
+    return loader.RecordRow(
+        record.layer_id, record.record_id, record.name, record.geometry,
+        dict(record.attributes), [_initial_state(record, today)],
+    )  # fmt: skip
+
+
+def _initial_state(record: ParsedRecord, today: dt.date) -> loader.StateRow:
+    layer = get_layer(record.layer_id)
+    if record.state is None:
+        return loader.StateRow(date=today, status=layer.statuses[0].id, author="import")
+    return loader.StateRow(
+        date=record.state.date,
+        status=record.state.status,
+        progress=record.state.progress,
+        attributes=dict(record.state.attributes),
+        author="import",
+    )
+
+
+def _insert_state(session: Session, feature: Feature, record: ParsedRecord, author: str) -> None:
+    """Insert a dated state in its place in the history, closing the row it interrupts."""
+    state = record.state
+    assert state is not None
+    before = _state_on(session, feature.id, state.date)
+    following = session.scalars(
+        select(FeatureState)
+        .where(FeatureState.feature_id == feature.id, FeatureState.valid_from > state.date)
+        .order_by(FeatureState.valid_from)
+        .limit(1)
+    ).first()
+    if before is not None and before.valid_from == state.date:
+        # A different state for a day already recorded: the new one supersedes it from that day.
+        before.valid_to = state.date
+        before.note = (before.note + " [superseded by an import the same day]").strip()
+    elif before is not None:
+        before.valid_to = state.date
+    session.add(
+        FeatureState(
+            feature_id=feature.id,
+            layer_id=feature.layer_id,
+            valid_from=state.date,
+            valid_to=following.valid_from if following else None,
+            status=state.status,
+            progress=state.progress,
+            attributes=loader.jsonable(dict(state.attributes)),
+            author=author,
+        )
+    )
+
+
+def _update_feature(feature: Feature, record: ParsedRecord) -> None:
+    bounds = record.geometry.bounds
+    feature.name = nfc(record.name)
+    feature.name_ascii = fold(record.name)
+    feature.attributes = loader.jsonable(dict(record.attributes))
+    feature.geom = shapely.to_wkb(record.geometry)
+    feature.geom_type = record.geometry.geom_type
+    feature.minx, feature.miny, feature.maxx, feature.maxy = bounds
+
+
+def write_chunk(
+    session: Session, records: list[ParsedRecord], today: dt.date, author: str,
+    stored: Stored, areas: tuple,
+) -> ImportPlan:  # fmt: skip
+    """Write one chunk of checked records: insert new ones, give changed ones a new state.
+
+    The caller re-assigns areas and bumps the data version once, after the last chunk.
+    """
+    plan = plan_import(session, records, stored)
+    added = set(plan.added)
+    new_rows = [_new_row(r, today) for r in records if f"{r.layer_id}/{r.record_id}" in added]
+    changed = set(plan.changed)
+    for record in records:
+        if f"{record.layer_id}/{record.record_id}" not in changed:
+            continue
+        feature = stored[(record.layer_id, record.record_id)]
+        if _feature_changed(feature, record):
+            _update_feature(feature, record)
+        if _state_changed(_histories(session, [feature])[feature.id], record):
+            _insert_state(session, feature, record, author)
+    session.flush()
+    loader.insert_records(session, new_rows, areas)
+    return plan

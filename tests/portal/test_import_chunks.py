@@ -1,0 +1,151 @@
+"""Large imports are checked and written in chunks, still all or nothing (issue 11)."""
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+import shapely
+
+from geodata.readers_stream import CHUNK_ROWS
+from layers.importing import ImportRejected
+from portal.services.imports import run_import
+from portal.store import loader
+from portal.store.db import open_database
+from portal.store.models import Feature, FeatureState
+
+HEADER = ["Mã", "Thôn, bản", "Xã", "Số hộ", "Doanh nghiệp viễn thông", "Kinh độ", "Vĩ độ",
+          "Trạng thái", "Ngày cập nhật"]  # fmt: skip
+DAY = dt.date(2025, 12, 31)
+
+
+@pytest.fixture
+def db(db_url):
+    database = open_database(db_url)
+    yield database
+    database.engine.dispose()
+
+
+def _places(db, count):
+    """``count`` (commune code, lon, lat) inside the stored communes, a few per commune."""
+    with db.sessions() as session:
+        communes = loader.load_areas(session, "commune")
+    points = shapely.point_on_surface(communes.geometry.to_numpy())
+    places = [(code, p.x, p.y) for code, p in zip(communes["code"], points, strict=True)]
+    return [places[i % len(places)] for i in range(count)]
+
+
+def _village_rows(db, count, status="Trong danh sách lõm sóng", day="01/11/2025"):
+    return [
+        [f"T-{i:06d}", f"Bản Nà Lạn {i}", code, str(10 + i % 50), "Viettel", f"{x:.6f}",
+         f"{y:.6f}", status, day]
+        for i, (code, x, y) in enumerate(_places(db, count))
+    ]  # fmt: skip
+
+
+def _write_csv(path: Path, rows) -> Path:
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerows(rows)
+    return path
+
+
+def _counts(db):
+    with db.sessions() as session:
+        return (session.scalar(select(func.count(Feature.id))),
+                session.scalar(select(func.count(FeatureState.id))),
+                loader.data_version(session))  # fmt: skip
+
+
+def test_a_bad_row_past_the_first_chunks_refuses_the_whole_file(db, tmp_path):
+    rows = _village_rows(db, 30_000)
+    rows[25_001 - 2][3] = "nhiều hộ"  # file row 25,001: the header is row 1
+    rows[27_000 - 2][0] = rows[3 - 2][0]  # repeats the id of row 3, four chunks earlier
+    path = _write_csv(tmp_path / "thon_lom_song.csv", rows)
+    assert 25_001 > 4 * CHUNK_ROWS  # earlier chunks were written, then rolled back
+    before = _counts(db)
+    with pytest.raises(ImportRejected) as caught:
+        run_import(db, path, "signal", today=DAY)
+    problems = caught.value.problems
+    assert [(p.row, p.field, p.value) for p in problems] == [
+        (25_001, "Số hộ", "nhiều hộ"), (27_000, "Mã", "T-000001"),
+    ]
+    assert "dòng 3" in problems[1].message_vi and "row 3" in problems[1].message_en
+    assert problems[0].message_vi and problems[0].message_en
+    assert _counts(db) == before  # nothing of rows 2-20,001 stayed
+
+
+def test_a_dry_run_of_a_large_file_writes_nothing_and_previews_its_first_rows(db, tmp_path):
+    path = _write_csv(tmp_path / "thon.csv", _village_rows(db, 2 * CHUNK_ROWS + 10))
+    before = _counts(db)
+    result = run_import(db, path, "signal", today=DAY, dry_run=True)
+    assert result.plan.summary()["added"] == 2 * CHUNK_ROWS + 10
+    assert result.report.rows_read == 2 * CHUNK_ROWS + 10
+    assert [row["row"] for row in result.preview[:3]] == [2, 3, 4]
+    assert all(row["action"] == "added" for row in result.preview)
+    assert _counts(db) == before
+
+
+def _states(db, record_id):
+    with db.sessions() as session:
+        feature = session.scalars(select(Feature).where(Feature.record_id == record_id)).one()
+        return [(s.valid_from, s.valid_to, s.status) for s in session.scalars(
+            select(FeatureState).where(FeatureState.feature_id == feature.id)
+            .order_by(FeatureState.valid_from))]  # fmt: skip
+
+
+def test_updates_across_chunk_boundaries_land_on_the_right_records(db, tmp_path):
+    count = 2 * CHUNK_ROWS + 500
+    first = _village_rows(db, count)
+    result = run_import(db, _write_csv(tmp_path / "thang_11.csv", first), "signal", today=DAY)
+    assert result.plan.summary()["added"] == count
+    features, states, version = _counts(db)
+    # Next month: the villages on both sides of each chunk boundary are on air.
+    edges = [0, CHUNK_ROWS - 1, CHUNK_ROWS, 2 * CHUNK_ROWS - 1, 2 * CHUNK_ROWS, count - 1]
+    second = [list(row) for row in first]
+    for i in edges:
+        second[i][7], second[i][8] = "Đã phát sóng", "05/12/2025"
+    second[CHUNK_ROWS + 1][4] = "VNPT"  # one village changes operator, not status
+    path = _write_csv(tmp_path / "thang_12.csv", second)
+    summary = run_import(db, path, "signal", today=DAY).plan.summary()
+    assert (summary["added"], summary["changed"], summary["unchanged"]) == (
+        0, len(edges) + 1, count - len(edges) - 1,
+    )
+    # A new state for each village on air, and one for the new operator (same day: the
+    # attributes of a state are the record's own on that day).
+    assert _counts(db) == (features, states + len(edges) + 1, version + 1)
+    for i in edges:
+        assert _states(db, f"T-{i:06d}") == [
+            (dt.date(2025, 11, 1), dt.date(2025, 12, 5), "listed"),
+            (dt.date(2025, 12, 5), None, "on_air"),
+        ]
+    assert _states(db, f"T-{CHUNK_ROWS - 2:06d}") == [(dt.date(2025, 11, 1), None, "listed")]
+    with db.sessions() as session:
+        operator = session.scalars(select(Feature).where(
+            Feature.record_id == f"T-{CHUNK_ROWS + 1:06d}")).one().attributes["operator"]
+    assert operator == "vnpt"
+    again = run_import(db, path, "signal", today=DAY).plan.summary()
+    assert (again["added"], again["changed"], again["unchanged"]) == (0, 0, count)
+
+
+def test_new_records_get_their_commune_district_and_first_state(db, tmp_path):
+    rows = _village_rows(db, CHUNK_ROWS + 3)
+    run_import(db, _write_csv(tmp_path / "thon.csv", rows), "signal", today=DAY)
+    code, lon, lat = _places(db, CHUNK_ROWS + 3)[-1]
+    with db.sessions() as session:
+        feature = session.scalars(select(Feature).where(
+            Feature.record_id == f"T-{CHUNK_ROWS + 2:06d}")).one()  # fmt: skip
+        districts = loader.load_areas(session, "district")
+    assert feature.commune_code == code
+    inside = districts[districts.contains(shapely.Point(lon, lat))]["code"].tolist()
+    assert [feature.district_code] == inside
+    assert feature.name == f"Bản Nà Lạn {CHUNK_ROWS + 2}"
+    assert feature.name_ascii == f"ban na lan {CHUNK_ROWS + 2}"
+    assert feature.geom_type == "Point" and feature.illustrative is False
+    assert (feature.x, feature.y) == pytest.approx((lon, lat), abs=1e-6)
+    assert feature.attributes["households"] == 10 + (CHUNK_ROWS + 2) % 50
+    assert feature.created_at is not None and feature.version == 1
+    assert _states(db, feature.record_id) == [(dt.date(2025, 11, 1), None, "listed")]
