@@ -29,6 +29,8 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 max_connections = 200
+# Autovacuum workers would hold the per-test databases the suite drops.
+autovacuum = off
 EOF
 as_root pg_ctlcluster "$PG_VERSION" main restart
 
@@ -36,6 +38,8 @@ as_postgres "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname = '$PG_USER'\"" |
   || as_postgres "psql -qc \"CREATE ROLE $PG_USER LOGIN CREATEDB PASSWORD '$PG_PASSWORD'\""
 as_postgres "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname = '$PG_DB'\"" | grep -q 1 \
   || as_postgres "createdb -O $PG_USER $PG_DB"
+# DROP DATABASE ... WITH (FORCE) ends any session left on a test database.
+as_postgres "psql -qc 'GRANT pg_signal_backend TO $PG_USER'"
 # PostGIS in template1, so every database the tests create has it.
 as_postgres "psql -q -d template1 -c 'CREATE EXTENSION IF NOT EXISTS postgis'"
 as_postgres "psql -q -d $PG_DB -c 'CREATE EXTENSION IF NOT EXISTS postgis'"

@@ -91,7 +91,7 @@ def _state_on(session: Session, feature_id: int, day: dt.date) -> FeatureState |
     return session.scalars(
         select(FeatureState)
         .where(FeatureState.feature_id == feature_id, FeatureState.valid_from <= day)
-        .order_by(FeatureState.valid_from.desc())
+        .order_by(FeatureState.valid_from.desc(), FeatureState.id.desc())
         .limit(1)
     ).first()
 
@@ -133,7 +133,8 @@ def _histories(session: Session, features: list[Feature]) -> dict[int, list[Feat
         rows = session.scalars(
             select(FeatureState)
             .where(FeatureState.feature_id.in_(ids[start : start + 900]))
-            .order_by(FeatureState.feature_id, FeatureState.valid_from)
+            # A state replaced on its own day ends where it starts: the later one (id) wins.
+            .order_by(FeatureState.feature_id, FeatureState.valid_from, FeatureState.id)
         )
         for row in rows:
             histories[row.feature_id].append(row)
@@ -193,7 +194,7 @@ def _insert_state(session: Session, feature: Feature, record: ParsedRecord, auth
     following = session.scalars(
         select(FeatureState)
         .where(FeatureState.feature_id == feature.id, FeatureState.valid_from > state.date)
-        .order_by(FeatureState.valid_from)
+        .order_by(FeatureState.valid_from, FeatureState.id)
         .limit(1)
     ).first()
     if before is not None and before.valid_from == state.date:

@@ -103,7 +103,8 @@ class Feature(BBoxMixin, Base):
     deleted_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
     states: Mapped[list[FeatureState]] = relationship(
-        back_populates="feature", order_by="FeatureState.valid_from"
+        # A state replaced on its own day sorts before its successor (same date, lower id).
+        back_populates="feature", order_by="[FeatureState.valid_from, FeatureState.id]"
     )
 
 
