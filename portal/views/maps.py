@@ -56,8 +56,14 @@ def index():
 
 def _shown(layer, level: str, as_of) -> list[ShownProgress]:
     """Return a level's progress as the reader may see it (small counts of personal data hidden)."""
-    rows = area_progress(get_session(), layer, level, as_of, index=get_area_index())
-    return shown_progress(layer, rows, current_user)
+    return shown_progress(layer, _progress(layer, level, as_of), current_user)
+
+
+def _progress(layer, level: str, as_of) -> list:
+    """Return a level's progress rows, kept until the data changes."""
+    session = get_session()
+    return per_version("area_progress", lambda: area_progress(
+        session, layer, level, as_of, index=get_area_index()), layer.id, level, as_of)
 
 
 def _ranked(layer, level: str, as_of) -> list[ShownProgress]:
@@ -172,9 +178,7 @@ def telecom():
     done = {s.id for s in layer.statuses if s.done}
     total = sum(counts.values())
     left = total - sum(n for s, n in counts.items() if s in done)
-    communes = exports.most_left(
-        area_progress(session, layer, "commune", state.as_of, index=get_area_index())
-    )
+    communes = exports.most_left(_progress(layer, "commune", state.as_of))
     plan_start = dt.date(layer.deadline.year, 1, 1)
     history = per_version("timeline", lambda: queries.timeline(
         session, "signal", done, queries.month_ends(plan_start, state.as_of)), state.as_of)
@@ -192,6 +196,9 @@ def telecom():
         "telecom.html",
         villages=villages,
         villages_left=shown_left,
+        # "now: <milestone>" once per status, not once per row.
+        now_labels={s.id: _("now: %(status)s", status=label(s, current_locale()))
+                    for s in layer.statuses},
         commune=commune,
         to_do=to_do,
         layer=layer,
