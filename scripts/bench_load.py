@@ -6,10 +6,11 @@ Usage: PYTHONPATH=. .venv/bin/python scripts/bench_load.py --database-url URL
 Serves the store at URL with ``langson-portal run --workers N`` (waitress for one worker,
 gunicorn and a Redis started by the portal for more), and runs closed-loop keep-alive clients
 against it: each client sends its next request as soon as the last one is answered, so the
-latency printed is what a client waits under that load. Two mixes:
+latency printed is what a client waits under that load. Three mixes:
 
 * ``features, panned``: zoom-14 views of a 1440x900 screen moved a little on every request
   (each answer is computed afresh: the response cache never has it);
+* ``main page``: the map page ``/`` as a first visitor gets it;
 * ``mixed``: what map users ask for, by weight: the main, planning and telecom pages, the
   catalogue, boundaries, per-area progress of each layer, province-wide clustered features and
   close-up views panned as above.
@@ -176,7 +177,8 @@ def run(database_url: str, workers=(1, 4), clients=(1, 8, 32), seconds: float = 
     results = []
     for count in workers:
         with serve(database_url, port, count, instance=instance):
-            for name, url in (("features, panned", view_url), ("mixed", mixed_url)):
+            for name, url in (("features, panned", view_url), ("main page", "/"),
+                              ("mixed", mixed_url)):
                 for n in clients:
                     figures = load(port, url, n, seconds)
                     results.append({"workers": count, "mix": name, "clients": n, **figures,
