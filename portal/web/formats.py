@@ -10,6 +10,8 @@ argument, for code outside a request. The browser has the same rules in ``portal
 from __future__ import annotations
 
 import datetime as dt
+import math
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from babel.numbers import format_decimal
 from flask import Flask
@@ -24,6 +26,26 @@ def _locale(locale: str | None) -> str:
     return "en" if locale == "en" else "vi"
 
 
+def _grouped(value: float, locale: str, digits: int) -> str:
+    """Format as Babel's ``#,##0.#`` does (half-even on the decimal value), without its parser.
+
+    Pages show hundreds of numbers; Babel parses its pattern for each one.
+    """
+    exact = Decimal(repr(float(value)) if isinstance(value, float) else value)
+    number = exact.quantize(Decimal(1).scaleb(-max(digits, 0)), ROUND_HALF_EVEN)
+    text = f"{number:,f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("-0", "-0.0"):
+        text = "0"
+    if locale == "en":
+        return text
+    return text.translate(_VI_SEPARATORS)
+
+
+_VI_SEPARATORS = str.maketrans({",": ".", ".": ","})
+
+
 def fmt_num(value, locale: str | None = "vi", digits: int = 1) -> str:
     """Return a number with the language's separators and at most ``digits`` decimals.
 
@@ -36,9 +58,8 @@ def fmt_num(value, locale: str | None = "vi", digits: int = 1) -> str:
         return "–"
     if isinstance(value, str):
         return value
-    if isinstance(value, int):  # most numbers shown (counts, days): no need for Babel's parser
-        grouped = f"{value:,}"
-        return grouped if _locale(locale) == "en" else grouped.replace(",", ".")
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return _grouped(value, _locale(locale), digits)
     pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "")
     return format_decimal(value, format=pattern, locale=_locale(locale))
 
