@@ -124,6 +124,11 @@ def _check_formulas(path: Path, member: str, grid: Grid, table: RawTable) -> Non
     }
     if not empty or not _has_formulas(path):
         return
+    refuse_uncomputed(path, member, empty)
+
+
+def refuse_uncomputed(path: Path, member: str, empty: set[tuple[int, int]]) -> None:
+    """Refuse the sheet when an ``empty`` (row, column) cell holds a formula never computed."""
     cells = [cell for cell in _uncomputed_cells(path, member) if coordinate_to_tuple(cell) in empty]
     if not cells:
         return

@@ -31,18 +31,15 @@ from openpyxl.utils.exceptions import InvalidFileException
 import pyproj
 
 from geodata.archives import DEFAULT_MAX_UNPACKED, check_archive
-from geodata.errors import GeodataError
-from geodata.problems import Problem
 from geodata.rawtable import _SAFE_SYMBOLS, VIETNAMESE_LETTERS, RawTable, format_value
 from geodata.readers import read_table, source_format_of
 from geodata.readers_sheets import (
     _FIELD_LIMIT,
-    UNCOMPUTED_FORMULA,
     _check_unique,
     _has_formulas,
     _pick_sheet,
     _sniff_delimiter,
-    _uncomputed_cells,
+    refuse_uncomputed,
 )
 from geodata.sheet_layout import OfficeLayout, office_layout
 
@@ -299,22 +296,7 @@ def _check_formulas(path: Path, member: str, rows: CompactRows, positions: Seque
         empty |= {(number, c + 1) for c, v in enumerate(cells) if v == ""}
     if not empty:
         return
-    from openpyxl.utils.cell import coordinate_to_tuple
-
-    cells = [cell for cell in _uncomputed_cells(path, member) if coordinate_to_tuple(cell) in empty]
-    if not cells:
-        return
-    problems = [
-        Problem(
-            int(re.sub(r"[A-Z]+", "", cell)), cell, None,
-            f"Cell {cell} holds a formula with no computed value: open the file in Excel "
-            "and save it again",
-            f"Ô {cell} chứa công thức nhưng chưa có giá trị: hãy mở tệp bằng Excel rồi lưu lại",
-            UNCOMPUTED_FORMULA,
-        )
-        for cell in cells
-    ]  # fmt: skip
-    raise GeodataError.from_problem(problems[0], problems)
+    refuse_uncomputed(path, member, empty)
 
 
 __all__ = ["CHUNK_ROWS", "TableChunks", "read_table_chunks"]

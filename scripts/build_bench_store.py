@@ -34,15 +34,9 @@ from portal.services import bootstrap
 from portal.store import change_log, loader
 from portal.store.db import Database, open_database
 
-FEATURE_COLUMNS = (
-    "id", "layer_id", "record_id", "name", "name_ascii", "geom_type", "x", "y", "commune_code",
-    "district_code", "attributes", "illustrative", "created_at", "version", "geom", "minx",
-    "miny", "maxx", "maxy",
-)  # fmt: skip
-STATE_COLUMNS = (
-    "feature_id", "layer_id", "valid_from", "valid_to", "status", "progress", "attributes",
-    "author", "note", "recorded_at",
-)  # fmt: skip
+#: The store's bulk-insert columns, with the ids given here (so states can name them).
+FEATURE_COLUMNS = ("id", *loader.FEATURE_COLUMNS)
+STATE_COLUMNS = loader.STATE_COLUMNS
 YEAR_START = dt.date(2025, 1, 1)
 #: The layer, record-id prefix, name prefix and attributes of each kind of generated geometry.
 KINDS = {

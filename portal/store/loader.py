@@ -226,12 +226,13 @@ def reassign_features(session: Session) -> int:
     return len(rows)
 
 
-_FEATURE_COLUMNS = (
+#: The columns a bulk insert of records fills, in the order of its rows.
+FEATURE_COLUMNS = (
     "layer_id", "record_id", "name", "name_ascii", "geom_type", "x", "y", "commune_code",
     "district_code", "attributes", "illustrative", "created_at", "version", "geom", "minx",
     "miny", "maxx", "maxy",
 )  # fmt: skip
-_STATE_COLUMNS = (
+STATE_COLUMNS = (
     "feature_id", "layer_id", "valid_from", "valid_to", "status", "progress", "attributes",
     "author", "note", "recorded_at",
 )  # fmt: skip
@@ -315,14 +316,14 @@ def insert_records(
     rows, texts = _feature_rows(records, communes, districts, xs, ys, form, now)
     # Ids only grow (SQLite's rowid, PostgreSQL's sequence): the new ones are above this.
     before = session.scalar(select(func.max(Feature.id))) or 0
-    insert_rows(session, Feature.__table__, _FEATURE_COLUMNS, rows)
+    insert_rows(session, Feature.__table__, FEATURE_COLUMNS, rows)
     del rows
     ids = _new_ids(session, records, before)
     for record, feature_id in zip(records, ids, strict=True):  # running indexes catch up
         change_log.note_features(session, record.layer_id, (feature_id,))
     states = [s for r, i, text in zip(records, ids, texts, strict=True)
               for s in _state_rows(i, r, text, form, now)]  # fmt: skip
-    insert_rows(session, FeatureState.__table__, _STATE_COLUMNS, states)
+    insert_rows(session, FeatureState.__table__, STATE_COLUMNS, states)
     return len(records)
 
 
