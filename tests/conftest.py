@@ -347,3 +347,16 @@ def login(app, client):
         return match.group(1) if match else token
 
     return sign_in
+
+
+@pytest.fixture
+def archive(app, tmp_path) -> Path:
+    """A genuine backup of the test's store (its module's ``app``), with one raster file."""
+    from portal.services.backup import create_backup
+    from portal.web.database import get_database
+
+    (tmp_path / "rasters").mkdir()
+    (tmp_path / "rasters" / "hillshade.tif").write_bytes(b"II*\x00" + b"\x07" * 900)
+    path = tmp_path / "b.zip"
+    create_backup(get_database(app).engine, tmp_path, path, "0.1.0")
+    return path

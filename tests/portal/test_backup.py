@@ -210,16 +210,6 @@ def _copy_with(source: Path, target: Path, change: dict[str, bytes | None], extr
             new.writestr(info, data)
 
 
-@pytest.fixture
-def archive(app, tmp_path) -> Path:
-    """A genuine backup of the demo store, with one raster file."""
-    (tmp_path / "rasters").mkdir()
-    (tmp_path / "rasters" / "hillshade.tif").write_bytes(b"II*\x00" + b"\x07" * 900)
-    path = tmp_path / "b.zip"
-    create_backup(get_database(app).engine, tmp_path, path, "0.1.0")
-    return path
-
-
 def _listing(instance: Path) -> list[str]:
     """The instance's files, but SQLite's -wal and -shm (opened by any reader in WAL mode)."""
     return sorted(str(p.relative_to(instance)) for p in instance.rglob("*")

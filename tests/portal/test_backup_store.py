@@ -176,16 +176,6 @@ def test_a_store_holding_data_is_kept_without_force_and_replaced_with_it(app, db
     assert len(rows(app, "targets")) == 191
 
 
-@pytest.fixture
-def archive(app, tmp_path) -> Path:
-    """A genuine backup of the pass's store, with one raster file."""
-    (tmp_path / "rasters").mkdir()
-    (tmp_path / "rasters" / "hillshade.tif").write_bytes(b"II*\x00" + b"\x07" * 900)
-    path = tmp_path / "b.zip"
-    create_backup(get_database(app).engine, tmp_path, path, "0.1.0")
-    return path
-
-
 def test_a_database_that_fails_its_checksum_is_refused_and_nothing_changes(
     archive, db_url, new_app, tmp_path
 ):
