@@ -1,7 +1,7 @@
 """Every benchmark of the portal beside the naive way, in one run; prints each table as it goes.
 
 Usage: PYTHONPATH=. .venv/bin/python scripts/bench.py [--postgres URL] [--million] [--quick]
-       [--only draw,aggregation,load,import] [--folder DIR]
+       [--only draw,aggregation,load,import] [--folder DIR] [--postgis-only]
 
 1. **Map drawing** in headless Chromium at 1k/10k/100k points: bytes transferred and first
    draw, the portal beside folium's FastMarkerCluster and geopandas ``explore()`` (capped).
@@ -44,9 +44,9 @@ def machine() -> str:
     return f"load average {one:.2f} (5 min {five:.2f}) on {os.cpu_count()} cores"
 
 
-def stores(folder: Path, postgres: str, points: int) -> dict[str, str]:
+def stores(folder: Path, postgres: str, points: int, sqlite: bool = True) -> dict[str, str]:
     """Return the store URLs of one size: SQLite in ``folder``, and PostGIS when asked for."""
-    urls = {"SQLite": f"sqlite:///{folder / f'bench_{points}.sqlite3'}"}
+    urls = {"SQLite": f"sqlite:///{folder / f'bench_{points}.sqlite3'}"} if sqlite else {}
     if postgres:
         urls["PostGIS"] = bench_progress.postgres_url(postgres, points)
     return urls
@@ -65,20 +65,20 @@ def run_draw(quick: bool) -> None:
     print(bench_draw.format_table(bench_draw.run(sizes=sizes, cap_s=cap), cap))
 
 
-def run_aggregation(folder: Path, postgres: str, sizes: tuple[int, ...]) -> None:
+def run_aggregation(folder: Path, postgres: str, sizes: tuple[int, ...], sqlite: bool) -> None:
     """Section 2."""
     section("2. Per-area figures: area index vs SQL vs sjoin vs contains_xy")
     results = {}
     for points in sizes:
-        for name, url in stores(folder, postgres, points).items():
+        for name, url in stores(folder, postgres, points, sqlite).items():
             results[f"{name} {points:,}"] = bench_progress.run(points, url)
     bench_progress.print_figures(results)
 
 
-def run_load(folder: Path, postgres: str, points: int, quick: bool) -> None:
+def run_load(folder: Path, postgres: str, points: int, quick: bool, sqlite: bool) -> None:
     """Section 3."""
     section(f"3. Loopback load on {points:,} points (closed-loop keep-alive clients)")
-    for name, url in stores(folder, postgres, points).items():
+    for name, url in stores(folder, postgres, points, sqlite).items():
         bench_progress.ensure_store(url, points)
         with tempfile.TemporaryDirectory() as instance:
             results = bench_load.run(
@@ -101,7 +101,10 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="everything small: a smoke test")
     parser.add_argument("--only", default=",".join(SECTIONS))
     parser.add_argument("--folder", default="", help="keep (and reuse) the stores here")
+    parser.add_argument("--postgis-only", action="store_true",
+                        help="aggregation and load on PostGIS alone (needs --postgres)")
     args = parser.parse_args()
+    sqlite = not (args.postgis_only and args.postgres)
     chosen = set(args.only.split(","))
     unknown = chosen - set(SECTIONS)
     if unknown:
@@ -115,9 +118,9 @@ def main() -> None:
         if "draw" in chosen:
             run_draw(args.quick)
         if "aggregation" in chosen:
-            run_aggregation(folder, args.postgres, sizes)
+            run_aggregation(folder, args.postgres, sizes, sqlite)
         if "load" in chosen:
-            run_load(folder, args.postgres, points, args.quick)
+            run_load(folder, args.postgres, points, args.quick, sqlite)
         if "import" in chosen:
             run_import(5_000 if args.quick else 100_000)
     print(f"\ndone; {machine()}")
