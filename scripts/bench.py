@@ -89,8 +89,12 @@ def run_load(folder: Path, postgres: str, points: int, quick: bool, sqlite: bool
 
 def run_import(rows: int) -> None:
     """Section 4."""
-    section(f"4. Importing {rows:,} rows")
-    bench_import.print_results(bench_import.run(rows))
+    section(f"4. Importing {rows:,} rows (each format in its own process)")
+    results = bench_import.run(rows)
+    print(f"{'format':8} {'rows':>8} {'seconds':>8} {'rows/s':>8} {'peak MB':>8} {'file MB':>8}")
+    for fmt, r in results.items():
+        print(f"{fmt:8} {r['rows']:8,} {r['seconds']:8.1f} {r['rows_per_second']:8,.0f} "
+              f"{r['peak_mb']:8.0f} {r['file_mb']:8.1f}")
 
 
 def main() -> None:
