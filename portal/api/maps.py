@@ -26,7 +26,7 @@ from portal.store.models import Area
 from portal.store.progress import area_progress
 from portal.web import params
 from portal.web.audit_log import personal_read
-from portal.web.cache import get_cache, store_version
+from portal.web.cache import VersionedCache, get_cache, store_version
 from portal.web.compression import EncodedBody, chosen_encoding, encoded_response
 from portal.web.database import get_area_index, get_session
 from portal.web.feature_pages import FeatureFragments, collection_bytes
@@ -36,8 +36,20 @@ from portal.web.serialize import cluster_json, feature_json, layer_json
 blueprint = Blueprint("api", __name__)
 WHOLE_WORLD = (-180.0, -90.0, 180.0, 90.0)
 CLOSE_UP_ZOOM = 12
-#: Each record's GeoJSON bytes, shared by the pages of features (see feature_pages).
-FRAGMENTS = FeatureFragments()
+
+
+def _fragments() -> FeatureFragments:
+    """Return the records' GeoJSON bytes kept for the app's pages of features (feature_pages)."""
+    return current_app.extensions.setdefault("portal_fragments", FeatureFragments())
+
+
+def _point_indexes() -> VersionedCache:
+    """Return the app's point indexes by layer, date and data version, kept in this process.
+
+    Large numpy arrays: the response cache (an LRU of answers, maybe shared through Redis)
+    would evict them behind a few hundred answers, or ship them over the network.
+    """
+    return current_app.extensions.setdefault("portal_point_indexes", VersionedCache(size=16))
 
 
 def _settings():
@@ -123,15 +135,15 @@ def _features_page(layer: LayerSpec, as_of: dt.date, ids: list[int], limit: int,
     """Return one page of the records ``ids`` (all those matched, in order) as GeoJSON bytes."""
     page = ids[offset : offset + limit]
     key = (layer.id, as_of, store_version(), current_locale())
-    fragments = FRAGMENTS.get_many(key, page, _serialised(layer, as_of))
+    fragments = _fragments().get_many(key, page, _serialised(layer, as_of))
     return collection_bytes(fragments, len(ids), as_of)
 
 
 def _point_index(layer: LayerSpec, as_of: dt.date) -> feature_store.PointIndex:
     session = get_session()
     done = {s.id for s in layer.statuses if s.done}
-    return get_cache().get_or_compute(
-        ("points", layer.id, as_of, store_version()),
+    return _point_indexes().get_or_compute(
+        (layer.id, as_of, store_version()),
         lambda: feature_store.point_index(session, layer.id, as_of, done),
     )
 
@@ -144,7 +156,7 @@ def _view_index(layer: LayerSpec, as_of: dt.date, zoom: int) -> feature_store.Po
     spatial index than to build the point index for it. Once built (the map opens on the
     whole province), close-up views are answered from it too.
     """
-    index = get_cache().peek(("points", layer.id, as_of, store_version()))
+    index = _point_indexes().peek((layer.id, as_of, store_version()))
     if index is None and zoom < CLOSE_UP_ZOOM:
         index = _point_index(layer, as_of)
     return index
