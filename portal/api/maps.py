@@ -40,7 +40,7 @@ CLOSE_UP_ZOOM = 12
 
 def _fragments() -> FeatureFragments:
     """Return the records' GeoJSON bytes kept for the app's pages of features (feature_pages)."""
-    return current_app.extensions.setdefault("portal_fragments", FeatureFragments())
+    return _per_app("portal_fragments", FeatureFragments)
 
 
 def _point_indexes() -> VersionedCache:
@@ -49,7 +49,15 @@ def _point_indexes() -> VersionedCache:
     Large numpy arrays: the response cache (an LRU of answers, maybe shared through Redis)
     would evict them behind a few hundred answers, or ship them over the network.
     """
-    return current_app.extensions.setdefault("portal_point_indexes", VersionedCache(size=16))
+    return _per_app("portal_point_indexes", lambda: VersionedCache(size=16))
+
+
+def _per_app(name: str, make):
+    """Return the app's ``name`` store, made on first use (not on every request)."""
+    found = current_app.extensions.get(name)
+    if found is None:
+        found = current_app.extensions.setdefault(name, make())
+    return found
 
 
 def _settings():
