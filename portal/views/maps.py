@@ -24,6 +24,7 @@ from portal.web.database import get_area_index, get_session
 from portal.web.formats import fmt_day
 from portal.web.i18n import current_locale
 from portal.web.mapconfig import level_options, read_map_state, render_map
+from portal.web.page_cache import public_page
 from portal.web.params import default_as_of, parse_date
 from portal.web.serialize import label
 
@@ -46,6 +47,7 @@ def data_badges() -> dict:
 
 
 @blueprint.get("/")
+@public_page
 def index():
     """Show the main map: every layer over the boundaries, with per-area progress."""
     state = read_map_state()
@@ -85,6 +87,7 @@ def _expected_note(layer, as_of: dt.date) -> str:
 
 
 @blueprint.get("/planning")
+@public_page
 def planning():
     """Show planners per-area progress against target for a layer, ranked, with lagging flags."""
     state = read_map_state()
@@ -160,7 +163,7 @@ def area_page(level: str, code: str):
 
 
 # The public geopark page lives in its own module; its endpoint stays ``maps.geopark``.
-blueprint.add_url_rule("/geopark", "geopark", geopark_page)
+blueprint.add_url_rule("/geopark", "geopark", public_page(geopark_page))
 
 
 #: Villages the tracker lists at once (the longest waiting); the downloads hold every one.
@@ -168,6 +171,7 @@ VILLAGES_SHOWN = 300
 
 
 @blueprint.get("/telecom")
+@public_page
 def telecom():
     """Show the dead-zone tracker: villages by milestone, per commune, left over time."""
     layer = get_layer("signal")
@@ -214,6 +218,7 @@ def telecom():
 
 
 @blueprint.get("/about")
+@public_page
 def about():
     """Explain where the data comes from and how far to trust it."""
     session = get_session()

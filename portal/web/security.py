@@ -116,15 +116,21 @@ def content_security_policy(
     hashes: Iterable[str] = (),
     image_origins: Iterable[str] = (),
     html: bool = True,
+    strict: bool = False,
 ) -> str:
     """Return the policy: our origin only, scripts by nonce and hash once a page uses them.
 
+    ``strict``: inline scripts by hash only (a kept page, see ``portal.web.page_cache``).
+
     >>> "'unsafe-inline'" in content_security_policy(nonce="abc").split("style-src")[0]
     False
+    >>> content_security_policy(hashes=["'sha256-x'"], strict=True).split("; ")[3]
+    "script-src 'self' 'sha256-x'"
     """
     scripts = ["'self'"]
-    if nonce:
-        scripts += [f"'nonce-{nonce}'", *sorted(hashes)]
+    if nonce or strict:
+        scripts += [f"'nonce-{nonce}'"] if nonce else []
+        scripts += sorted(hashes)
     elif html:
         # A page that has not moved to nonces yet (see the module docstring).
         scripts.append("'unsafe-inline'")
@@ -161,6 +167,7 @@ def add_security_headers(response: Response) -> Response:
             hashes=g.get("csp_hashes", ()),
             image_origins=[origin] if origin else [],
             html=response.mimetype == "text/html",
+            strict=g.get("csp_strict", False),
         )
     for name, value in STATIC_HEADERS.items():
         response.headers.setdefault(name, value)

@@ -171,9 +171,10 @@ def test_with_nonces_in_the_templates_every_inline_script_is_allowed_by_nonce_or
     response = app.test_client().get(url)
     scripts = parse_csp(response.headers["Content-Security-Policy"])["script-src"]
     assert "'unsafe-inline'" not in scripts
-    nonce = next(s[len("'nonce-"):-1] for s in scripts if s.startswith("'nonce-"))
+    # A page kept for visitors (portal.web.page_cache) names its scripts by hash, not nonce.
+    nonce = next((s[len("'nonce-"):-1] for s in scripts if s.startswith("'nonce-")), None)
     for attributes, body in inline_scripts(response.get_data(as_text=True)):
-        allowed = f'nonce="{nonce}"' in attributes or script_hash(body) in scripts
+        allowed = (nonce and f'nonce="{nonce}"' in attributes) or script_hash(body) in scripts
         assert allowed, body[:200]
 
 
