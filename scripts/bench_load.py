@@ -16,7 +16,10 @@ latency printed is what a client waits under that load. Three mixes:
   close-up views panned as above.
 
 Every run stops by itself after ``--seconds`` (at most 60); the long run (``--long
-CLIENTS:SECONDS``, the issue's 50 clients for 60 s) uses the most workers asked for.
+CLIENTS:SECONDS``, the issue's 50 clients for 60 s) uses the most workers asked for. Right
+after the server starts, each fixed address of the mixes is asked for once and timed (what the
+first visitor after a start or an edit waits); then each is asked for once per worker, so the
+runs measure a portal that has met its visitors, not its start.
 Figures depend on the machine's load: the load average is printed with them.
 """
 
@@ -134,16 +137,37 @@ def _wait_until_up(port: int, server: subprocess.Popen, seconds: float = 120.0) 
     raise SystemExit(f"the portal did not start within {seconds:.0f} s")
 
 
-def warm(port: int) -> None:
-    """Ask once for what the map asks first (as a first visitor would), so runs compare."""
-    for path in ["/", *(f"/api/layers/{lay}/features?cluster=auto&zoom=9&as_of={AS_OF}"
-                      for lay in PUBLIC_LAYERS)]:
+def warm(port: int, workers: int = 1) -> None:
+    """Ask once for every fixed address of the mixes (as the first visitors would), so runs compare.
+
+    With several workers each address is asked for ``workers`` times; which worker answers is
+    up to the kernel, so a worker may still meet an address first during the run. What a cold
+    process pays is printed by :func:`first_requests`.
+    """
+    paths = ["/", *(f"/api/layers/{lay}/features?cluster=auto&zoom=9&as_of={AS_OF}"
+                    for lay in PUBLIC_LAYERS), *sorted(set(MIXED) - {"PANNED"})]
+    for _ in range(workers):
+        for path in paths:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=120).read()
+
+
+def first_requests(port: int) -> list[tuple[str, float]]:
+    """Return (address, ms) for each fixed address of the mixed load asked once, in order."""
+    timings = []
+    for path in sorted(set(MIXED) - {"PANNED"}):
+        started = time.perf_counter()
         urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=120).read()
+        timings.append((path, (time.perf_counter() - started) * 1000))
+    return timings
 
 
 @contextmanager
-def serve(database_url: str, port: int, workers: int = 1, threads: int = 8, instance=None):
-    """Serve the store at ``database_url`` with ``workers`` processes until the block ends."""
+def serve(database_url: str, port: int, workers: int = 1, threads: int = 8, instance=None,
+          warmed: bool = True):
+    """Serve the store at ``database_url`` with ``workers`` processes until the block ends.
+
+    ``warmed``: every fixed address of the mixes is asked for before the block starts.
+    """
     instance = Path(instance or Path(database_url.removeprefix("sqlite:///")).parent)
     env = {**os.environ, "DATABASE_URL": database_url, "PORTAL_AUTO_SEED": "false",
            "PORTAL_INSTANCE_PATH": str(instance), "PORTAL_DEFAULT_AS_OF": AS_OF,
@@ -156,7 +180,8 @@ def serve(database_url: str, port: int, workers: int = 1, threads: int = 8, inst
                               stderr=subprocess.DEVNULL)
     try:
         _wait_until_up(port, server)
-        warm(port)
+        if warmed:
+            warm(port, workers)
         yield server
     finally:
         server.terminate()
@@ -176,7 +201,11 @@ def run(database_url: str, workers=(1, 4), clients=(1, 8, 32), seconds: float = 
     """
     results = []
     for count in workers:
-        with serve(database_url, port, count, instance=instance):
+        with serve(database_url, port, count, instance=instance, warmed=False):
+            for path, ms in first_requests(port):
+                results.append({"workers": count, "mix": "first request", "path": path,
+                                "ms": ms, "load_average": os.getloadavg()[0]})
+            warm(port, count)
             for name, url in (("features, panned", view_url), ("main page", "/"),
                               ("mixed", mixed_url)):
                 for n in clients:
@@ -192,11 +221,18 @@ def run(database_url: str, workers=(1, 4), clients=(1, 8, 32), seconds: float = 
 
 
 def print_results(results: list[dict], title: str) -> None:
-    """Print one line per run."""
+    """Print the first requests after a start, then one line per load run."""
     print(f"\n{title}")
+    first = [r for r in results if r["mix"] == "first request"]
+    if first:
+        print("first request of each address after the server started (cold caches), ms:")
+        for r in first:
+            print(f"{r['workers']:7} workers {r['ms']:9.1f}  {r['path']}")
     print(f"{'workers':>7} {'mix':18} {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
           f"{'p99 ms':>8} {'errors':>6} {'load':>5}")
     for r in results:
+        if r["mix"] == "first request":
+            continue
         print(f"{r['workers']:7} {r['mix']:18} {r['clients']:7} {r['rps']:8.1f} {r['p50']:8.1f} "
               f"{r['p95']:8.1f} {r['p99']:8.1f} {r['errors']:6} {r['load_average']:5.1f}")
 

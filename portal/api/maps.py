@@ -26,7 +26,7 @@ from portal.store.models import Area
 from portal.store.progress import area_progress
 from portal.web import params
 from portal.web.audit_log import personal_read
-from portal.web.cache import VersionedCache, get_cache, store_version
+from portal.web.cache import VersionedCache, get_cache, get_view_cache, store_version
 from portal.web.compression import EncodedBody, chosen_encoding, encoded_response
 from portal.web.database import get_area_index, get_session
 from portal.web.feature_pages import FeatureFragments, collection_bytes
@@ -71,12 +71,13 @@ def _as_bytes(value: Any) -> bytes:
     return current_app.json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def cached_json(key: tuple, compute, private: bool = False) -> Response:
+def cached_json(key: tuple, compute, private: bool = False, view: bool = False) -> Response:
     """Answer from the versioned cache, compressed, with an ETag so unchanged data costs a 304.
 
     ``key`` must hold everything the answer depends on, the reader's scope included when the
     answer differs by user; ``private`` answers (restricted data) are never stored by caches.
-    The cache keeps the body with its gzip/brotli forms, each compressed once.
+    The cache keeps the body with its gzip/brotli forms, each compressed once; the answer for
+    one map ``view`` goes to the process's small cache of views (``get_view_cache``).
     """
     full_key = (*key, store_version())
     encoding = chosen_encoding()
@@ -85,7 +86,8 @@ def cached_json(key: tuple, compute, private: bool = False) -> Response:
         response = Response(status=304, headers={"ETag": f'"{etag}"'})
         response.vary.add("Accept-Encoding")
     else:
-        body = get_cache().get_or_compute(full_key, lambda: EncodedBody(_as_bytes(compute())))
+        cache = get_view_cache() if view else get_cache()
+        body = cache.get_or_compute(full_key, lambda: EncodedBody(_as_bytes(compute())))
         response = encoded_response(body, encoding, "application/json")
         response.set_etag(etag)
     if private:
@@ -266,7 +268,7 @@ def layer_features(layer_id: str) -> Response:
 
     key = ("features", layer.id, as_of, bbox, limit, offset, zoom, clustering, incomplete,
            statuses, current_locale())
-    return cached_json(key, compute)
+    return cached_json(key, compute, view=bbox is not None)
 
 
 # About 50 m: invisible at the zooms that show whole communes, and it keeps /api/areas small.

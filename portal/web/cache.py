@@ -34,6 +34,10 @@ MAX_SHARED_BYTES = 8 * 1024 * 1024
 RETRY_AFTER_SECONDS = 30.0
 #: Seconds Redis may take to connect or answer before the portal computes without it.
 REDIS_TIMEOUT_SECONDS = 0.5
+#: Answers for one map view (a bounding box) kept per process: many, up to a few hundred KB
+#: each and rarely asked for twice, so they stay out of the main cache (where they evicted
+#: pages and per-area figures that take seconds to compute) and out of Redis.
+VIEW_CACHE_SIZE = 64
 
 
 class VersionedCache:
@@ -183,11 +187,17 @@ def init_app(app: Flask) -> None:
         )
     else:
         app.extensions["portal_cache"] = VersionedCache()
+    app.extensions["portal_view_cache"] = VersionedCache(VIEW_CACHE_SIZE)
 
 
 def get_cache() -> VersionedCache:
     """Return the app's cache."""
     return current_app.extensions["portal_cache"]
+
+
+def get_view_cache() -> VersionedCache:
+    """Return the app's cache of answers for one map view, kept in this process only."""
+    return current_app.extensions["portal_view_cache"]
 
 
 def store_version() -> int:

@@ -185,3 +185,20 @@ def sign_in(app, client, role: str) -> str:
     assert answer.status_code == 302
     page = client.get("/import").get_data(as_text=True)
     return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+
+
+def test_panning_a_map_does_not_push_pages_and_area_figures_out_of_the_cache(app):
+    from portal.web.cache import VIEW_CACHE_SIZE
+
+    client = app.test_client()
+    assert client.get("/").status_code == 200
+    assert client.get("/api/progress?layer=signal&level=commune").status_code == 200
+    kept = dict(app.extensions["portal_cache"]._items)
+    app.extensions["portal_cache"].size = len(kept) + 5  # room for a few answers more
+    for step in range(VIEW_CACHE_SIZE + 10):
+        west = 106.2 + step * 0.001
+        answer = client.get(f"/api/layers/signal/features?zoom=14&bbox={west:.3f},21.7,"
+                            f"{west + 0.1:.3f},21.8")
+        assert answer.status_code == 200
+    assert dict(app.extensions["portal_cache"]._items) == kept
+    assert len(app.extensions["portal_view_cache"]._items) == VIEW_CACHE_SIZE
