@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 import geopandas as gpd
@@ -76,8 +76,12 @@ def bump_data_version(session: Session) -> int:
     return version
 
 
-def data_version(session: Session) -> int:
-    """Return the store's data version (0 when nothing was ever written)."""
+def data_version(session: Session | Connection) -> int:
+    """Return the store's data version (0 when nothing was ever written).
+
+    A plain connection is enough, and cheaper than an ORM session: pages served from the cache
+    ask for nothing else (see ``portal.web.cache.store_version``).
+    """
     value = session.scalar(select(Meta.value).where(Meta.key == "data_version"))
     return int(value) if value else 0
 

@@ -201,14 +201,22 @@ def get_view_cache() -> VersionedCache:
 
 
 def store_version() -> int:
-    """Return the store's data version, read once per request."""
+    """Return the store's data version, read once per request.
+
+    Read on a plain pooled connection unless the request has opened its session already: a
+    page or answer served from the cache then costs this one light query.
+    """
     from flask import g
 
     from portal.store.loader import data_version
-    from portal.web.database import get_session
+    from portal.web.database import get_database
 
     if "portal_data_version" not in g:
-        g.portal_data_version = data_version(get_session())
+        if "db_session" in g:
+            g.portal_data_version = data_version(g.db_session)
+        else:
+            with get_database().engine.connect() as connection:
+                g.portal_data_version = data_version(connection)
     return g.portal_data_version
 
 
