@@ -94,8 +94,12 @@ def data_version(session: Session | Connection) -> int:
     A plain connection is enough, and cheaper than an ORM session: pages served from the cache
     ask for nothing else (see ``portal.web.cache.store_version``).
     """
-    value = session.scalar(select(Meta.value).where(Meta.key == "data_version"))
+    value = session.scalar(_DATA_VERSION)
     return int(value) if value else 0
+
+
+# Built once: asked for on every request, and building the statement cost more than running it.
+_DATA_VERSION = select(Meta.value).where(Meta.key == "data_version")
 
 
 def set_meta(session: Session, key: str, value: str) -> None:
