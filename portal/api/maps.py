@@ -110,9 +110,10 @@ def _require_public(layer: LayerSpec) -> None:
 
 @blueprint.get("/layers")
 def list_layers() -> Response:
-    """Return the layer catalogue."""
+    """Return the layer catalogue (the same for everyone in a language: kept, compressed)."""
     locale = current_locale()
-    return jsonify({"layers": [layer_json(layer, locale) for layer in CATALOGUE]})
+    return cached_json(("layers", locale),
+                       lambda: {"layers": [layer_json(layer, locale) for layer in CATALOGUE]})
 
 
 @blueprint.get("/layers/<layer_id>")

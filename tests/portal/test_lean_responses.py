@@ -7,7 +7,7 @@ from pathlib import Path
 
 import brotli
 
-from portal.web.cache import get_cache
+from portal.web.cache import get_view_cache
 
 LONG_MAX_AGE = 365 * 24 * 3600  # a year
 STATIC = Path(__file__).resolve().parents[2] / "portal" / "static"
@@ -64,8 +64,8 @@ def test_the_cache_keeps_the_compressed_body(app, client):
     assert first.data == second.data
     from portal.web.compression import EncodedBody
 
-    with app.app_context():
-        bodies = [v for v in get_cache()._items.values() if isinstance(v, EncodedBody)]
+    with app.app_context():  # a close-up view is kept in the cache of views
+        bodies = [v for v in get_view_cache()._items.values() if isinstance(v, EncodedBody)]
     assert any(b.get("gzip") == first.data for b in bodies)
 
 
