@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, Select, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from layers import CATALOGUE
@@ -86,30 +86,48 @@ def _rows(rows: Sequence[Sequence], width: int, dtype: type) -> np.ndarray:
 
 
 def _read(session: Session, layer_id: str, states: Select) -> PointIndex:
-    """Read the records ``states`` (feature id, done) names: two narrow queries, joined here.
+    """Read the records ``states`` (feature id, done) names: narrow queries, joined here.
 
-    The states come through their covering index, the positions and boxes from the layer's
-    records; the join by id, the order by id and the columns are made in numpy.
+    The states come through their covering index, the positions from the index on (layer, x,
+    y), and the boxes only of the records whose box is not their point (lines, polygons): a
+    point's box is (x, y, x, y). The join by id, the order by id and the columns are made in
+    numpy, from the driver's plain tuples.
     """
-    state_rows = fetch_rows(session, states)
-    place_rows = fetch_rows(session, select(
-        Feature.id, Feature.x, Feature.y, Feature.minx, Feature.miny, Feature.maxx, Feature.maxy,
-    ).where(Feature.layer_id == layer_id))  # fmt: skip
-    state = _rows(state_rows, 2, np.int64)
-    places = _rows(place_rows, 7, np.float64)
-    del state_rows, place_rows
+    state = _rows(fetch_rows(session, states), 2, np.int64)
+    places = _rows(fetch_rows(session, select(Feature.id, Feature.x, Feature.y)
+                              .where(Feature.layer_id == layer_id)), 3, np.float64)  # fmt: skip
+    boxes = _rows(fetch_rows(session, select(
+        Feature.id, Feature.minx, Feature.miny, Feature.maxx, Feature.maxy,
+    ).where(Feature.layer_id == layer_id, _not_its_point())), 5, np.float64)  # fmt: skip
     order = np.argsort(state[:, 0], kind="stable")
     ids = state[order, 0]
-    place_ids = places[:, 0].astype(np.int64)
-    if len(place_ids) > 1 and not bool(np.all(place_ids[1:] > place_ids[:-1])):
-        by_id = np.argsort(place_ids, kind="stable")
-        place_ids, places = place_ids[by_id], places[by_id]
-    at = np.searchsorted(place_ids, ids)
-    picked = places[at] if len(ids) else np.zeros((0, 7))
-    return PointIndex(ids=ids, x=np.ascontiguousarray(picked[:, 1]),
-                      y=np.ascontiguousarray(picked[:, 2]),
-                      box=np.ascontiguousarray(picked[:, 3:7]),
-                      done=state[order, 1].astype(bool))  # fmt: skip
+    x, y = _joined(ids, places[:, 0].astype(np.int64), places[:, 1:3]).T
+    x, y = np.ascontiguousarray(x), np.ascontiguousarray(y)
+    box = np.column_stack([x, y, x, y])
+    box_ids = boxes[:, 0].astype(np.int64)
+    if len(ids):  # a record's box where it is not its point (a record of no state: none)
+        at = np.minimum(np.searchsorted(ids, box_ids), len(ids) - 1)
+        found = ids[at] == box_ids
+        box[at[found]] = boxes[found, 1:5]
+    return PointIndex(ids=ids, x=x, y=y, box=box, done=state[order, 1].astype(bool))
+
+
+def _not_its_point() -> ColumnElement[bool]:
+    """Return the SQL condition "the record's box is not (x, y, x, y)" (NULLs count as not)."""
+    return or_(Feature.minx != Feature.x, Feature.maxx != Feature.x, Feature.miny != Feature.y,
+               Feature.maxy != Feature.y, Feature.x.is_(None), Feature.y.is_(None),
+               Feature.minx.is_(None), Feature.miny.is_(None), Feature.maxx.is_(None),
+               Feature.maxy.is_(None))  # fmt: skip
+
+
+def _joined(ids: np.ndarray, keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Return the rows of ``values`` whose ``keys`` are ``ids`` (each id has one), in order."""
+    if len(keys) > 1 and not bool(np.all(keys[1:] > keys[:-1])):
+        by_key = np.argsort(keys, kind="stable")
+        keys, values = keys[by_key], values[by_key]
+    if not len(ids):
+        return np.zeros((0, values.shape[1]))
+    return values[np.searchsorted(keys, ids)]
 
 
 def point_index(session: Session, layer_id: str, as_of: dt.date) -> PointIndex:

@@ -233,6 +233,32 @@ def test_a_bulk_write_of_a_whole_layer_reloads_it_and_stays_right(app, client, l
     assert get_point_index(app).reloads == 2
 
 
+def test_lines_and_polygons_keep_their_boxes(app, client):
+    for layer_id in ("transport", "industry", "geopark", "border"):
+        assert_answers_as_sql(client, layer_id)
+        index = kept(app, layer_id)
+        assert len(index.ids) and np.array_equal(index.box, sql_index(app, layer_id, TODAY).box)
+    lines = kept(app, "transport").box
+    assert bool(np.any(lines[:, 0] < lines[:, 2]))  # boxes wider than a point were read
+
+
+def test_a_layer_whose_records_are_all_deleted_has_an_empty_index(app, client, login):
+    token = login("admin")
+    with get_database(app).sessions() as session:
+        roads = session.execute(
+            select(Feature.id, Feature.version).join(FeatureState,
+                                                     FeatureState.feature_id == Feature.id)
+            .where(Feature.layer_id == "transport", FeatureState.valid_to.is_(None))
+        ).all()  # fmt: skip
+    for road in roads:
+        _send(client, "DELETE", f"/api/layers/transport/features/{road.id}", token,
+              {"version": road.version, "reason": "Tuyến đường đã hủy"})
+    with get_database(app).sessions() as session:
+        for index in (points.point_index(session, "transport", TODAY),
+                      points.PointIndexes().current(session, "transport", TODAY)):
+            assert index is not None and len(index.ids) == 0 and index.box.shape == (0, 4)
+
+
 def test_an_empty_layer_has_an_empty_index(empty_db_url):
     from portal.services import bootstrap
     from portal.store.db import open_database
