@@ -7,7 +7,8 @@ Usage: PYTHONPATH=. .venv/bin/python scripts/bench.py [--postgres URL] [--millio
    draw, the portal beside folium's FastMarkerCluster and geopandas ``explore()`` (capped).
 2. **Per-area aggregation** at 100k (and 1M with ``--million``): the first ``/api/progress``
    after an edit (area index), the same counted in SQL, cached, a fresh ``geopandas.sjoin``
-   and prepared ``contains_xy`` — on SQLite, and on PostGIS with ``--postgres``.
+   and prepared ``contains_xy`` — on SQLite, and on PostGIS with ``--postgres``; then the
+   clustered map request right after an edit (point index caught up vs the layer read whole).
 3. **Loopback load** on the same 100k stores: req/s and p50/p95/p99 at 1, 8 and 32 clients
    with 1 and 4 workers, and 50 clients for 60 s with 4 workers (the issue's target: p95 under
    200 ms, no error, on PostGIS).
@@ -33,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_draw  # noqa: E402
 import bench_import  # noqa: E402
 import bench_load  # noqa: E402
+import bench_point_index  # noqa: E402
 import bench_progress  # noqa: E402
 
 SECTIONS = ("draw", "aggregation", "load", "import")
@@ -68,11 +70,14 @@ def run_draw(quick: bool) -> None:
 def run_aggregation(folder: Path, postgres: str, sizes: tuple[int, ...], sqlite: bool) -> None:
     """Section 2."""
     section("2. Per-area figures: area index vs SQL vs sjoin vs contains_xy")
-    results = {}
+    results, clustered = {}, {}
     for points in sizes:
         for name, url in stores(folder, postgres, points, sqlite).items():
             results[f"{name} {points:,}"] = bench_progress.run(points, url)
+            clustered[f"{name} {points:,}"] = bench_point_index.run(points, url)
     bench_progress.print_figures(results)
+    print("\nThe clustered map request right after an edit:")
+    bench_point_index.print_figures(clustered)
 
 
 def run_load(folder: Path, postgres: str, points: int, quick: bool, sqlite: bool) -> None:

@@ -22,13 +22,14 @@ from portal.services import disclosure
 from portal.services.access import can_read_restricted, restricted_scope
 from portal.services.errors import PermissionDenied
 from portal.store import features as feature_store
+from portal.store import point_index as points
 from portal.store.models import Area
 from portal.store.progress import area_progress
 from portal.web import params
 from portal.web.audit_log import personal_read
 from portal.web.cache import VersionedCache, get_cache, get_view_cache, store_version
 from portal.web.compression import EncodedBody, chosen_encoding, encoded_response
-from portal.web.database import get_area_index, get_session
+from portal.web.database import get_area_index, get_point_index, get_session
 from portal.web.feature_pages import FeatureFragments, collection_bytes
 from portal.web.i18n import current_locale
 from portal.web.serialize import cluster_json, feature_json, layer_json
@@ -44,10 +45,12 @@ def _fragments() -> FeatureFragments:
 
 
 def _point_indexes() -> VersionedCache:
-    """Return the app's point indexes by layer, date and data version, kept in this process.
+    """Return the app's point indexes of past dates by layer, date and data version.
 
-    Large numpy arrays: the response cache (an LRU of answers, maybe shared through Redis)
-    would evict them behind a few hundred answers, or ship them over the network.
+    Those of current dates are kept apart and caught up from the change log
+    (``get_point_index``). Large numpy arrays: the response cache (an LRU of answers, maybe
+    shared through Redis) would evict them behind a few hundred answers, or ship them over the
+    network.
     """
     return _per_app("portal_point_indexes", lambda: VersionedCache(size=16))
 
@@ -150,16 +153,24 @@ def _features_page(layer: LayerSpec, as_of: dt.date, ids: list[int], limit: int,
     return collection_bytes(fragments, len(ids), as_of)
 
 
-def _point_index(layer: LayerSpec, as_of: dt.date) -> feature_store.PointIndex:
+def _point_index(layer: LayerSpec, as_of: dt.date) -> points.PointIndex:
+    """Return the layer's point index on ``as_of``.
+
+    On a date on or after the layer's latest recorded date: the process's index of the current
+    states, caught up from the change log (an edit costs a few record reads, not a reload).
+    Earlier: the layer read whole on that date, kept per data version.
+    """
     session = get_session()
-    done = {s.id for s in layer.statuses if s.done}
+    index = get_point_index().current(session, layer.id, as_of)
+    if index is not None:
+        return index
     return _point_indexes().get_or_compute(
         (layer.id, as_of, store_version()),
-        lambda: feature_store.point_index(session, layer.id, as_of, done),
+        lambda: points.point_index(session, layer.id, as_of),
     )
 
 
-def _view_index(layer: LayerSpec, as_of: dt.date, zoom: int) -> feature_store.PointIndex | None:
+def _view_index(layer: LayerSpec, as_of: dt.date, zoom: int) -> points.PointIndex | None:
     """Return the layer's point index when it is at hand or the view is wide, else None.
 
     A wide view that is dense will be clustered from the point index anyway, so building it
@@ -167,10 +178,11 @@ def _view_index(layer: LayerSpec, as_of: dt.date, zoom: int) -> feature_store.Po
     spatial index than to build the point index for it. Once built (the map opens on the
     whole province), close-up views are answered from it too.
     """
-    index = _point_indexes().peek((layer.id, as_of, store_version()))
-    if index is None and zoom < CLOSE_UP_ZOOM:
-        index = _point_index(layer, as_of)
-    return index
+    if zoom < CLOSE_UP_ZOOM:
+        return _point_index(layer, as_of)
+    index = get_point_index().current(get_session(), layer.id, as_of, load=False)
+    return index if index is not None else _point_indexes().peek(
+        (layer.id, as_of, store_version()))
 
 
 def _ids_in_view(layer: LayerSpec, as_of: dt.date, bbox, zoom: int, clustering: bool,
@@ -192,8 +204,8 @@ def _ids_in_view(layer: LayerSpec, as_of: dt.date, bbox, zoom: int, clustering: 
     return None if clustering and len(ids) > threshold else ids
 
 
-def _clusters(index: feature_store.PointIndex, as_of: dt.date, bbox, zoom: int) -> dict:
-    clusters = feature_store.grid_clusters(index, bbox, zoom)
+def _clusters(index: points.PointIndex, as_of: dt.date, bbox, zoom: int) -> dict:
+    clusters = points.grid_clusters(index, bbox, zoom)
     return {
         "type": "FeatureCollection",
         "numberMatched": int(sum(c["count"] for c in clusters)),

@@ -9,13 +9,13 @@ exactly the current ones); for earlier dates it answers None and the caller coun
 Each process keeps its own index. Before answering, a layer reads the change-log entries past
 its watermark (``portal.store.change_log``) and re-reads only the records they name, so an edit
 made by any worker is counted by every other one at its next request. An entry for a whole
-layer, a pruned log or a much larger batch reloads the layer (one narrow query).
+layer, a pruned log or a much larger batch reloads the layer (one narrow query). That loop is
+``portal.store.log_follower``'s, shared with the point index of the map.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -27,13 +27,11 @@ from sqlalchemy.orm import Session
 from geodata.admin_units import PROVINCE_CODE
 from layers.base import AreaTally
 from portal.store import change_log
+from portal.store.log_follower import BATCH, LogFollower, as_date, fetch_columns, later
 from portal.store.models import Feature, FeatureState
 
 LEVELS = ("commune", "district")
-#: Above this many changed records in one catch-up the layer is reloaded instead.
-RELOAD_AT = 50_000
 _DROPPED = 0  # status slot of a row no longer current (its record changed or was deleted)
-_BATCH = 900  # ids per IN (...) query: below SQLite's old 999-variable limit
 
 
 class Codes:
@@ -74,30 +72,6 @@ class LayerArrays:
     statuses: Codes = field(default_factory=lambda: Codes(("\0dropped",)))
 
 
-def _fetch(session: Session, statement) -> list[list]:  # noqa: ANN001 - a select
-    """Run a select through the DBAPI cursor of the session's connection; return its columns."""
-    connection = session.connection()
-    sql = str(statement.compile(dialect=connection.dialect,
-                                compile_kwargs={"literal_binds": True}))  # fmt: skip
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(sql)
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
-    width = len(statement.selected_columns)
-    return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * width
-
-
-def _as_date(value: dt.date | str | None) -> dt.date | None:
-    """Return a date read raw from the driver (SQLite gives ISO text)."""
-    return dt.date.fromisoformat(value) if isinstance(value, str) else value
-
-
-def _later(a: dt.date | None, b: dt.date | None) -> dt.date | None:
-    return b if a is None or (b is not None and b > a) else a
-
-
 @dataclass
 class _Rows:
     """State rows read from the store, not yet coded."""
@@ -117,41 +91,25 @@ class _Rows:
         self.progress.append(row[4])
 
 
-class AreaIndex:
+class AreaIndex(LogFollower[LayerArrays]):
     """The area index of one database, for one process (thread-safe)."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.areas = {level: Codes((None,)) for level in LEVELS}
-        self.layers: dict[str, LayerArrays] = {}
-        self._lock = threading.Lock()
-        self.reloads = 0  # how many times a layer was read whole (tests and benchmarks)
 
     def tally(
         self, session: Session, layer_id: str, level: str, as_of: dt.date,
         unsummed: frozenset = frozenset(),
     ) -> dict[str, AreaTally] | None:  # fmt: skip
         """Return ``tally_areas``' answer from the arrays, or None for a date before the latest."""
-        with self._lock:
-            arrays = self._caught_up(session, layer_id)
+        with self.lock:
+            arrays = self.caught_up(session, layer_id)
             if arrays.latest is not None and as_of < arrays.latest:
                 return None
             return self._count(arrays, level, unsummed)
 
     # --- reading ---------------------------------------------------------------------------
-
-    def _caught_up(self, session: Session, layer_id: str) -> LayerArrays:
-        arrays = self.layers.get(layer_id)
-        if arrays is None or arrays.watermark < change_log.floor(session):
-            return self._load(session, layer_id)
-        entries = change_log.entries_after(session, arrays.watermark, layer_id)
-        if not entries:
-            return arrays
-        changed = {feature_id for _id, feature_id in entries}
-        if None in changed or len(changed) > RELOAD_AT:
-            return self._load(session, layer_id)
-        self._apply(session, arrays, sorted(changed))
-        arrays.watermark = entries[-1][0]
-        return arrays
 
     def _load(self, session: Session, layer_id: str) -> LayerArrays:
         """Read a layer's current states whole (the watermark first: later changes re-apply).
@@ -160,12 +118,13 @@ class AreaIndex:
         here by record id; rows come straight from the driver's cursor, not as ORM rows.
         """
         watermark = change_log.last_entry(session)
-        states = _fetch(session, select(
+        states = fetch_columns(session, select(
             FeatureState.feature_id, FeatureState.status, FeatureState.progress,
             FeatureState.valid_from,
         ).where(FeatureState.layer_id == layer_id, FeatureState.valid_to.is_(None)))  # fmt: skip
-        places = _fetch(session, select(Feature.id, Feature.commune_code, Feature.district_code)
-                        .where(Feature.layer_id == layer_id))  # fmt: skip
+        places = fetch_columns(session, select(
+            Feature.id, Feature.commune_code, Feature.district_code,
+        ).where(Feature.layer_id == layer_id))  # fmt: skip
         closed = session.scalar(
             select(func.max(FeatureState.valid_to)).where(FeatureState.layer_id == layer_id)
         )
@@ -179,7 +138,7 @@ class AreaIndex:
         progress = np.array(states[2], dtype=np.float64)[order]
         arrays = LayerArrays(
             watermark=watermark,
-            latest=_later(_as_date(max(states[3], default=None)), closed),
+            latest=later(as_date(max(states[3], default=None)), closed),
             ids=state_ids[order],
             commune=self.areas["commune"].numbers_of(places[1])[at],
             district=self.areas["district"].numbers_of(places[2])[at],
@@ -187,8 +146,6 @@ class AreaIndex:
             progress=np.nan_to_num(progress, nan=0.0),
             statuses=statuses,
         )
-        self.layers[layer_id] = arrays
-        self.reloads += 1
         return arrays
 
     def _coded(self, rows: _Rows, statuses: Codes) -> tuple[np.ndarray, ...]:
@@ -206,8 +163,8 @@ class AreaIndex:
     ) -> tuple[_Rows, dt.date | None]:
         """Return the current states of ``feature_ids`` and the latest date of their histories."""
         rows, latest = _Rows(), None
-        for start in range(0, len(feature_ids), _BATCH):
-            batch = feature_ids[start : start + _BATCH]
+        for start in range(0, len(feature_ids), BATCH):
+            batch = feature_ids[start : start + BATCH]
             result = session.execute(
                 select(FeatureState.feature_id, Feature.commune_code, Feature.district_code,
                        FeatureState.status, FeatureState.progress, FeatureState.valid_from,
@@ -217,17 +174,19 @@ class AreaIndex:
                 .order_by(FeatureState.feature_id, FeatureState.id)
             )  # fmt: skip
             for row in result:
-                latest = _later(_later(latest, row[5]), row[6])
+                latest = later(later(latest, row[5]), row[6])
                 if row[6] is None:
                     rows.add(row)
         return rows, latest
 
     # --- updating --------------------------------------------------------------------------
 
-    def _apply(self, session: Session, arrays: LayerArrays, feature_ids: list[int]) -> None:
+    def _apply(
+        self, session: Session, arrays: LayerArrays, feature_ids: list[int]
+    ) -> LayerArrays:
         """Replace the rows of ``feature_ids`` by their current states, in place where possible."""
         rows, latest = self._changed_rows(session, feature_ids)
-        arrays.latest = _later(arrays.latest, latest)
+        arrays.latest = later(arrays.latest, latest)
         new = self._coded(rows, arrays.statuses)
         wanted = np.array(feature_ids, dtype=np.int64)
         lows = np.searchsorted(arrays.ids, wanted, "left")
@@ -244,6 +203,7 @@ class AreaIndex:
             extra.extend(range(start + kept, end))
         if extra:
             self._append(arrays, [column[extra] for column in new])
+        return arrays
 
     @staticmethod
     def _append(arrays: LayerArrays, new: list[np.ndarray]) -> None:

@@ -1,20 +1,20 @@
-"""Reading a layer's records as they stood on a date: by bounding box, by id, as clusters."""
+"""Reading a layer's records as they stood on a date: by bounding box, by id.
+
+The map's clusters come from ``portal.store.point_index``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
-import numpy as np
 from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.store import spatial
 from portal.store.models import Area, Feature, FeatureState
-from portal.store.progress import state_as_of, states_on
+from portal.store.progress import state_as_of
 
 BBox = tuple[float, float, float, float]
 
@@ -147,99 +147,6 @@ def longest_waiting(
     return session.execute(
         query.order_by(FeatureState.valid_from, Feature.id).limit(limit)
     ).all()
-
-
-@dataclass(frozen=True)
-class PointIndex:
-    """A layer's records on a date as numpy arrays, ordered by id: for clustering and views.
-
-    ``x``/``y`` place a record (a line or polygon by its representative point) in a cluster;
-    ``box`` (minx, miny, maxx, maxy per record) finds the records a view overlaps, exactly as
-    :func:`read_features` does with ``bbox``.
-    """
-
-    ids: np.ndarray
-    x: np.ndarray
-    y: np.ndarray
-    box: np.ndarray
-    done: np.ndarray
-
-    def in_bbox(self, bbox: BBox) -> np.ndarray:
-        """Return a boolean mask of the points inside ``bbox``."""
-        minx, miny, maxx, maxy = bbox
-        return (self.x >= minx) & (self.x <= maxx) & (self.y >= miny) & (self.y <= maxy)
-
-    def overlapping(self, bbox: BBox | None) -> list[int]:
-        """Return the ids of the records whose box overlaps ``bbox`` (all: None), by id."""
-        if bbox is None:
-            return self.ids.tolist()
-        minx, miny, maxx, maxy = bbox
-        box = self.box
-        mask = (box[:, 2] >= minx) & (box[:, 0] <= maxx) & (box[:, 3] >= miny) & (box[:, 1] <= maxy)
-        return self.ids[mask].tolist()
-
-
-def point_index(
-    session: Session, layer_id: str, as_of: dt.date, done_statuses: set[str]
-) -> PointIndex:
-    """Load every record of a layer on ``as_of``: id, position, box and whether it is done."""
-    state = states_on(layer_id, as_of)
-    rows = session.execute(
-        select(Feature.id, Feature.x, Feature.y, Feature.minx, Feature.miny, Feature.maxx,
-               Feature.maxy, state.c.status)
-        .select_from(state.join(Feature, Feature.id == state.c.feature_id))
-        .order_by(Feature.id)
-    ).all()
-    if not rows:
-        empty = np.zeros(0)
-        return PointIndex(empty.astype(np.int64), empty, empty, np.zeros((0, 4)),
-                          empty.astype(bool))
-    numbers = np.array([row[:7] for row in rows], dtype=float)
-    status = np.array([row[7] for row in rows], dtype=object)
-    return PointIndex(
-        ids=numbers[:, 0].astype(np.int64),
-        x=numbers[:, 1],
-        y=numbers[:, 2],
-        box=numbers[:, 3:7],
-        done=np.isin(status, list(done_statuses)),
-    )
-
-
-def cluster_cell_degrees(zoom: int, pixels: int = 60) -> float:
-    """Width in degrees of a square of ``pixels`` screen pixels at ``zoom`` (Web Mercator).
-
-    >>> round(cluster_cell_degrees(8), 4)
-    0.3296
-    """
-    return 360.0 / (256 * 2**zoom) * pixels
-
-
-def grid_clusters(index: PointIndex, bbox: BBox, zoom: int) -> list[dict[str, Any]]:
-    """Group the points in ``bbox`` into grid cells about 60 px wide at ``zoom``."""
-    mask = index.in_bbox(bbox)
-    x, y, done = index.x[mask], index.y[mask], index.done[mask]
-    if x.size == 0:
-        return []
-    cell = cluster_cell_degrees(zoom)
-    keys = np.floor(x / cell).astype(np.int64) * 1_000_003 + np.floor(y / cell).astype(np.int64)
-    _, group, counts = np.unique(keys, return_inverse=True, return_counts=True)
-    order = np.argsort(group, kind="stable")
-    starts = np.r_[0, np.cumsum(counts)[:-1]]
-    xs, ys, dones = x[order], y[order], done[order]
-    clusters = []
-    for i, n in enumerate(counts):
-        sl = slice(starts[i], starts[i] + n)
-        clusters.append(
-            {
-                "lon": float(xs[sl].mean()),
-                "lat": float(ys[sl].mean()),
-                "count": int(n),
-                "done": int(dones[sl].sum()),
-                "bbox": [float(xs[sl].min()), float(ys[sl].min()),
-                         float(xs[sl].max()), float(ys[sl].max())],
-            }
-        )
-    return clusters
 
 
 def area_names(session: Session, level: str) -> dict[str, str]:

@@ -7,12 +7,14 @@ from sqlalchemy.orm import Session
 
 from portal.store.area_index import AreaIndex
 from portal.store.db import Database, open_database
+from portal.store.point_index import PointIndexes
 
 
 def init_app(app: Flask, url: str, busy_timeout: float) -> None:
     """Open the database for ``app`` and close each request's session at teardown."""
     app.extensions["portal_db"] = open_database(url, busy_timeout)
     app.extensions["portal_area_index"] = AreaIndex()
+    app.extensions["portal_point_index"] = PointIndexes()
     app.teardown_appcontext(_close_session)
 
 
@@ -24,6 +26,11 @@ def get_database(app: Flask | None = None) -> Database:
 def get_area_index(app: Flask | None = None) -> AreaIndex:
     """Return the app's area index (per-area counts kept in memory, see ``area_index``)."""
     return (app or current_app).extensions["portal_area_index"]
+
+
+def get_point_index(app: Flask | None = None) -> PointIndexes:
+    """Return the app's point indexes of current states (map clusters, see ``point_index``)."""
+    return (app or current_app).extensions["portal_point_index"]
 
 
 def get_session() -> Session:
