@@ -230,7 +230,11 @@ def serve(database_url: str, port: int, workers: int = 1, threads: int = 8, inst
 
     ``warmed``: every fixed address of the mixes is asked for before the block starts.
     """
-    instance = Path(instance or Path(database_url.removeprefix("sqlite:///")).parent)
+    if instance is None:  # the SQLite file's folder; a folder of its own for PostgreSQL
+        instance = (Path(database_url.removeprefix("sqlite:///")).parent
+                    if database_url.startswith("sqlite:///")
+                    else tempfile.mkdtemp(prefix="bench-load-"))
+    instance = Path(instance)
     env = {**os.environ, "DATABASE_URL": database_url, "PORTAL_AUTO_SEED": "false",
            "PORTAL_INSTANCE_PATH": str(instance), "PORTAL_DEFAULT_AS_OF": AS_OF,
            "PORTAL_LOGIN_RATE_LIMIT": "1000 per minute"}
