@@ -45,6 +45,7 @@ from portal.services.backup_dialects import (
     store_counts,
 )
 from portal.services.backup_postgres import PostgresDump
+from portal.store import change_log
 from portal.store.migrate import alembic_config, upgrade
 
 FORMAT = "langson-portal-backup"
@@ -339,6 +340,7 @@ def restore_backup(
         empty, counts = store_is_empty(engine)
         if not empty and not force:
             raise _refuse_non_empty(counts)
+        before = change_log.position(engine)
         instance.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=instance, prefix=".restore-"))
         try:
@@ -362,5 +364,6 @@ def restore_backup(
     if revision_of(engine) != head:
         upgrade(engine)
         manifest["migrated_from"] = revision
+    change_log.move_past(engine, before)  # portals still serving this store start afresh
     engine.dispose()
     return manifest

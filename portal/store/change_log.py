@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import chain
 
-from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy import Engine, delete, event, func, insert, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal.store.models import ChangeLogEntry, Feature, FeatureState, Meta
@@ -132,3 +132,36 @@ def floor(session: Session) -> int:
     """Return the id up to which entries were pruned (0 when none were)."""
     value = session.scalar(select(Meta.value).where(Meta.key == FLOOR_KEY))
     return int(value) if value else 0
+
+
+# --- a store replaced underneath running processes (restore --force) ------------------------
+
+
+def position(engine: Engine) -> tuple[int, int]:
+    """Return (data version, last entry id) of a store; zeros where it has neither yet."""
+    tables = set(inspect(engine).get_table_names())
+    with engine.connect() as connection:
+        version = connection.scalar(
+            select(Meta.value).where(Meta.key == "data_version")) if "meta" in tables else None
+        last = connection.scalar(
+            select(func.max(ChangeLogEntry.id))) if "change_log" in tables else None
+    return int(version or 0), int(last or 0)
+
+
+def move_past(engine: Engine, before: tuple[int, int]) -> None:
+    """Put a restored store's data version and change log past where they stood ``before``.
+
+    A restore brings back an older data version and an older log. Processes still serving
+    (and Redis) would take the cached answers of a version number they met before for the
+    restored data, and indexes whose watermark is past the restored log would wait for entries
+    that never come. So the version moves past both, and one entry past both says: reload all.
+    """
+    version, last = (max(a, b) + 1 for a, b in zip(before, position(engine), strict=True))
+    with engine.begin() as connection:
+        connection.execute(delete(Meta).where(Meta.key == "data_version"))
+        connection.execute(insert(Meta).values(key="data_version", value=str(version)))
+        connection.execute(insert(ChangeLogEntry).values(id=last, layer_id=None, feature_id=None))
+        if engine.dialect.name == "postgresql":  # later entries are numbered after this one
+            connection.execute(text(
+                "SELECT setval(pg_get_serial_sequence('change_log', 'id'), :last)"),
+                {"last": last})
