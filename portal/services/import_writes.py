@@ -165,25 +165,28 @@ def plan_import(
     return plan
 
 
-def _new_row(record: ParsedRecord, today: dt.date) -> loader.RecordRow:
-    """Return the store row of a record new to the store, with its first state."""
-    return loader.RecordRow(
-        record.layer_id, record.record_id, record.name, record.geometry,
-        dict(record.attributes), [_initial_state(record, today)],
-    )  # fmt: skip
+def _new_rows(records: list[ParsedRecord], today: dt.date) -> list[loader.RecordRow]:
+    """Return the store rows of records new to the store, each with its first state.
 
-
-def _initial_state(record: ParsedRecord, today: dt.date) -> loader.StateRow:
-    layer = get_layer(record.layer_id)
-    if record.state is None:
-        return loader.StateRow(date=today, status=layer.statuses[0].id, author="import")
-    return loader.StateRow(
-        date=record.state.date,
-        status=record.state.status,
-        progress=record.state.progress,
-        attributes=dict(record.state.attributes),
-        author="import",
-    )
+    A record's state keeps the record's own attributes (the same mapping): the store writes
+    their JSON once for both.
+    """
+    first_status: dict[str, str] = {}
+    rows = []
+    for record in records:
+        state = record.state
+        if state is None:
+            if record.layer_id not in first_status:
+                first_status[record.layer_id] = get_layer(record.layer_id).statuses[0].id
+            initial = loader.StateRow(date=today, status=first_status[record.layer_id],
+                                      author="import")  # fmt: skip
+        else:
+            initial = loader.StateRow(date=state.date, status=state.status,
+                                      progress=state.progress, attributes=state.attributes,
+                                      author="import")  # fmt: skip
+        rows.append(loader.RecordRow(record.layer_id, record.record_id, record.name,
+                                     record.geometry, record.attributes, (initial,)))  # fmt: skip
+    return rows
 
 
 def _insert_state(session: Session, feature: Feature, record: ParsedRecord, author: str) -> None:
@@ -237,7 +240,7 @@ def write_chunk(
     """
     plan = plan_import(session, records, stored)
     added = set(plan.added)
-    new_rows = [_new_row(r, today) for r in records if f"{r.layer_id}/{r.record_id}" in added]
+    new_rows = _new_rows([r for r in records if f"{r.layer_id}/{r.record_id}" in added], today)
     changed = set(plan.changed)
     for record in records:
         if f"{record.layer_id}/{record.record_id}" not in changed:
