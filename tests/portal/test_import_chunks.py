@@ -149,3 +149,23 @@ def test_new_records_get_their_commune_district_and_first_state(db, tmp_path):
     assert feature.attributes["households"] == 10 + (CHUNK_ROWS + 2) % 50
     assert feature.created_at is not None and feature.version == 1
     assert _states(db, feature.record_id) == [(dt.date(2025, 11, 1), None, "listed")]
+
+
+def test_counted_notes_come_once_per_file_with_the_whole_count(db, tmp_path):
+    """Notes that count rows add up over the chunks instead of repeating once per chunk."""
+    rows = _village_rows(db, 2 * CHUNK_ROWS + 500, day="")  # no update date on any row
+    for i in (10, CHUNK_ROWS + 10, 2 * CHUNK_ROWS + 10):  # one row in each chunk: no position
+        rows[i][5] = rows[i][6] = ""
+    path = _write_csv(tmp_path / "thon_lom_song.csv", rows)
+    notes = run_import(db, path, "signal", today=DAY).report.notes
+    count = len(rows)
+    assert [n for n in notes if "update date" in n] == [
+        f"{count} dòng không ghi ngày cập nhật, đã lấy ngày hôm nay (31/12/2025) / "
+        f"{count} row(s) without an update date are dated today (2025-12-31)"
+    ]
+    shown = f"12, {CHUNK_ROWS + 12}, {2 * CHUNK_ROWS + 12}"
+    assert [n for n in notes if "centre" in n] == [
+        f"3 dòng chỉ ghi tên xã, không có tọa độ, đã đặt tại trung tâm xã (vị trí gần đúng): "
+        f"dòng {shown} / 3 row(s) give only a commune and were placed at its centre "
+        f"(approximate position): rows {shown}"
+    ]
