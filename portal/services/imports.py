@@ -250,8 +250,8 @@ def run_import(
     with db.sessions() as session:  # records are placed by the stored boundaries: any at all?
         boundary_notes = check_record_boundaries(session)
     crs = resolve_crs(crs_text) if crs_text else None  # resolved once, for reader and importer
-    with _fewer_collections():
-        chunks = _read(path, sheet, crs, max_unpacked)
+    chunks = _read(path, sheet, crs, max_unpacked)
+    with _fewer_collections():  # not while reading: a workbook's garbage is cyclic, and large
         return _run(db, chunks, path, layer, crs, today, dry_run, author, may_write, may_read,
                     boundary_notes)  # fmt: skip
 
