@@ -228,16 +228,20 @@ def _chunks(
     """Hand out the records as tables of ``size`` rows (one empty table for a sheet without)."""
     for start in range(0, max(len(positions), 1), size):
         part = positions[start : start + size]
-        cells = rows.cells(part)
-        if cells and min(map(len, cells)) > max(keep, default=-1):  # every row has every cell
-            by_column = list(zip(*cells, strict=False))
-            data = {names[k]: list(by_column[i]) for k, i in enumerate(keep)}
-        else:
-            data = {names[k]: [c[i] if i < len(c) else "" for c in cells]
-                    for k, i in enumerate(keep)}  # fmt: skip
-        frame = pd.DataFrame(data, columns=names, dtype=object)
-        yield replace(base, frame=frame, row_numbers=[rows.numbers[p] for p in part],
+        yield replace(base, frame=_frame(rows.cells(part), keep, names),
+                      row_numbers=[rows.numbers[p] for p in part],
                       notes=base.notes if start == 0 else ())  # fmt: skip
+
+
+def _frame(cells: list[list[str]], keep: list[int], names: list[str]) -> pd.DataFrame:
+    """Return the kept columns of rows of cells as a frame of text (an absent cell is "")."""
+    if cells and min(map(len, cells)) > max(keep, default=-1):  # every row has every cell
+        by_column = list(zip(*cells, strict=False))
+        data = {names[k]: list(by_column[i]) for k, i in enumerate(keep)}
+    else:
+        data = {names[k]: [c[i] if i < len(c) else "" for c in cells]
+                for k, i in enumerate(keep)}  # fmt: skip
+    return pd.DataFrame(data, columns=names, dtype=object)
 
 
 def _columns(rows: CompactRows, layout: OfficeLayout) -> tuple[list[str], list[int], list[str]]:

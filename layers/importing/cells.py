@@ -66,12 +66,18 @@ def field_values(
     return result
 
 
-def incomplete_fields(layer: LayerSpec, attributes: Mapping[str, np.ndarray]) -> list[list[str]]:
-    """Return, per row, the required fields of ``layer`` that the row leaves empty."""
+def incomplete_fields(
+    layer: LayerSpec, attributes: Mapping[str, np.ndarray]
+) -> dict[int, list[str]]:
+    """Return the rows leaving required fields of ``layer`` empty (by position), and those."""
     required = [spec.name for spec in layer.fields if spec.required]
-    size = len(next(iter(attributes.values()))) if attributes else 0
     empty = {name: pd.isna(attributes[name]) for name in required}
-    return [[name for name in required if empty[name][k]] for k in range(size)]
+    size = len(next(iter(attributes.values()))) if attributes else 0
+    lacking = np.zeros(size, dtype=bool)
+    for mask in empty.values():
+        lacking |= mask
+    return {k: [name for name in required if empty[name][k]]
+            for k in np.flatnonzero(lacking).tolist()}  # fmt: skip
 
 
 def _spread(rows: np.ndarray, mask: np.ndarray, size: int) -> np.ndarray:

@@ -315,14 +315,12 @@ def _derive_ids(
 
 def _extras(
     spec: LayerSpec, rows: np.ndarray, attributes: dict[str, np.ndarray], by_commune: np.ndarray
-) -> list[dict]:
-    """Return, per row of ``rows``, what a record notes about itself beyond its fields."""
-    extras = [{} for _ in range(rows.size)]
-    for k, missing in enumerate(incomplete_fields(spec, attributes)):
-        if missing:
-            extras[k]["incomplete"] = missing
+) -> dict[int, dict]:
+    """Return, by position in ``rows``, what a record notes about itself beyond its fields."""
+    extras: dict[int, dict] = {k: {"incomplete": missing}
+                               for k, missing in incomplete_fields(spec, attributes).items()}
     for k in np.flatnonzero(by_commune[rows]).tolist():
-        extras[k]["position_approximate"] = True
+        extras.setdefault(k, {})["position_approximate"] = True
     return extras
 
 
@@ -344,7 +342,7 @@ def _assemble(
     spec: LayerSpec, good: np.ndarray, rows: np.ndarray, record_ids: np.ndarray,
     located: Located, attributes: dict[str, np.ndarray], statuses: np.ndarray,
     dates: np.ndarray, progress: np.ndarray, communes: np.ndarray, texts: _Texts,
-    columns: ColumnMap, row_numbers: np.ndarray, extras: list[dict],
+    columns: ColumnMap, row_numbers: np.ndarray, extras: dict[int, dict],
 ) -> list[ParsedRecord]:  # fmt: skip
     """Build the records of the rows of one layer that have no problem."""
     position = np.searchsorted(rows, good)
@@ -354,7 +352,7 @@ def _assemble(
     values = zip(*cells, strict=True) if cells else [()] * good.size
     pcts = np.where(np.isfinite(progress[good]), progress[good], np.nan).tolist()
     columns_ = zip(
-        values, (extras[p] for p in position.tolist()), statuses[position].tolist(), pcts,
+        values, (extras.get(p, ()) for p in position.tolist()), statuses[position].tolist(), pcts,
         dates[good].tolist(), record_ids[good].tolist(), names, located.geoms[good].tolist(),
         row_numbers[good].tolist(), communes[good].tolist(), strict=True,
     )  # fmt: skip

@@ -26,6 +26,8 @@ from portal.store.models import Feature, FeatureState
 
 #: Keys per query: under SQLite's bound-parameter limit.
 _KEYS_PER_QUERY = 400
+#: Ids per query when only asking which are stored (SQLite >= 3.32 takes 32,766 parameters).
+_IDS_PER_QUERY = 5000
 #: The ids of each kind a plan shows.
 _EXAMPLES = 20
 
@@ -96,11 +98,22 @@ def _state_on(session: Session, feature_id: int, day: dt.date) -> FeatureState |
     ).first()
 
 
+def _stored_ids(session: Session, layer_id: str, ids: list[str]) -> list[str]:
+    """Return which of ``ids`` the layer holds (ids only: a new file's chunk finds none)."""
+    found: list[str] = []
+    for start in range(0, len(ids), _IDS_PER_QUERY):
+        found += session.scalars(select(Feature.record_id).where(
+            Feature.layer_id == layer_id, Feature.record_id.in_(ids[start : start + _IDS_PER_QUERY])
+        ))  # fmt: skip
+    return sorted(found)
+
+
 def existing(session: Session, records: list[ParsedRecord]) -> dict[tuple[str, str], Feature]:
     """Load the stored features the records name (and no other), a few hundred per query."""
     found: dict[tuple[str, str], Feature] = {}
     for layer_id in sorted({r.layer_id for r in records}):
-        ids = sorted({r.record_id for r in records if r.layer_id == layer_id})
+        ids = _stored_ids(session, layer_id, sorted({r.record_id for r in records
+                                                     if r.layer_id == layer_id}))  # fmt: skip
         for start in range(0, len(ids), _KEYS_PER_QUERY):
             batch = ids[start : start + _KEYS_PER_QUERY]
             for feature in session.scalars(select(Feature).where(

@@ -272,6 +272,7 @@ def _run(
         run = _Chunks(session, context, layer, may_write, areas[1], write)
         for table in chunks:
             run.take(table)
+            del table  # not held while the next chunk is read
         report = run.report
         report.notes.extend(boundary_notes)
         report.problems.extend(run.later)

@@ -271,8 +271,12 @@ def _state_rows(
 ) -> Iterable[tuple]:
     """Return a record's history rows (a state with the record's attributes reuses ``text``)."""
     history = record.history
-    if len(history) > 1:
-        history = sorted(history, key=lambda s: s.date)
+    if len(history) == 1 and history[0].attributes is record.attributes:  # an import's row
+        state = history[0]
+        yield (feature_id, record.layer_id, form.date(state.date), None, state.status,
+               state.progress, text, state.author, state.note, now)  # fmt: skip
+        return
+    history = sorted(history, key=lambda s: s.date)
     for i, state in enumerate(history):
         valid_to = history[i + 1].date if i + 1 < len(history) else None
         same = state.attributes is record.attributes or state.attributes == record.attributes
