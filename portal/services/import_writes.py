@@ -26,8 +26,8 @@ from portal.store.models import Feature, FeatureState
 
 #: Keys per query: under SQLite's bound-parameter limit.
 _KEYS_PER_QUERY = 400
-#: Ids per query when only asking which are stored (SQLite >= 3.32 takes 32,766 parameters).
-_IDS_PER_QUERY = 5000
+#: Ids per query when only asking which are stored (under SQLite's oldest limit, 999).
+_IDS_PER_QUERY = 900
 #: The ids of each kind a plan shows.
 _EXAMPLES = 20
 
