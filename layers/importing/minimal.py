@@ -318,20 +318,19 @@ def report_repeats(
     a row repeating one of them names it; the first rows of this chunk's keys are added.
     """
     size = len(ids)
-    keys = pd.Series(layer_ids.astype(str) + "\x00" + ids.astype(str))[present]
-    first = pd.Series(np.flatnonzero(present), index=keys.index).groupby(keys).transform("min")
-    index = first.index.to_numpy()
-    repeat = index[first.to_numpy() != index]
+    index = np.flatnonzero(present)
+    earlier = {} if seen is None else seen
+    mine: dict[str, int] = {}  # this chunk's keys -> the row number of their first row
     mask = np.zeros(size, dtype=bool)
-    mask[repeat] = True
     first_rows = np.zeros(size, dtype=np.int64)
-    first_rows[index] = problems.rows[first.to_numpy()]
+    numbers = problems.rows[index].tolist()
+    keys = map("{}\x00{}".format, layer_ids[index].tolist(), ids[index].tolist())
+    for i, key, number in zip(index.tolist(), keys, numbers, strict=True):
+        first = earlier.get(key, mine.get(key))
+        if first is None:
+            mine[key] = number
+        else:
+            mask[i], first_rows[i] = True, first
     if seen is not None:
-        earlier = keys.map(seen)
-        known = earlier.notna().to_numpy()
-        mask[index[known]] = True
-        first_rows[index[known]] = earlier.to_numpy()[known].astype(np.int64)
-        new = ~known & (first.to_numpy() == index)
-        seen.update(zip(keys.to_numpy()[new].tolist(), first_rows[index[new]].tolist(),
-                        strict=True))  # fmt: skip
+        seen.update(mine)
     problems.add(mask, column, values, en, vi, first=first_rows)
