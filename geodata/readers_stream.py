@@ -123,22 +123,32 @@ class CompactRows(Sequence):
         self._cached: tuple[int, list[str]] = (-1, [])
 
     def add(self, number: int, cells: list[str]) -> None:
-        """Keep a row unless it is blank; its cells in NFC."""
+        """Keep a row unless it is blank (its cells in NFC once its block is full or closed)."""
         joined = _SEP.join(cells)
-        if joined.count(_SEP) != len(cells) - 1 or _ROW in joined or _SUSPICIOUS.search(joined):
+        if joined.count(_SEP) != len(cells) - 1:
             raise _ReadWhole
         if not joined.strip():  # the separator is whitespace to str.strip
             return
-        if not joined.isascii():
-            joined = unicodedata.normalize("NFC", joined)
         self.numbers.append(number)
         self._pending.append(joined)
-        self.width = max(self.width, len(cells))
+        if len(cells) > self.width:
+            self.width = len(cells)
         if len(self._pending) == _BLOCK:
             self._pack()
 
+    def close(self) -> None:
+        """Pack the last rows added: every row is then checked and in NFC."""
+        if self._pending:
+            self._pack()
+
     def _pack(self) -> None:
-        self._blocks.append(zlib.compress(_ROW.join(self._pending).encode("utf-8"), 1))
+        """Check a block's rows (a repair or a separator inside a cell: read whole), pack it."""
+        text = _ROW.join(self._pending)
+        if text.count(_ROW) != len(self._pending) - 1 or _SUSPICIOUS.search(text):
+            raise _ReadWhole
+        if not text.isascii():
+            text = unicodedata.normalize("NFC", text)
+        self._blocks.append(zlib.compress(text.encode("utf-8"), 1))
         self._pending = []
 
     def __len__(self) -> int:
@@ -148,15 +158,29 @@ class CompactRows(Sequence):
         if isinstance(index, slice):
             return _View(self, range(len(self))[index])
         index = range(len(self))[index]
-        block, offset = divmod(index, _BLOCK)
+        return self.numbers[index], self._block(index // _BLOCK)[index % _BLOCK].split(_SEP)
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        numbers = iter(self.numbers)
+        for block in range(len(self._blocks) + 1):
+            for text in self._block(block):
+                yield next(numbers), text.split(_SEP)
+
+    def _block(self, block: int) -> list[str]:
+        """Return the rows of one block as text (the block being filled, or one unpacked)."""
         if block == len(self._blocks):
-            text = self._pending[offset]
-        else:
-            if self._cached[0] != block:
-                unpacked = zlib.decompress(self._blocks[block]).decode("utf-8").split(_ROW)
-                self._cached = (block, unpacked)
-            text = self._cached[1][offset]
-        return self.numbers[index], text.split(_SEP)
+            return self._pending
+        if self._cached[0] != block:
+            unpacked = zlib.decompress(self._blocks[block]).decode("utf-8").split(_ROW)
+            self._cached = (block, unpacked)
+        return self._cached[1]
+
+    def cells(self, positions: Sequence[int]) -> list[list[str]]:
+        """Return the cells of the rows at ``positions``, unpacking each block once in order."""
+        result = []
+        for position in positions:
+            result.append(self._block(position // _BLOCK)[position % _BLOCK].split(_SEP))
+        return result
 
 
 @dataclass(frozen=True)
@@ -204,13 +228,20 @@ def _chunks(
     """Hand out the records as tables of ``size`` rows (one empty table for a sheet without)."""
     for start in range(0, max(len(positions), 1), size):
         part = positions[start : start + size]
-        cells = [rows[p][1] for p in part]
-        frame = pd.DataFrame(
-            {names[k]: [c[i] if i < len(c) else "" for c in cells] for k, i in enumerate(keep)},
-            columns=names, dtype=object,
-        )  # fmt: skip
-        yield replace(base, frame=frame, row_numbers=[rows.numbers[p] for p in part],
+        yield replace(base, frame=_frame(rows.cells(part), keep, names),
+                      row_numbers=[rows.numbers[p] for p in part],
                       notes=base.notes if start == 0 else ())  # fmt: skip
+
+
+def _frame(cells: list[list[str]], keep: list[int], names: list[str]) -> pd.DataFrame:
+    """Return the kept columns of rows of cells as a frame of text (an absent cell is "")."""
+    if cells and min(map(len, cells)) > max(keep, default=-1):  # every row has every cell
+        by_column = list(zip(*cells, strict=False))
+        data = {names[k]: list(by_column[i]) for k, i in enumerate(keep)}
+    else:
+        data = {names[k]: [c[i] if i < len(c) else "" for c in cells]
+                for k, i in enumerate(keep)}  # fmt: skip
+    return pd.DataFrame(data, columns=names, dtype=object)
 
 
 def _columns(rows: CompactRows, layout: OfficeLayout) -> tuple[list[str], list[int], list[str]]:
@@ -260,6 +291,7 @@ def _csv_rows(path: Path) -> CompactRows:
             reader = csv.reader(handle, delimiter=delimiter)
             for number, record in enumerate(reader, start=1):
                 rows.add(number, record)
+            rows.close()
     except (UnicodeDecodeError, csv.Error):
         raise _ReadWhole from None  # the whole reader decodes it otherwise, or says where
     return rows
@@ -280,6 +312,7 @@ def _xlsx_rows(path: Path, sheet: str | None, max_unpacked: int) -> tuple[Compac
         worksheet.reset_dimensions()
         for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
             rows.add(number, [format_value(v) for v in values])
+        rows.close()
         title, member = worksheet.title, worksheet._worksheet_path
     finally:
         workbook.close()

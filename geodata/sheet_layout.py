@@ -12,6 +12,7 @@ which rows it left out and why.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from array import array
 from collections.abc import Sequence
@@ -117,9 +118,9 @@ def _kind(cells: list[str]) -> str | None:
     Signature and group rows are short (a few cells); a longer row naming a director or a
     Roman numeral is a record and stays one.
     """
+    if sum(map(bool, map(str.strip, cells))) > _SHORT_ROW:  # only a subtotal row may be long
+        return "subtotal" if any(map(_is_total, _total_candidates(cells))) else None
     filled = _filled(cells)
-    if len(filled) > _SHORT_ROW:  # only a subtotal row may be long: few cells need folding
-        return "subtotal" if any(_is_total(cells[i]) for i in filled) else None
     texts = [fold(cells[i]).strip() for i in filled]
     if any(_SIGNATURE.search(text) for text in texts):
         return "signature"
@@ -128,6 +129,24 @@ def _kind(cells: list[str]) -> str | None:
     if texts and _ROMAN.match(texts[0]) and filled[0] == 0:
         return "group"
     return None
+
+
+_CELL_SEP = "\x1f"
+# A cell that may read "Cộng"/"Tổng": its first character past any space is t, T, c, C or not
+# ASCII (what `_is_total` looks at first). ``\x1f`` separates the cells; it is space to ``\s``.
+_MAY_BE_TOTAL = re.compile("(?:^|\x1f)([^\\S\x1f]*[tTcC\u0080-\U0010ffff][^\x1f]*)")
+
+
+def _total_candidates(cells: list[str]) -> list[str]:
+    """Return the cells `_is_total` needs to look at: the others cannot read "Cộng", "Tổng".
+
+    >>> _total_candidates(["12", "Bản Nà Lạn", " Tổng cộng", "Đã phát sóng", "cộng"])
+    [' Tổng cộng', 'Đã phát sóng', 'cộng']
+    """
+    joined = _CELL_SEP.join(cells)
+    if joined.count(_CELL_SEP) != len(cells) - 1:  # a cell holds the separator: all of them
+        return cells
+    return _MAY_BE_TOTAL.findall(joined)
 
 
 @functools.lru_cache(maxsize=4096)  # a status column repeats a few words on every row
@@ -228,8 +247,7 @@ def office_layout(rows: Sequence[Row]) -> OfficeLayout:
         skipped["numbering"] = [rows[first][0]]
         first += 1
     positions = array("q")  # 8 bytes a record
-    for position in range(first, len(rows)):
-        number, cells = rows[position]
+    for position, (number, cells) in enumerate(itertools.islice(rows, first, None), first):
         kind = _kind(cells)
         if kind == "signature" and not _short_to_the_end(rows[position:]):
             kind = None  # a record follows: this row is one too, checked like any other

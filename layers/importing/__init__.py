@@ -17,6 +17,7 @@ from __future__ import annotations
 from geodata.problems import Problem
 from layers.importing.records import parse_records
 from layers.importing.types import (
+    CountedNote,
     ImportContext,
     ImportRejected,
     ImportReport,
@@ -26,6 +27,6 @@ from layers.importing.types import (
 )
 
 __all__ = [
-    "ImportContext", "ImportRejected", "ImportReport", "ParsedRecord", "ParsedState", "Problem",
-    "TableLike", "parse_records",
+    "CountedNote", "ImportContext", "ImportRejected", "ImportReport", "ParsedRecord",
+    "ParsedState", "Problem", "TableLike", "parse_records",
 ]  # fmt: skip

@@ -7,6 +7,7 @@ Python loops run only over the rows that have a problem, to word it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 
 import numpy as np
@@ -14,7 +15,7 @@ import pandas as pd
 
 from layers.base import LayerSpec
 from layers.importing.columns import GENERIC_STATUS_LABELS, status_lookup
-from layers.importing.types import Problems, Texts
+from layers.importing.types import CountedNote, Problems, Texts
 from layers.parsing import parse_dates, parse_keys, parse_numbers
 from layers.values import date_faults, read_column
 
@@ -65,12 +66,18 @@ def field_values(
     return result
 
 
-def incomplete_fields(layer: LayerSpec, attributes: Mapping[str, np.ndarray]) -> list[list[str]]:
-    """Return, per row, the required fields of ``layer`` that the row leaves empty."""
+def incomplete_fields(
+    layer: LayerSpec, attributes: Mapping[str, np.ndarray]
+) -> dict[int, list[str]]:
+    """Return the rows leaving required fields of ``layer`` empty (by position), and those."""
     required = [spec.name for spec in layer.fields if spec.required]
-    size = len(next(iter(attributes.values()))) if attributes else 0
     empty = {name: pd.isna(attributes[name]) for name in required}
-    return [[name for name in required if empty[name][k]] for k in range(size)]
+    size = len(next(iter(attributes.values()))) if attributes else 0
+    lacking = np.zeros(size, dtype=bool)
+    for mask in empty.values():
+        lacking |= mask
+    return {k: [name for name in required if empty[name][k]]
+            for k in np.flatnonzero(lacking).tolist()}  # fmt: skip
 
 
 def _spread(rows: np.ndarray, mask: np.ndarray, size: int) -> np.ndarray:
@@ -105,13 +112,16 @@ def state_dates(
     )  # fmt: skip
     blank = keep & values.isna().to_numpy()
     if blank.any():
-        count = int(blank.sum())
-        notes.append(
-            f"{count} dòng không ghi ngày cập nhật, đã lấy ngày hôm nay ({shown}) / "
-            f"{count} row(s) without an update date are dated today ({today.isoformat()})"
-        )
+        notes.append(CountedNote("undated", functools.partial(_undated_words, today),
+                                 int(blank.sum())))  # fmt: skip
     dates[blank] = today
     return dates
+
+
+def _undated_words(today: dt.date, count: int, _shown: str, _more: str) -> str:
+    shown = today.strftime("%d/%m/%Y")
+    return (f"{count} dòng không ghi ngày cập nhật, đã lấy ngày hôm nay ({shown}) / "
+            f"{count} row(s) without an update date are dated today ({today.isoformat()})")
 
 
 def progress_values(

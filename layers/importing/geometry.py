@@ -23,7 +23,7 @@ from geodata.crs import resolve_crs, to_wgs84
 from geodata.errors import InvalidCRS
 from geodata.rawtable import user_error
 from layers.importing.columns import ROLE_ALIASES
-from layers.importing.types import ImportContext, Problems, TableLike, Texts
+from layers.importing.types import CountedNote, ImportContext, Problems, TableLike, Texts
 from layers.parsing import parse_numbers
 
 WGS84 = pyproj.CRS.from_epsg(4326)
@@ -247,12 +247,8 @@ def _from_xy(
         northing_first = ok & (xs > ys)
         if northing_first.any():
             xs[northing_first], ys[northing_first] = ys[northing_first], xs[northing_first]
-            count = int(northing_first.sum())
-            notes.append(
-                f"{count} dòng ghi X là tọa độ bắc (quy ước trắc địa Việt Nam), đã đổi chỗ x, y / "
-                f"{count} row(s) give X as northing (Vietnamese survey convention); x and y "
-                "were exchanged"
-            )
+            notes.append(CountedNote("northing_first", _northing_words,
+                                     int(northing_first.sum())))  # fmt: skip
     return _points(xs, ys, crs, located)
 
 
@@ -343,3 +339,9 @@ def mask_of(index: np.ndarray, size: int) -> np.ndarray:
     mask = np.zeros(size, dtype=bool)
     mask[index] = True
     return mask
+
+
+def _northing_words(count: int, _shown: str, _more: str) -> str:
+    return (f"{count} dòng ghi X là tọa độ bắc (quy ước trắc địa Việt Nam), đã đổi chỗ x, y / "
+            f"{count} row(s) give X as northing (Vietnamese survey convention); x and y were "
+            "exchanged")

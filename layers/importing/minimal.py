@@ -22,7 +22,7 @@ from geodata.old_names import old_units
 from layers.base import LayerSpec
 from layers.importing.geometry import Located
 from layers.importing.places import commune_lookup
-from layers.importing.types import ImportContext, Problems, Texts
+from layers.importing.types import CountedNote, ImportContext, Problems, Texts
 from layers.parsing import column_key, fold, parse_keys
 
 # Roles that give a row its place; a row with none of them filled may be placed by its commune.
@@ -196,22 +196,25 @@ def place_at_communes(
         return
     located.geoms[index] = places.centres[index]
     located.failed[index] = False
-    shown = ", ".join(str(r) for r in problems.rows[index][:20])
-    more = "…" if index.size > 20 else ""
-    notes.append(
-        f"{index.size} dòng chỉ ghi tên xã, không có tọa độ, đã đặt tại trung tâm xã (vị trí gần "
-        f"đúng): dòng {shown}{more} / "
-        f"{index.size} row(s) give only a commune and were placed at its centre (approximate "
-        f"position): rows {shown}{more}"
-    )
+    notes.append(CountedNote("at_commune_centre", _centre_words, index.size,
+                             problems.rows[index][:20].tolist()))  # fmt: skip
     legacy = np.flatnonzero(places.legacy)
     if legacy.size:
-        shown = ", ".join(str(r) for r in problems.rows[legacy][:20])
-        notes.append(
-            f"Dòng {shown} ghi tên xã cũ (trước 1/7/2025), đã đặt tại trung tâm xã cũ / "
+        notes.append(CountedNote("at_legacy_centre", _legacy_words, legacy.size,
+                                 problems.rows[legacy][:20].tolist()))  # fmt: skip
+
+
+def _centre_words(count: int, shown: str, more: str) -> str:
+    return (f"{count} dòng chỉ ghi tên xã, không có tọa độ, đã đặt tại trung tâm xã (vị trí gần "
+            f"đúng): dòng {shown}{more} / "
+            f"{count} row(s) give only a commune and were placed at its centre (approximate "
+            f"position): rows {shown}{more}")
+
+
+def _legacy_words(_count: int, shown: str, _more: str) -> str:
+    return (f"Dòng {shown} ghi tên xã cũ (trước 1/7/2025), đã đặt tại trung tâm xã cũ / "
             f"Rows {shown} name a commune as it was before 1 July 2025 and were placed at its "
-            "centre"
-        )
+            "centre")
 
 
 def row_names(
@@ -315,20 +318,19 @@ def report_repeats(
     a row repeating one of them names it; the first rows of this chunk's keys are added.
     """
     size = len(ids)
-    keys = pd.Series(layer_ids.astype(str) + "\x00" + ids.astype(str))[present]
-    first = pd.Series(np.flatnonzero(present), index=keys.index).groupby(keys).transform("min")
-    index = first.index.to_numpy()
-    repeat = index[first.to_numpy() != index]
+    index = np.flatnonzero(present)
+    earlier = {} if seen is None else seen
+    mine: dict[str, int] = {}  # this chunk's keys -> the row number of their first row
     mask = np.zeros(size, dtype=bool)
-    mask[repeat] = True
     first_rows = np.zeros(size, dtype=np.int64)
-    first_rows[index] = problems.rows[first.to_numpy()]
+    numbers = problems.rows[index].tolist()
+    keys = map("{}\x00{}".format, layer_ids[index].tolist(), ids[index].tolist())
+    for i, key, number in zip(index.tolist(), keys, numbers, strict=True):
+        first = earlier.get(key, mine.get(key))
+        if first is None:
+            mine[key] = number
+        else:
+            mask[i], first_rows[i] = True, first
     if seen is not None:
-        earlier = keys.map(seen)
-        known = earlier.notna().to_numpy()
-        mask[index[known]] = True
-        first_rows[index[known]] = earlier.to_numpy()[known].astype(np.int64)
-        new = ~known & (first.to_numpy() == index)
-        seen.update(zip(keys.to_numpy()[new].tolist(), first_rows[index[new]].tolist(),
-                        strict=True))  # fmt: skip
+        seen.update(mine)
     problems.add(mask, column, values, en, vi, first=first_rows)

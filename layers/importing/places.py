@@ -19,7 +19,7 @@ import shapely
 from geodata.assign import assign_points, representative_xy
 from layers.base import LayerSpec
 from layers.importing.geometry import WGS84, Located, mask_of, report_swapped, swapped_rows
-from layers.importing.types import ImportContext, Problems, Texts
+from layers.importing.types import CountedNote, ImportContext, Problems, Texts
 from layers.parsing import column_key, parse_keys
 
 # Distances are measured in UTM 48N: Lạng Sơn (106.0–107.4° E) lies inside its 102–108° E zone.
@@ -69,11 +69,9 @@ def check_shapes(located: Located, keep: np.ndarray, problems: Problems,
     touch = np.char.startswith(reasons, "Ring Self-intersection")
     if touch.any():
         geoms[invalid[touch]] = shapely.make_valid(geoms[invalid[touch]], method="structure")
-        rows = ", ".join(str(r) for r in problems.rows[invalid[touch]][:10])
-        notes.append(
-            f"Đã sửa vòng đa giác tự chạm tại một điểm (make_valid) ở dòng {rows} / "
-            f"Repaired polygon rings touching themselves at a point (make_valid) on rows {rows}"
-        )
+        rows = problems.rows[invalid[touch]]
+        notes.append(CountedNote("repaired_rings", _repaired_words, rows.size,
+                                 rows[:10].tolist(), limit=10))  # fmt: skip
     broken = invalid[~touch]
     words = [_reason(text) for text in reasons[~touch]]
     problems.add_at(
@@ -84,6 +82,11 @@ def check_shapes(located: Located, keep: np.ndarray, problems: Problems,
     usable = mask_of(check, len(geoms))
     usable[broken] = False
     return usable
+
+
+def _repaired_words(_count: int, rows: str, _more: str) -> str:
+    return (f"Đã sửa vòng đa giác tự chạm tại một điểm (make_valid) ở dòng {rows} / "
+            f"Repaired polygon rings touching themselves at a point (make_valid) on rows {rows}")
 
 
 def _reason(text: str) -> tuple[str, str]:

@@ -46,6 +46,7 @@ from layers.importing.places import (
     check_shapes,
 )
 from layers.importing.types import (
+    CountedNote,
     ImportContext,
     ImportReport,
     ParsedRecord,
@@ -212,9 +213,12 @@ def _non_blank_rows(texts: _Texts, geometry, notes: list[str]) -> np.ndarray:
     if geometry is not None:
         keep |= ~shapely.is_missing(np.asarray(geometry, dtype=object))
     if (~keep).any():
-        count = int((~keep).sum())
-        notes.append(f"Bỏ qua {count} dòng trống / Skipped {count} blank row(s)")
+        notes.append(CountedNote("blank", _blank_words, int((~keep).sum())))
     return keep
+
+
+def _blank_words(count: int, _shown: str, _more: str) -> str:
+    return f"Bỏ qua {count} dòng trống / Skipped {count} blank row(s)"
 
 
 # --- identity --------------------------------------------------------------------------------
@@ -311,14 +315,12 @@ def _derive_ids(
 
 def _extras(
     spec: LayerSpec, rows: np.ndarray, attributes: dict[str, np.ndarray], by_commune: np.ndarray
-) -> list[dict]:
-    """Return, per row of ``rows``, what a record notes about itself beyond its fields."""
-    extras = [{} for _ in range(rows.size)]
-    for k, missing in enumerate(incomplete_fields(spec, attributes)):
-        if missing:
-            extras[k]["incomplete"] = missing
+) -> dict[int, dict]:
+    """Return, by position in ``rows``, what a record notes about itself beyond its fields."""
+    extras: dict[int, dict] = {k: {"incomplete": missing}
+                               for k, missing in incomplete_fields(spec, attributes).items()}
     for k in np.flatnonzero(by_commune[rows]).tolist():
-        extras[k]["position_approximate"] = True
+        extras.setdefault(k, {})["position_approximate"] = True
     return extras
 
 
@@ -340,34 +342,29 @@ def _assemble(
     spec: LayerSpec, good: np.ndarray, rows: np.ndarray, record_ids: np.ndarray,
     located: Located, attributes: dict[str, np.ndarray], statuses: np.ndarray,
     dates: np.ndarray, progress: np.ndarray, communes: np.ndarray, texts: _Texts,
-    columns: ColumnMap, row_numbers: np.ndarray, extras: list[dict],
+    columns: ColumnMap, row_numbers: np.ndarray, extras: dict[int, dict],
 ) -> list[ParsedRecord]:  # fmt: skip
     """Build the records of the rows of one layer that have no problem."""
     position = np.searchsorted(rows, good)
     names = _names(spec, good, record_ids, attributes, position, texts, columns)
     fields = list(attributes)
-    values = [attributes[name][position].tolist() for name in fields]
+    cells = [attributes[name][position].tolist() for name in fields]
+    values = zip(*cells, strict=True) if cells else [()] * good.size
+    pcts = np.where(np.isfinite(progress[good]), progress[good], np.nan).tolist()
+    columns_ = zip(
+        values, (extras.get(p, ()) for p in position.tolist()), statuses[position].tolist(), pcts,
+        dates[good].tolist(), record_ids[good].tolist(), names, located.geoms[good].tolist(),
+        row_numbers[good].tolist(), communes[good].tolist(), strict=True,
+    )  # fmt: skip
     records = []
-    for k, i in enumerate(good.tolist()):
-        snapshot = dict(zip(fields, (column[k] for column in values), strict=True))
-        snapshot.update(extras[position[k]])
-        status = statuses[position[k]]
+    for row, extra, status, pct, date, record_id, name, geometry, number, commune in columns_:
+        snapshot = dict(zip(fields, row, strict=True))
+        snapshot.update(extra)
         state = None
         if status is not None:
-            pct = float(progress[i]) if np.isfinite(progress[i]) else None
-            state = ParsedState(date=dates[i], status=status, progress=pct, attributes=snapshot)
-        records.append(
-            ParsedRecord(
-                layer_id=spec.id,
-                record_id=str(record_ids[i]),
-                name=names[k],
-                geometry=located.geoms[i],
-                attributes=snapshot,
-                state=state,
-                row=int(row_numbers[i]),
-                commune_code=communes[i],
-            )
-        )
+            state = ParsedState(date, status, None if pct != pct else pct, snapshot)
+        records.append(ParsedRecord(spec.id, str(record_id), name, geometry, snapshot, state,
+                                    number, commune))  # fmt: skip
     return records
 
 

@@ -85,6 +85,45 @@ class ParsedRecord:
     commune_code: str | None
 
 
+#: Words a counted note: (row count, the first rows as "2, 5, 9", "…" when there are more).
+NoteWords = Callable[[int, str, str], str]
+
+
+class CountedNote(str):
+    """A note counting rows (naming the first ones), added up over the chunks of one file.
+
+    It reads as the plain text it is; :meth:`plus` gives the note of two chunks together, so a
+    file read in chunks says "1,200 rows …" once instead of "500 rows …" per chunk.
+
+    >>> words = lambda count, shown, more: f"{count} row(s) placed: rows {shown}{more}"
+    >>> one = CountedNote("placed", words, 3, [2, 3, 4], limit=4)
+    >>> str(one.plus(CountedNote("placed", words, 2, [9, 11], limit=4)))
+    '5 row(s) placed: rows 2, 3, 4, 9…'
+    """
+
+    key: str
+    words: NoteWords
+    count: int
+    rows: tuple[int, ...]
+    limit: int
+
+    def __new__(
+        cls, key: str, words: NoteWords, count: int, rows: Sequence[int] = (), limit: int = 20
+    ) -> CountedNote:
+        """Word the note for ``count`` rows, naming the first ``limit`` of ``rows``."""
+        first = tuple(int(r) for r in list(rows)[:limit])
+        note = super().__new__(
+            cls, words(count, ", ".join(map(str, first)), "…" if count > limit else "")
+        )
+        note.key, note.words, note.count, note.rows, note.limit = key, words, count, first, limit
+        return note
+
+    def plus(self, other: CountedNote) -> CountedNote:
+        """Return the note of this chunk's rows and ``other``'s (a later chunk's)."""
+        return CountedNote(self.key, other.words, self.count + other.count,
+                           self.rows + other.rows, self.limit)  # fmt: skip
+
+
 @dataclass
 class ImportReport:
     """Everything an import found: problems, notes, which column became which field."""

@@ -26,6 +26,8 @@ from portal.store.models import Feature, FeatureState
 
 #: Keys per query: under SQLite's bound-parameter limit.
 _KEYS_PER_QUERY = 400
+#: Ids per query when only asking which are stored (under SQLite's oldest limit, 999).
+_IDS_PER_QUERY = 900
 #: The ids of each kind a plan shows.
 _EXAMPLES = 20
 
@@ -96,11 +98,22 @@ def _state_on(session: Session, feature_id: int, day: dt.date) -> FeatureState |
     ).first()
 
 
+def _stored_ids(session: Session, layer_id: str, ids: list[str]) -> list[str]:
+    """Return which of ``ids`` the layer holds (ids only: a new file's chunk finds none)."""
+    found: list[str] = []
+    for start in range(0, len(ids), _IDS_PER_QUERY):
+        found += session.scalars(select(Feature.record_id).where(
+            Feature.layer_id == layer_id, Feature.record_id.in_(ids[start : start + _IDS_PER_QUERY])
+        ))  # fmt: skip
+    return sorted(found)
+
+
 def existing(session: Session, records: list[ParsedRecord]) -> dict[tuple[str, str], Feature]:
     """Load the stored features the records name (and no other), a few hundred per query."""
     found: dict[tuple[str, str], Feature] = {}
     for layer_id in sorted({r.layer_id for r in records}):
-        ids = sorted({r.record_id for r in records if r.layer_id == layer_id})
+        ids = _stored_ids(session, layer_id, sorted({r.record_id for r in records
+                                                     if r.layer_id == layer_id}))  # fmt: skip
         for start in range(0, len(ids), _KEYS_PER_QUERY):
             batch = ids[start : start + _KEYS_PER_QUERY]
             for feature in session.scalars(select(Feature).where(
@@ -165,25 +178,28 @@ def plan_import(
     return plan
 
 
-def _new_row(record: ParsedRecord, today: dt.date) -> loader.RecordRow:
-    """Return the store row of a record new to the store, with its first state."""
-    return loader.RecordRow(
-        record.layer_id, record.record_id, record.name, record.geometry,
-        dict(record.attributes), [_initial_state(record, today)],
-    )  # fmt: skip
+def _new_rows(records: list[ParsedRecord], today: dt.date) -> list[loader.RecordRow]:
+    """Return the store rows of records new to the store, each with its first state.
 
-
-def _initial_state(record: ParsedRecord, today: dt.date) -> loader.StateRow:
-    layer = get_layer(record.layer_id)
-    if record.state is None:
-        return loader.StateRow(date=today, status=layer.statuses[0].id, author="import")
-    return loader.StateRow(
-        date=record.state.date,
-        status=record.state.status,
-        progress=record.state.progress,
-        attributes=dict(record.state.attributes),
-        author="import",
-    )
+    A record's state keeps the record's own attributes (the same mapping): the store writes
+    their JSON once for both.
+    """
+    first_status: dict[str, str] = {}
+    rows = []
+    for record in records:
+        state = record.state
+        if state is None:
+            if record.layer_id not in first_status:
+                first_status[record.layer_id] = get_layer(record.layer_id).statuses[0].id
+            initial = loader.StateRow(date=today, status=first_status[record.layer_id],
+                                      author="import")  # fmt: skip
+        else:
+            initial = loader.StateRow(date=state.date, status=state.status,
+                                      progress=state.progress, attributes=state.attributes,
+                                      author="import")  # fmt: skip
+        rows.append(loader.RecordRow(record.layer_id, record.record_id, record.name,
+                                     record.geometry, record.attributes, (initial,)))  # fmt: skip
+    return rows
 
 
 def _insert_state(session: Session, feature: Feature, record: ParsedRecord, author: str) -> None:
@@ -237,7 +253,7 @@ def write_chunk(
     """
     plan = plan_import(session, records, stored)
     added = set(plan.added)
-    new_rows = [_new_row(r, today) for r in records if f"{r.layer_id}/{r.record_id}" in added]
+    new_rows = _new_rows([r for r in records if f"{r.layer_id}/{r.record_id}" in added], today)
     changed = set(plan.changed)
     for record in records:
         if f"{record.layer_id}/{record.record_id}" not in changed:

@@ -1,4 +1,4 @@
-"""Many rows into one table through the driver's ``executemany``, with no per-row ORM work.
+"""Many rows into one table through the driver's ``executemany`` (``COPY`` on PostgreSQL).
 
 SQLAlchemy's executemany builds and type-converts a parameter dict per row; for the 100,000
 records of one import that costs more than the database's own work. :func:`insert_rows` takes
@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, Table
+from sqlalchemy import JSON, Connection, Table
 from sqlalchemy.orm import Session
 
 #: Rows per executemany call.
@@ -28,6 +28,31 @@ def dump_json(value: Any) -> str:
     '{"households": 12, "on_air": "2025-05-01"}'
     """
     return json.dumps(value)
+
+
+def _iso_default(value: Any) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_ENCODE = json.JSONEncoder(default=_iso_default, allow_nan=False).encode
+_ENCODE_NAN = json.JSONEncoder(default=_iso_default).encode
+
+
+def dump_attributes(attributes: dict[str, Any]) -> str:
+    """Return attributes as JSON text: dates as ISO strings, NaN as None (``loader.jsonable``).
+
+    >>> dump_attributes({"on_air": dt.date(2025, 5, 1), "households": 12})
+    '{"on_air": "2025-05-01", "households": 12}'
+    >>> dump_attributes({"households": float("nan")})
+    '{"households": null}'
+    """
+    try:
+        return _ENCODE(attributes)
+    except ValueError:  # NaN (or infinity) at the top level: the slower, exact way
+        return _ENCODE_NAN({key: None if isinstance(value, float) and value != value else value
+                            for key, value in attributes.items()})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -67,6 +92,9 @@ def insert_rows(
     if not rows:
         return
     connection = session.connection()
+    if connection.dialect.driver == "psycopg":
+        _copy_rows(connection, table, columns, rows)
+        return
     sqlite = connection.dialect.name == "sqlite"
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     marks = [
@@ -77,6 +105,15 @@ def insert_rows(
            f"VALUES ({', '.join(marks)})")  # fmt: skip
     for start in range(0, len(rows), BATCH):
         connection.exec_driver_sql(sql, rows[start : start + BATCH])
+
+
+def _copy_rows(connection: Connection, table: Table, columns: Sequence[str],
+               rows: Sequence[tuple]) -> None:  # fmt: skip
+    """Send ``rows`` to PostgreSQL with ``COPY … FROM STDIN`` (psycopg 3), in the transaction."""
+    sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    with connection.connection.cursor() as cursor, cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def utc_now() -> dt.datetime:

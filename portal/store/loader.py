@@ -18,10 +18,11 @@ import shapely
 from geodata.assign import assign_points, representative_xy
 from geodata.boundaries import COLUMNS as BOUNDARY_COLUMNS
 from geodata.boundaries import BoundarySet
-from geodata.text import fold, nfc
+from geodata.text import fold, fold_many, nfc, nfc_many
 from portal.store import change_log
-from portal.store.bulk_insert import Forms, dump_json, forms, insert_rows, utc_now
+from portal.store.bulk_insert import Forms, dump_attributes, forms, insert_rows, utc_now
 from portal.store.models import Area, Feature, FeatureState, Meta, Target
+from portal.store.spatial import rtree_filled_after
 
 AREA_LEVELS = ("province", "district", "commune", "legacy_commune")
 CHUNK = 5000
@@ -267,11 +268,13 @@ def _feature_rows(
     bounds = shapely.bounds(geoms).tolist()
     wkbs = shapely.to_wkb(geoms).tolist()
     types = shapely.get_type_id(geoms).tolist()
-    texts = [dump_json(jsonable(r.attributes)) for r in records]
+    texts = [dump_attributes(r.attributes) for r in records]
     xs, ys = np.asarray(xs, dtype=float).tolist(), np.asarray(ys, dtype=float).tolist()
     communes, districts = list(communes), list(districts)
+    names = [r.name for r in records]
+    names, folded = nfc_many(names), fold_many(names)
     rows = [
-        (r.layer_id, r.record_id, nfc(r.name), fold(r.name), _GEOM_TYPES[types[i]], xs[i],
+        (r.layer_id, r.record_id, names[i], folded[i], _GEOM_TYPES[types[i]], xs[i],
          ys[i], communes[i], districts[i], texts[i], form.boolean(r.illustrative), now, 1,
          wkbs[i], *bounds[i])
         for i, r in enumerate(records)
@@ -287,14 +290,20 @@ def _state_rows(
     feature_id: int, record: RecordRow, text: str, form: Forms, now: Any
 ) -> Iterable[tuple]:
     """Return a record's history rows (a state with the record's attributes reuses ``text``)."""
-    history = sorted(record.history, key=lambda s: s.date)
+    history = record.history
+    if len(history) == 1 and history[0].attributes is record.attributes:  # an import's row
+        state = history[0]
+        yield (feature_id, record.layer_id, form.date(state.date), None, state.status,
+               state.progress, text, state.author, state.note, now)  # fmt: skip
+        return
+    history = sorted(history, key=lambda s: s.date)
     for i, state in enumerate(history):
         valid_to = history[i + 1].date if i + 1 < len(history) else None
-        same = state.attributes == record.attributes
+        same = state.attributes is record.attributes or state.attributes == record.attributes
         yield (
             feature_id, record.layer_id, form.date(state.date), form.date(valid_to),
             state.status, state.progress,
-            text if same else dump_json(jsonable(dict(state.attributes))), state.author,
+            text if same else dump_attributes(dict(state.attributes)), state.author,
             state.note, now,
         )  # fmt: skip
 
@@ -336,11 +345,15 @@ def insert_records(
     rows, texts = _feature_rows(records, communes, districts, xs, ys, form, now)
     # Ids only grow (SQLite's rowid, PostgreSQL's sequence): the new ones are above this.
     before = session.scalar(select(func.max(Feature.id))) or 0
-    insert_rows(session, Feature.__table__, FEATURE_COLUMNS, rows)
+    with rtree_filled_after(session):
+        insert_rows(session, Feature.__table__, FEATURE_COLUMNS, rows)
     del rows
     ids = _new_ids(session, records, before)
+    by_layer: dict[str, list[int]] = {}
     for record, feature_id in zip(records, ids, strict=True):  # running indexes catch up
-        change_log.note_features(session, record.layer_id, (feature_id,))
+        by_layer.setdefault(record.layer_id, []).append(feature_id)
+    for layer_id, layer_ids in by_layer.items():
+        change_log.note_features(session, layer_id, layer_ids)
     states = [s for r, i, text in zip(records, ids, texts, strict=True)
               for s in _state_rows(i, r, text, form, now)]  # fmt: skip
     insert_rows(session, FeatureState.__table__, STATE_COLUMNS, states)

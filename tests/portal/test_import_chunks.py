@@ -5,7 +5,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 import shapely
 
@@ -149,3 +149,53 @@ def test_new_records_get_their_commune_district_and_first_state(db, tmp_path):
     assert feature.attributes["households"] == 10 + (CHUNK_ROWS + 2) % 50
     assert feature.created_at is not None and feature.version == 1
     assert _states(db, feature.record_id) == [(dt.date(2025, 11, 1), None, "listed")]
+
+
+def test_counted_notes_come_once_per_file_with_the_whole_count(db, tmp_path):
+    """Notes that count rows add up over the chunks instead of repeating once per chunk."""
+    rows = _village_rows(db, 2 * CHUNK_ROWS + 500, day="")  # no update date on any row
+    for i in (10, CHUNK_ROWS + 10, 2 * CHUNK_ROWS + 10):  # one row in each chunk: no position
+        rows[i][5] = rows[i][6] = ""
+    path = _write_csv(tmp_path / "thon_lom_song.csv", rows)
+    notes = run_import(db, path, "signal", today=DAY).report.notes
+    count = len(rows)
+    assert [n for n in notes if "update date" in n] == [
+        f"{count} dòng không ghi ngày cập nhật, đã lấy ngày hôm nay (31/12/2025) / "
+        f"{count} row(s) without an update date are dated today (2025-12-31)"
+    ]
+    shown = f"12, {CHUNK_ROWS + 12}, {2 * CHUNK_ROWS + 12}"
+    assert [n for n in notes if "centre" in n] == [
+        f"3 dòng chỉ ghi tên xã, không có tọa độ, đã đặt tại trung tâm xã (vị trí gần đúng): "
+        f"dòng {shown} / 3 row(s) give only a commune and were placed at its centre "
+        f"(approximate position): rows {shown}"
+    ]
+
+
+def _indexed(db) -> tuple[int, int, bool]:
+    """How many signal records a province-wide view finds through the spatial index, how many
+    there are, and whether the SQLite insert trigger is in place (always True on PostgreSQL)."""
+    from portal.store.spatial import overlaps
+
+    with db.sessions() as session:
+        dialect = session.connection().dialect.name
+        signal = Feature.layer_id == "signal"
+        found = session.scalar(select(func.count(Feature.id)).where(
+            signal, overlaps(dialect, (105.0, 20.0, 108.5, 23.0))))  # fmt: skip
+        total = session.scalar(select(func.count(Feature.id)).where(signal))
+        trigger = dialect != "sqlite" or session.scalar(text(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'features_rtree_insert'")) == 1
+    return found, total, trigger
+
+
+def test_imported_records_are_found_through_the_spatial_index(db, tmp_path):
+    """The R*Tree filled after each batch holds every imported record; its trigger is back."""
+    rows = _village_rows(db, CHUNK_ROWS + 20)
+    bad = [list(r) for r in rows]
+    bad[CHUNK_ROWS + 5][3] = "nhiều hộ"  # in the second chunk: the first was written already
+    found, total, _ = before = _indexed(db)
+    assert found == total
+    with pytest.raises(ImportRejected):
+        run_import(db, _write_csv(tmp_path / "loi.csv", bad), "signal", today=DAY)
+    assert _indexed(db) == before  # rolled back: the trigger too is as it was
+    run_import(db, _write_csv(tmp_path / "thon.csv", rows), "signal", today=DAY)
+    assert _indexed(db) == (found + len(rows), total + len(rows), True)
