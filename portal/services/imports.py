@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -208,19 +209,38 @@ class _Chunks:
             _add_note(mine.notes, note)
 
 
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Collect cyclic garbage less often while a file is imported, as before afterwards.
+class _FewerCollections:
+    """Collect cyclic garbage less often while files are imported, as before once none is.
 
     A chunk makes a few hundred thousand objects that live until it is written; at the usual
     thresholds the collector walks them again and again (a fifth of a large import's time).
+    The thresholds are the process's: imports running at once share one raised setting, and
+    the last to end restores what was there before the first began.
     """
-    before = gc.get_threshold()
-    gc.set_threshold(max(before[0], 20_000), max(before[1], 50), max(before[2], 100))
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = 0
+        self._before: tuple[int, ...] = gc.get_threshold()
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if self._running == 0:
+                self._before = gc.get_threshold()
+                first, second, third = self._before
+                gc.set_threshold(max(first, 20_000), max(second, 50), max(third, 100))
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running -= 1
+                if self._running == 0:
+                    gc.set_threshold(*self._before)
+
+
+_fewer_collections = _FewerCollections()
 
 
 def run_import(

@@ -199,3 +199,20 @@ def test_imported_records_are_found_through_the_spatial_index(db, tmp_path):
     assert _indexed(db) == before  # rolled back: the trigger too is as it was
     run_import(db, _write_csv(tmp_path / "thon.csv", rows), "signal", today=DAY)
     assert _indexed(db) == (found + len(rows), total + len(rows), True)
+
+
+def test_imports_at_once_leave_the_collector_as_they_found_it():
+    import gc
+
+    from portal.services.imports import _fewer_collections
+
+    usual = gc.get_threshold()
+    first, second = _fewer_collections(), _fewer_collections()
+    first.__enter__()
+    raised = gc.get_threshold()
+    assert raised[0] >= 20_000
+    second.__enter__()
+    first.__exit__(None, None, None)  # the first import ends while the second still runs
+    assert gc.get_threshold() == raised
+    second.__exit__(None, None, None)
+    assert gc.get_threshold() == usual
