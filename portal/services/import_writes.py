@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 import shapely
 
+from geodata.assign import representative_xy
 from geodata.text import fold, nfc
 from layers import get_layer
 from layers.importing import ParsedRecord
@@ -241,6 +242,8 @@ def _update_feature(feature: Feature, record: ParsedRecord) -> None:
     feature.geom = shapely.to_wkb(record.geometry)
     feature.geom_type = record.geometry.geom_type
     feature.minx, feature.miny, feature.maxx, feature.maxy = bounds
+    xs, ys = representative_xy([record.geometry])  # areas are assigned again from this point
+    feature.x, feature.y = float(xs[0]), float(ys[0])
 
 
 def write_chunk(

@@ -216,3 +216,22 @@ def test_imports_at_once_leave_the_collector_as_they_found_it():
     assert gc.get_threshold() == raised
     second.__exit__(None, None, None)
     assert gc.get_threshold() == usual
+
+
+def test_next_months_file_moving_a_village_to_another_commune_moves_it_there(db, tmp_path):
+    rows = _village_rows(db, 3)
+    run_import(db, _write_csv(tmp_path / "thang_11.csv", rows), "signal", today=DAY)
+    code, lon, lat = _places(db, 40)[39]  # a commune none of the three villages is in
+    assert code not in {row[2] for row in rows}
+    moved = [row[:] for row in rows]
+    moved[1][2], moved[1][5], moved[1][6] = code, f"{lon:.6f}", f"{lat:.6f}"
+    moved[1][8] = "01/12/2025"
+    run_import(db, _write_csv(tmp_path / "thang_12.csv", moved), "signal", today=DAY)
+    with db.sessions() as session:
+        feature = session.scalars(select(Feature).where(Feature.record_id == "T-000001")).one()
+        districts = loader.load_areas(session, "district")
+    assert (feature.x, feature.y) == pytest.approx((lon, lat), abs=1e-6)
+    assert (feature.minx, feature.miny) == pytest.approx((lon, lat), abs=1e-6)
+    assert feature.commune_code == code
+    inside = districts[districts.contains(shapely.Point(lon, lat))]["code"].tolist()
+    assert [feature.district_code] == inside
