@@ -161,7 +161,7 @@ def _point_index(layer: LayerSpec, as_of: dt.date) -> points.PointIndex:
     Earlier: the layer read whole on that date, kept per data version.
     """
     session = get_session()
-    index = get_point_index().current(session, layer.id, as_of)
+    index = get_point_index().current(session, layer.id, as_of, version=store_version())
     if index is not None:
         return index
     return _point_indexes().get_or_compute(
@@ -180,7 +180,8 @@ def _view_index(layer: LayerSpec, as_of: dt.date, zoom: int) -> points.PointInde
     """
     if zoom < CLOSE_UP_ZOOM:
         return _point_index(layer, as_of)
-    index = get_point_index().current(get_session(), layer.id, as_of, load=False)
+    index = get_point_index().current(get_session(), layer.id, as_of, load=False,
+                                      version=store_version())
     return index if index is not None else _point_indexes().peek(
         (layer.id, as_of, store_version()))
 

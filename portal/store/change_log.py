@@ -6,7 +6,9 @@ ORM note theirs with ``note_features`` / ``note_layer`` / ``note_all``. At commi
 ``change_log`` rows. Before writing them the transaction locks the store's ``data_version`` row
 (PostgreSQL; SQLite has one writer at a time anyway), so entry ids grow in commit order: a reader
 that has seen every entry up to id *w* will find every later change past *w*. That is what lets
-each worker process keep its own area index and catch up from the database alone.
+each worker process keep its own area index and catch up from the database alone. A commit that
+writes entries also moves the data version on, so an index caught up at the version a request
+read has nothing to look for (``portal.store.log_follower``).
 
 A transaction that touches more than ``LAYER_RELOAD_AT`` records of a layer writes one entry
 for the whole layer (feature_id NULL) instead. Entries older than ``KEEP`` ids are pruned; the
@@ -18,7 +20,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import chain
 
-from sqlalchemy import Engine, delete, event, func, insert, inspect, select, text
+from sqlalchemy import (
+    Engine,
+    Integer,
+    Text,
+    cast,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal.store.models import ChangeLogEntry, Feature, FeatureState, Meta
@@ -30,6 +45,7 @@ KEEP = 200_000
 PRUNE_EVERY = 10_000
 FLOOR_KEY = "change_log_floor"
 _NOTES = "portal_change_log"
+_BUMPED = "portal_version_bumped"  # this transaction moved the data version on already
 _ALL = "*"
 
 
@@ -97,11 +113,33 @@ def _before_commit(session: Session) -> None:
     session.execute(insert(ChangeLogEntry), rows)
     last = session.scalar(select(func.max(ChangeLogEntry.id))) or 0
     _prune(session, last - len(rows) + 1, last)
+    if not session.info.get(_BUMPED):  # a new entry means a new version: followers rely on it
+        bump_version(session)
+
+
+def bump_version(session: Session) -> int | None:
+    """Add one to the store's data version in one ``UPDATE``; None while the store has none.
+
+    One statement: two writers committing at once each add one (a read, then a write, let both
+    write the same number on PostgreSQL).
+    """
+    bumped = session.execute(
+        update(Meta)
+        .where(Meta.key == "data_version")
+        .values(value=cast(cast(Meta.value, Integer) + 1, Text))
+        .returning(Meta.value)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    if bumped is None:
+        return None
+    session.info[_BUMPED] = True
+    return int(bumped)
 
 
 def _forget(session: Session, transaction) -> None:  # noqa: ANN001 - SQLAlchemy hook
     if transaction.parent is None:  # the whole transaction ended (a rollback: nothing happened)
         session.info.pop(_NOTES, None)
+        session.info.pop(_BUMPED, None)
 
 
 def track(sessions: sessionmaker[Session]) -> None:

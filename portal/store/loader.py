@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Integer, Text, cast, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 import geopandas as gpd
@@ -70,21 +70,10 @@ def jsonable(attributes: dict[str, Any]) -> dict[str, Any]:
 
 
 def bump_data_version(session: Session) -> int:
-    """Increase the store's data version, which every cache key includes.
-
-    One ``UPDATE ... RETURNING``: two writers committing at once each add one (a read, then a
-    write, let both write the same number on PostgreSQL, and a page cached between them kept
-    the first one's data under the version that followed both).
-    """
-    bumped = session.execute(
-        update(Meta)
-        .where(Meta.key == "data_version")
-        .values(value=cast(cast(Meta.value, Integer) + 1, Text))
-        .returning(Meta.value)
-        .execution_options(synchronize_session=False)
-    ).scalar()
+    """Increase the store's data version, which every cache key includes (one ``UPDATE``)."""
+    bumped = change_log.bump_version(session)
     if bumped is not None:
-        return int(bumped)
+        return bumped
     session.merge(Meta(key="data_version", value="1"))  # a store never written to
     return 1
 

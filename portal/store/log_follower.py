@@ -45,10 +45,24 @@ class LogFollower(Generic[Kept]):
         self.layers: dict[str, Kept] = {}
         self.lock = threading.Lock()
         self.reloads = 0  # how many times a layer was read whole (tests and benchmarks)
+        self._versions: dict[str, int] = {}  # the data version each layer was caught up at
 
-    def caught_up(self, session: Session, layer_id: str) -> Kept:
-        """Return the layer's arrays with every change-log entry up to now applied."""
+    def caught_up(self, session: Session, layer_id: str, version: int | None = None) -> Kept:
+        """Return the layer's arrays with every change-log entry up to now applied.
+
+        ``version``: the store's data version as the caller read it. Every commit that writes
+        the log moves it on (``change_log``), so at a version the layer was caught up at there
+        is nothing new to read: no query at all.
+        """
         kept = self.layers.get(layer_id)
+        if kept is not None and version is not None and self._versions.get(layer_id) == version:
+            return kept
+        kept = self._caught_up(session, layer_id, kept)
+        if version is not None:
+            self._versions[layer_id] = version
+        return kept
+
+    def _caught_up(self, session: Session, layer_id: str, kept: Kept | None) -> Kept:
         if kept is None or kept.watermark < change_log.floor(session):
             return self._reload(session, layer_id)
         entries = change_log.entries_after(session, kept.watermark, layer_id)

@@ -161,16 +161,18 @@ class PointIndexes(LogFollower[LayerPoints]):
     """The point index of every layer's current states, for one process (thread-safe)."""
 
     def current(
-        self, session: Session, layer_id: str, as_of: dt.date, load: bool = True
+        self, session: Session, layer_id: str, as_of: dt.date, load: bool = True,
+        version: int | None = None,
     ) -> PointIndex | None:
         """Return the layer's index caught up to now, or None for a date before the latest.
 
         ``load=False``: None too while the layer was never read whole in this process.
+        ``version``: the data version the caller read (see ``LogFollower.caught_up``).
         """
         with self.lock:
             if not load and layer_id not in self.layers:
                 return None
-            kept = self.caught_up(session, layer_id)
+            kept = self.caught_up(session, layer_id, version)
         if kept.latest is not None and as_of < kept.latest:
             return None
         return kept.index

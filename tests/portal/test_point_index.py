@@ -271,3 +271,43 @@ def test_an_empty_layer_has_an_empty_index(empty_db_url):
         assert points.grid_clusters(index, WHOLE_WORLD, ZOOM) == []
         assert len(points.point_index(session, "signal", TODAY).ids) == 0
     db.engine.dispose()
+
+
+def test_at_a_data_version_it_caught_up_at_the_index_asks_the_log_nothing(app, client):
+    from sqlalchemy import event
+
+    assert_answers_as_sql(client)
+    engine = get_database(app).engine
+    asked: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        asked.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        west = 106.70
+        for step in range(3):  # close-up views never asked before: answered from the index
+            bbox = f"{west + step * 0.01:.2f},21.80,{west + step * 0.01 + 0.05:.2f},21.85"
+            answer = client.get(f"/api/layers/signal/features?zoom=15&bbox={bbox}&as_of={TODAY}")
+            assert answer.status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert asked and not [s for s in asked if "change_log" in s]
+
+
+def test_a_commit_that_writes_the_log_moves_the_data_version_on_once(app):
+    with get_database(app).sessions() as session:
+        before = loader.data_version(session)
+    with get_database(app).transaction() as session:  # an edit that forgets to bump
+        feature = session.scalars(select(Feature).where(Feature.layer_id == "signal")
+                                  .order_by(Feature.id).limit(1)).one()
+        feature.x, feature.y = feature.x + 0.001, feature.y
+    with get_database(app).sessions() as session:
+        assert loader.data_version(session) == before + 1
+    with get_database(app).transaction() as session:  # one that bumps: still one step
+        feature = session.scalars(select(Feature).where(Feature.layer_id == "signal")
+                                  .order_by(Feature.id).limit(1)).one()
+        feature.x = feature.x - 0.001
+        loader.bump_data_version(session)
+    with get_database(app).sessions() as session:
+        assert loader.data_version(session) == before + 2
