@@ -1,0 +1,114 @@
+"""Mapbox Vector Tiles (2.1) of a layer's records or of one level of boundaries.
+
+Geometries go from lon/lat to tile units (``EXTENT`` across, y down) with numpy, are clipped
+to the tile grown by ``BUFFER`` units, simplified by ``SIMPLIFY_UNITS`` (a fraction of a screen
+pixel, so a low-zoom tile of long roads or large communes stays small) and encoded by the
+``mapbox-vector-tile`` package. A record's properties are its public ones as the features API
+gives them to the public (:func:`portal.services.public_record.record_properties`, nulls and
+the layer-level status label and colour left out), lists as JSON text (MVT values are scalars).
+A tile with nothing in it is still a tile: its layer with no feature.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import mapbox_vector_tile
+import numpy as np
+from sqlalchemy import Row
+
+import shapely
+
+from layers.base import LayerSpec
+from portal.services.public_record import record_properties
+from portal.store.tiles import BUFFER, EXTENT, HALF_WORLD, Tile
+
+MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
+#: Tile units one shape may stray when simplified: half a pixel of a 256-px tile.
+SIMPLIFY_UNITS = EXTENT / 256 / 2
+#: Properties of a record that describe its layer rather than the record (as in the API).
+LAYER_LEVEL_PROPERTIES = ("status_label", "status_color")
+_OPTIONS = {"extents": EXTENT, "y_coord_down": True, "quantize_bounds": None,
+            "on_invalid_geometry": mapbox_vector_tile.encoder.on_invalid_geometry_make_valid}
+
+
+def to_tile_units(geometries: np.ndarray, tile: Tile) -> np.ndarray:
+    """Return lon/lat geometries in the tile's units: 0..EXTENT from the west and the north."""
+    minx, _, _, maxy = tile.mercator_bounds()
+    scale = EXTENT / (2 * HALF_WORLD / 2**tile.z)
+
+    def project(coords: np.ndarray) -> np.ndarray:
+        lon = coords[:, 0]
+        lat = np.clip(coords[:, 1], -85.0511287798066, 85.0511287798066)
+        mx = np.radians(lon) * 6378137.0
+        my = np.log(np.tan(np.pi / 4 + np.radians(lat) / 2)) * 6378137.0
+        return np.column_stack(((mx - minx) * scale, (maxy - my) * scale))
+
+    return shapely.transform(geometries, project)
+
+
+def _shaped(wkbs: Sequence[bytes], tile: Tile) -> np.ndarray:
+    """Return the geometries of a tile, in its units, clipped and simplified (None: outside)."""
+    shapes = to_tile_units(shapely.from_wkb(np.asarray(wkbs, dtype=object)), tile)
+    points = shapely.get_type_id(shapes) == 0
+    other = ~points
+    if other.any():
+        clipped = shapely.clip_by_rect(shapes[other], -BUFFER, -BUFFER, EXTENT + BUFFER,
+                                       EXTENT + BUFFER)
+        shapes[other] = shapely.simplify(clipped, SIMPLIFY_UNITS, preserve_topology=True)
+    if points.any():
+        p = shapes[points]
+        x, y = shapely.get_x(p), shapely.get_y(p)
+        inside = (x >= -BUFFER) & (x <= EXTENT + BUFFER) & (y >= -BUFFER) & (y <= EXTENT + BUFFER)
+        p[~inside] = None
+        shapes[points] = p
+    return shapes
+
+
+def _scalar(value: Any) -> Any:
+    """Return a property value MVT can hold: lists and mappings as JSON text."""
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return value
+
+
+def public_properties(layer: LayerSpec, row: Row, communes: Mapping[str, str],
+                      districts: Mapping[str, str]) -> dict[str, Any]:
+    """Return a record's properties in a tile: the public ones the features API answers."""
+    values = record_properties(layer, row, communes, districts, "vi")
+    return {key: _scalar(value) for key, value in values.items()
+            if value is not None and key not in LAYER_LEVEL_PROPERTIES}
+
+
+def encode_layer(name: str, tile: Tile, features: Iterable[tuple[int, bytes, dict]]) -> bytes:
+    """Return a tile of one layer ``name`` from (id, lon/lat WKB, properties) triples."""
+    features = list(features)
+    shapes = _shaped([wkb for _, wkb, _ in features], tile) if features else []
+    layer = {
+        "name": name,
+        "features": [
+            {"id": fid, "geometry": shape, "properties": props}
+            for (fid, _, props), shape in zip(features, shapes, strict=True)
+            if shape is not None and not shape.is_empty
+        ],
+    }
+    return mapbox_vector_tile.encode(layer, default_options=_OPTIONS)
+
+
+def records_tile(layer: LayerSpec, tile: Tile, rows: Sequence[Row], communes: Mapping[str, str],
+                 districts: Mapping[str, str]) -> bytes:
+    """Return the tile of a public layer's records (rows of ``portal.store.tiles``)."""
+    return encode_layer(layer.id, tile, (
+        (row.id, row.geom, public_properties(layer, row, communes, districts)) for row in rows
+    ))
+
+
+def areas_tile(level: str, tile: Tile, rows: Sequence[Row]) -> bytes:
+    """Return the tile of one level of boundaries: code, name and level of each area."""
+    return encode_layer(level, tile, (
+        (int(row.code) if row.code.isdigit() else None, row.geom,
+         {"code": row.code, "name": row.name, "level": row.level})
+        for row in rows
+    ))
