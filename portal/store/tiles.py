@@ -14,10 +14,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Row, and_, select, text
+from sqlalchemy import Boolean, Row, String, and_, cast, func, literal, literal_column, select, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from portal.store.features import BBox, read_features
+from portal.store.features import BBox, _current, _in_bbox, read_features
 from portal.store.models import Area
 
 #: Highest zoom served (MapLibre and Leaflet overzoom beyond it).
@@ -99,31 +100,42 @@ def has_postgis(session: Session) -> bool:
     return found.first() is not None
 
 
-#: One tile of a layer encoded by PostGIS from the stored WKB: geometry clipped, snapped to the
-#: tile grid and simplified by ``ST_AsMVTGeom``; properties are passed in as JSONB per record.
-_POSTGIS_TILE = text(
+def postgis_records_tile(session: Session, layer_id: str, as_of: dt.date, tile: Tile,
+                         public_fields: Sequence[str], names: tuple[dict, dict]) -> bytes:
+    """Return a layer's tile made wholly by PostGIS: the records read and encoded in one query.
+
+    The rows are those of :func:`tile_records`; their properties the ones
+    :func:`portal.services.public_record.record_properties` gives the public (``names``: the
+    commune and district names by code), the layer-level status label and colour and nulls left
+    out, the ``incomplete`` list as JSON text; ``ST_AsMVTGeom`` clips and snaps the WKB turned
+    into geometry. An empty tile is ``b""`` (``ST_AsMVT`` of no row).
     """
-    WITH bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS envelope),
-    rows AS (
-      SELECT f.id, f.props,
-             ST_AsMVTGeom(ST_Transform(ST_GeomFromWKB(f.geom, 4326), 3857), bounds.envelope,
-                          :extent, :buffer, true) AS geom
-      FROM (SELECT unnest(CAST(:ids AS integer[])) AS id, unnest(CAST(:geoms AS bytea[])) AS geom,
-                   unnest(CAST(:props AS jsonb[])) AS props) AS f, bounds
+    rows = _in_bbox(_current(layer_id, as_of), tile.lonlat_bounds(), session).subquery()
+    empty = literal_column("'{}'::jsonb", JSONB)
+    own = func.coalesce(cast(rows.c.attributes, JSONB), empty)
+    merged = own.op("||")(func.coalesce(cast(rows.c.state_attributes, JSONB), empty))
+    communes, districts = (literal(dict(n), JSONB) for n in names)
+    identity = func.jsonb_build_object(
+        "id", rows.c.id, "record_id", rows.c.record_id, "name", rows.c.name,
+        "status", rows.c.status, "progress", rows.c.progress,
+        "updated", cast(rows.c.valid_from, String),
+        "commune_code", rows.c.commune_code, "commune_name", communes.op("->")(rows.c.commune_code),
+        "district_code", rows.c.district_code,
+        "district_name", districts.op("->")(rows.c.district_code),
+        "illustrative", rows.c.illustrative,
+        "incomplete", cast(func.coalesce(own.op("->")("incomplete"), text("'[]'::jsonb")), String),
+        "position_approximate",
+        func.coalesce(cast(own.op("->>")("position_approximate"), Boolean), False),
     )
-    SELECT ST_AsMVT(rows.*, :name, :extent, 'geom', 'id') FROM rows WHERE geom IS NOT NULL
-    """
-)
-
-
-def postgis_encode(session: Session, name: str, tile: Tile, ids: list[int],
-                   geoms: list[bytes], props: list[str]) -> bytes:
-    """Return one MVT layer ``name`` encoded by PostGIS from WKB and JSON properties.
-
-    Used by the benchmark to weigh PostGIS's encoder against the Python one on the same rows.
-    """
-    found = session.execute(_POSTGIS_TILE, {
-        "z": tile.z, "x": tile.x, "y": tile.y, "extent": EXTENT, "buffer": BUFFER,
-        "name": name, "ids": ids, "geoms": geoms, "props": props,
-    }).scalar()
-    return bytes(found or b"")
+    fields = func.jsonb_build_object(
+        *(part for name in public_fields for part in (name, merged.op("->")(name)))
+    ) if public_fields else empty
+    envelope = func.ST_TileEnvelope(tile.z, tile.x, tile.y)
+    geom = func.ST_AsMVTGeom(
+        func.ST_Transform(func.ST_GeomFromWKB(rows.c.geom, 4326), 3857), envelope, EXTENT,
+        BUFFER, True)
+    props = func.jsonb_strip_nulls(identity.op("||")(fields))
+    features = select(rows.c.id, props.label("props"), geom.label("geom")).subquery("mvt_rows")
+    query = select(func.ST_AsMVT(literal_column("mvt_rows"), layer_id, EXTENT, "geom", "id")
+                   ).select_from(features).where(features.c.geom.is_not(None))
+    return bytes(session.execute(query).scalar() or b"")

@@ -104,11 +104,9 @@ def test_gdal_reads_a_layer_tile_holding_exactly_the_records_meeting_it(client, 
     assert tile_ids(tile) == wanted
     by_id = {f["id"]: f["properties"] for f in features}
     for feature in tile["features"]:
-        props = feature["properties"]
-        expected = by_id[props["mvt_id"]]
-        assert props["id"] == props["mvt_id"]
-        assert props["status"] == expected["status"] and props["name"] == expected["name"]
-        assert set(props) - {"mvt_id"} <= set(expected) | {"incomplete"}
+        props = {k: v for k, v in feature["properties"].items() if v is not None}
+        assert props.pop("mvt_id") == props["id"]
+        assert props == by_id[props["id"]]  # GDAL reads the JSON text of a list as a list
     again = client.get(f"/tiles/{layer}/{z}/{x}/{y}.mvt?as_of={AS_OF}",
                        headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304 and again.data == b""
