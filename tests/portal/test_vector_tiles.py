@@ -50,7 +50,10 @@ def tile_square(z: int, x: int, y: int, buffer: float = 64):
 
 
 def read_tile(data: bytes, z: int, x: int, y: int, folder: Path) -> dict:
-    """Return a tile as GeoJSON (lon/lat) the way GDAL's MVT driver reads it."""
+    """Return a tile as GeoJSON (lon/lat) the way GDAL's MVT driver reads it.
+
+    ``CLIP=NO``: GDAL would otherwise cut away what the tile holds in its buffer.
+    """
     path = folder / f"tile-{z}-{x}-{y}.mvt"
     path.write_bytes(data)
     out = subprocess.run(
