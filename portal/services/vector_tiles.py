@@ -68,9 +68,13 @@ def _shaped(wkbs: Sequence[bytes], tile: Tile) -> np.ndarray:
 
 
 def _scalar(value: Any) -> Any:
-    """Return a property value MVT can hold: lists and mappings as JSON text."""
+    """Return a property value MVT can hold: lists and mappings as JSON text (as PostGIS's).
+
+    >>> _scalar(["village", "households"])
+    '["village", "households"]'
+    """
     if isinstance(value, (list, tuple, dict)):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(value, ensure_ascii=False)
     return value
 
 
