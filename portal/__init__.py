@@ -32,6 +32,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.api.maps import blueprint as api_blueprint
     from portal.api.search import blueprint as search_api_blueprint
     from portal.api.templates import blueprint as templates_api_blueprint
+    from portal.api.tiles import blueprint as tiles_blueprint
     from portal.views import auth as auth_views
     from portal.views.admin import blueprint as admin_blueprint
     from portal.views.boundaries import blueprint as boundaries_blueprint
@@ -50,6 +51,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(boundaries_blueprint)
     app.register_blueprint(changes_blueprint)
     app.register_blueprint(changes_api_blueprint, url_prefix="/api")
+    app.register_blueprint(tiles_blueprint)
     app.register_blueprint(templates_api_blueprint, url_prefix="/api")
 
 

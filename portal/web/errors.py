@@ -44,9 +44,14 @@ class InvalidParameter(BadRequest):
     """A well-formed parameter whose value is not one the portal knows (a layer's status)."""
 
 
+class MissingResource(BadRequest):
+    """A path names something that does not exist (a tile outside the zoom's grid): 404."""
+
+
 STATUS_CODES: dict[type[Exception], int] = {
     BadRequest: 400,
     InvalidParameter: 422,
+    MissingResource: 404,
     CSRFError: 400,
     PermissionDenied: 403,
     UnknownLayer: 404,
@@ -66,7 +71,7 @@ RETRY_AFTER_BUSY_S = 5
 def wants_json() -> bool:
     """Return whether the current request expects a JSON answer (API or ``fetch``)."""
     return (
-        request.path.startswith("/api/")
+        request.path.startswith(("/api/", "/tiles/"))
         or request.accept_mimetypes.best == "application/json"
         or request.is_json
     )

@@ -296,8 +296,15 @@ def _fill(rule: str, world: World, arguments: dict[str, object]) -> str:
 def targets(rule, world: World) -> list[Target]:
     """Concrete URLs of a rule: every layer, level, record and photo it can take."""
     args = set(rule.arguments)
-    known = {"layer_id", "level", "code", "fid", "pid", "user_id"}
+    known = {"layer_id", "level", "code", "fid", "pid", "user_id", "z", "x", "y"}
     assert args <= known, f"{rule.rule}: give the test values for {sorted(args - known)}"
+    if "z" in args:  # vector tiles: the world's one tile at zoom 0 holds every record
+        world_tile = {"z": 0, "x": 0, "y": 0}
+        if "layer_id" in args:
+            return [Target(_fill(rule.rule, world, {"layer_id": layer.id, **world_tile}),
+                           layer.id) for layer in CATALOGUE]
+        return [Target(_fill(rule.rule, world, {"level": level, **world_tile}))
+                for level in LEVELS]
     if "pid" in args:
         return [Target(_fill(rule.rule, world, {"pid": world.pids[k]}), record=k)
                 for k in world.pids]
@@ -362,6 +369,9 @@ def policy(rule: str, target: Target, who: Who) -> int:
         "/api/layers/<layer_id>/"
     ):
         return _records_policy(rule, target, who)
+    if rule.startswith("/tiles/"):
+        # Tiles hold public fields only; the personal layer is refused to every reader.
+        return 403 if target.layer == "housing" else 200
     if rule in PUBLIC_RULES:
         return 200
     pytest.fail(f"No privacy policy for {rule}: add it to policy() in this file.")
