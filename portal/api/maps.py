@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from typing import Any
 
 import numpy as np
@@ -27,8 +26,7 @@ from portal.store.models import Area
 from portal.store.progress import area_progress
 from portal.web import params
 from portal.web.audit_log import personal_read
-from portal.web.cache import VersionedCache, get_cache, get_view_cache, store_version
-from portal.web.compression import EncodedBody, chosen_encoding, encoded_response
+from portal.web.cache import VersionedCache, cached_answer, get_cache, get_view_cache, store_version
 from portal.web.database import get_area_index, get_point_index, get_session
 from portal.web.feature_pages import FeatureFragments, collection_bytes
 from portal.web.i18n import current_locale
@@ -82,21 +80,10 @@ def cached_json(key: tuple, compute, private: bool = False, view: bool = False) 
     The cache keeps the body with its gzip/brotli forms, each compressed once; the answer for
     one map ``view`` goes to the process's small cache of views (``get_view_cache``).
     """
-    full_key = (*key, store_version())
-    encoding = chosen_encoding()
-    etag = hashlib.sha1(repr(full_key).encode()).hexdigest() + (f":{encoding}" if encoding else "")
-    if request.if_none_match.contains(etag):
-        response = Response(status=304, headers={"ETag": f'"{etag}"'})
-        response.vary.add("Accept-Encoding")
-    else:
-        cache = get_view_cache() if view else get_cache()
-        body = cache.get_or_compute(full_key, lambda: EncodedBody(_as_bytes(compute())))
-        response = encoded_response(body, encoding, "application/json")
-        response.set_etag(etag)
+    cache = get_view_cache() if view else get_cache()
+    response = cached_answer(cache, key, lambda: _as_bytes(compute()), "application/json")
     if private:
         response.headers["Cache-Control"] = "private, no-store"
-    else:
-        response.cache_control.no_cache = True  # revalidate each time; the ETag makes that cheap
     return response
 
 

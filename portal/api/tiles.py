@@ -12,10 +12,9 @@ feature (GDAL opens it; MapLibre and Leaflet.VectorGrid draw nothing).
 
 from __future__ import annotations
 
-import hashlib
 import re
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app
 from flask_babel import gettext as _
 
 from layers import get_layer
@@ -25,8 +24,7 @@ from portal.store import features as feature_store
 from portal.store import tiles as tile_store
 from portal.store.progress import LEVELS
 from portal.web import params
-from portal.web.cache import VersionedCache, per_version, store_version
-from portal.web.compression import EncodedBody, chosen_encoding, encoded_response
+from portal.web.cache import VersionedCache, cached_answer, per_version
 from portal.web.database import get_session
 from portal.web.errors import MissingResource
 
@@ -61,18 +59,7 @@ def _tile(z: str, x: str, y: str) -> tile_store.Tile:
 
 def _answer(key: tuple, compute) -> Response:
     """Answer a tile from the per-process cache, with its ETag; a 304 when the client has it."""
-    full_key = (*key, store_version())
-    encoding = chosen_encoding()
-    etag = hashlib.sha1(repr(full_key).encode()).hexdigest() + (f":{encoding}" if encoding else "")
-    if request.if_none_match.contains(etag):
-        response = Response(status=304, headers={"ETag": f'"{etag}"'})
-        response.vary.add("Accept-Encoding")
-    else:
-        body = _tile_cache().get_or_compute(full_key, lambda: EncodedBody(compute()))
-        response = encoded_response(body, encoding, MEDIA_TYPE)
-        response.set_etag(etag)
-    response.cache_control.no_cache = True  # revalidate each time; the ETag makes that cheap
-    return response
+    return cached_answer(_tile_cache(), key, compute, MEDIA_TYPE)
 
 
 def _postgis() -> bool:

@@ -27,7 +27,13 @@ from sqlalchemy.orm import Session
 from geodata.admin_units import PROVINCE_CODE
 from layers.base import AreaTally
 from portal.store import change_log
-from portal.store.log_follower import BATCH, LogFollower, as_date, fetch_columns, later
+from portal.store.log_follower import (
+    LogFollower,
+    as_date,
+    changed_states,
+    fetch_columns,
+    later,
+)
 from portal.store.models import Feature, FeatureState
 
 LEVELS = ("commune", "district")
@@ -162,21 +168,12 @@ class AreaIndex(LogFollower[LayerArrays]):
         self, session: Session, feature_ids: list[int]
     ) -> tuple[_Rows, dt.date | None]:
         """Return the current states of ``feature_ids`` and the latest date of their histories."""
-        rows, latest = _Rows(), None
-        for start in range(0, len(feature_ids), BATCH):
-            batch = feature_ids[start : start + BATCH]
-            result = session.execute(
-                select(FeatureState.feature_id, Feature.commune_code, Feature.district_code,
-                       FeatureState.status, FeatureState.progress, FeatureState.valid_from,
-                       FeatureState.valid_to)
-                .join(Feature, Feature.id == FeatureState.feature_id)
-                .where(FeatureState.feature_id.in_(batch))
-                .order_by(FeatureState.feature_id, FeatureState.id)
-            )  # fmt: skip
-            for row in result:
-                latest = later(later(latest, row[5]), row[6])
-                if row[6] is None:
-                    rows.add(row)
+        found, latest = changed_states(session, feature_ids, (
+            FeatureState.feature_id, Feature.commune_code, Feature.district_code,
+            FeatureState.status, FeatureState.progress))  # fmt: skip
+        rows = _Rows()
+        for row in found:
+            rows.add(row)
         return rows, latest
 
     # --- updating --------------------------------------------------------------------------

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Sequence
 from typing import Generic, Protocol, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.store import change_log
+from portal.store.models import Feature, FeatureState
 
 #: Above this many changed records in one catch-up the layer is reloaded instead.
 RELOAD_AT = 50_000
@@ -86,6 +89,30 @@ class LogFollower(Generic[Kept]):
 
     def _apply(self, session: Session, kept: Kept, feature_ids: list[int]) -> Kept:
         raise NotImplementedError
+
+
+def changed_states(
+    session: Session, feature_ids: list[int], columns: Sequence
+) -> tuple[list[tuple], dt.date | None]:
+    """Read ``columns`` of the states of ``feature_ids`` (and of their records), in batches.
+
+    Returns the rows of the current states (``valid_to`` NULL), by record id, and the latest
+    date met in the records' whole histories.
+    """
+    current: list[tuple] = []
+    latest = None
+    for start in range(0, len(feature_ids), BATCH):
+        result = session.execute(
+            select(*columns, FeatureState.valid_from, FeatureState.valid_to)
+            .join(Feature, Feature.id == FeatureState.feature_id)
+            .where(FeatureState.feature_id.in_(feature_ids[start : start + BATCH]))
+            .order_by(FeatureState.feature_id, FeatureState.id)
+        )  # fmt: skip
+        for row in result:
+            latest = later(later(latest, row[-2]), row[-1])
+            if row[-1] is None:
+                current.append(tuple(row[:-2]))
+    return current, latest
 
 
 def fetch_rows(session: Session, statement) -> list[tuple]:  # noqa: ANN001 - a select

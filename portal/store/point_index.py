@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from layers import CATALOGUE
 from portal.store import change_log
 from portal.store.features import BBox
-from portal.store.log_follower import BATCH, LogFollower, as_date, fetch_rows, later
+from portal.store.log_follower import LogFollower, as_date, changed_states, fetch_rows, later
 from portal.store.models import Feature, FeatureState
 from portal.store.progress import states_on
 
@@ -201,24 +201,14 @@ class PointIndexes(LogFollower[LayerPoints]):
 
 def _changed_rows(session: Session, feature_ids: list[int]) -> tuple[PointIndex, dt.date | None]:
     """Return the current rows of ``feature_ids`` (by id) and the latest date of their histories."""
-    statuses = {}
-    rows: list[tuple] = []
-    latest = None
-    for start in range(0, len(feature_ids), BATCH):
-        batch = feature_ids[start : start + BATCH]
-        result = session.execute(
-            select(FeatureState.feature_id, Feature.x, Feature.y, Feature.minx, Feature.miny,
-                   Feature.maxx, Feature.maxy, FeatureState.status, FeatureState.valid_from,
-                   FeatureState.valid_to, Feature.layer_id)
-            .join(Feature, Feature.id == FeatureState.feature_id)
-            .where(FeatureState.feature_id.in_(batch))
-            .order_by(FeatureState.feature_id, FeatureState.id)
-        )  # fmt: skip
-        for row in result:
-            latest = later(later(latest, row[8]), row[9])
-            if row[9] is None:
-                done = statuses.setdefault(row[10], set(done_statuses(row[10])))
-                rows.append((*row[:7], row[7] in done))
+    found, latest = changed_states(session, feature_ids, (
+        FeatureState.feature_id, Feature.x, Feature.y, Feature.minx, Feature.miny, Feature.maxx,
+        Feature.maxy, FeatureState.status, Feature.layer_id))  # fmt: skip
+    statuses: dict[str, set[str]] = {}
+    rows = []
+    for row in found:
+        done = statuses.setdefault(row[8], set(done_statuses(row[8])))
+        rows.append((*row[:7], row[7] in done))
     values = np.array([row[:7] for row in rows], dtype=np.float64).reshape(len(rows), 7)
     index = PointIndex(
         ids=np.array([row[0] for row in rows], dtype=np.int64), x=values[:, 1].copy(),

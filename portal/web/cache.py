@@ -20,7 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, Response, current_app
 
 log = logging.getLogger(__name__)
 
@@ -223,3 +223,28 @@ def store_version() -> int:
 def per_version(name: str, compute: Callable[[], Any], *key: Hashable) -> Any:
     """Return ``compute()`` cached until the store's data changes (pages' small queries)."""
     return get_cache().get_or_compute((name, *key, store_version()), compute)
+
+
+def cached_answer(cache: VersionedCache, key: tuple, compute: Callable[[], bytes],
+                  mimetype: str) -> Response:
+    """Answer from ``cache`` by ``key`` and the data version, compressed once, with an ETag.
+
+    A client holding the answer's ETag gets a 304 without the cache being asked. The answer
+    says ``no-cache``: revalidate each time, which the ETag makes cheap.
+    """
+    from flask import request
+
+    from portal.web.compression import EncodedBody, chosen_encoding, encoded_response
+
+    full_key = (*key, store_version())
+    encoding = chosen_encoding()
+    etag = hashlib.sha1(repr(full_key).encode()).hexdigest() + (f":{encoding}" if encoding else "")
+    if request.if_none_match.contains(etag):
+        response = Response(status=304, headers={"ETag": f'"{etag}"'})
+        response.vary.add("Accept-Encoding")
+    else:
+        body = cache.get_or_compute(full_key, lambda: EncodedBody(compute()))
+        response = encoded_response(body, encoding, mimetype)
+        response.set_etag(etag)
+    response.cache_control.no_cache = True
+    return response

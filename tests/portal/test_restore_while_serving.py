@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
-
 from portal import create_app
 from portal.services.backup import create_backup, restore_backup
 from portal.store.loader import data_version
-from portal.store.models import Feature, FeatureState
 from portal.web.database import get_database
-from tests.conftest import LOGIN_PASSWORD, _sign_in_form_token
+from tests.portal.test_page_cache import sign_in, waiting_village
 
 AS_OF = "2100-01-01"
 ASKED = [
@@ -39,29 +36,9 @@ def answers(client) -> list[bytes]:
     return found
 
 
-def listed_village(app) -> tuple[int, int]:
-    with get_database(app).sessions() as session:
-        row = session.execute(
-            select(Feature.id, Feature.version)
-            .join(FeatureState, FeatureState.feature_id == Feature.id)
-            .where(Feature.layer_id == "signal", FeatureState.valid_to.is_(None),
-                   FeatureState.status == "listed")
-            .order_by(Feature.id).limit(1)
-        ).one()
-    return row.id, row.version
-
-
 def delete_as_telecom_editor(app, fid: int, version: int) -> None:
-    from portal.services.accounts import create_user
-
-    with get_database(app).transaction() as session:
-        create_user(session, "vien_thong", LOGIN_PASSWORD, "telecom_editor")
     client = app.test_client()
-    signed = client.post("/login", data={"username": "vien_thong", "password": LOGIN_PASSWORD,
-                                         "csrf_token": _sign_in_form_token(client)})
-    assert signed.status_code == 302
-    token = re.search(r'name="csrf-token" content="([^"]+)"',
-                      client.get("/import").get_data(as_text=True)).group(1)
+    token = sign_in(app, client, "telecom_editor")
     deleted = client.delete(f"/api/layers/signal/features/{fid}", headers={"X-CSRFToken": token},
                             json={"version": version, "reason": "Trùng bản ghi"})
     assert deleted.status_code == 200, deleted.get_json()
@@ -73,7 +50,7 @@ def test_a_portal_serving_the_store_answers_as_a_fresh_one_after_a_restore(app, 
     engine = get_database(app).engine
     archive = tmp_path / "before-the-edit.zip"
     create_backup(engine, tmp_path, archive, "0.1.0")
-    delete_as_telecom_editor(app, *listed_village(app))
+    delete_as_telecom_editor(app, *waiting_village(app))
     after_edit = answers(visitor)
     assert after_edit[0] != at_backup[0]
     with get_database(app).sessions() as session:
