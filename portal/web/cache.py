@@ -38,6 +38,10 @@ REDIS_TIMEOUT_SECONDS = 0.5
 #: each and rarely asked for twice, so they stay out of the main cache (where they evicted
 #: pages and per-area figures that take seconds to compute) and out of Redis.
 VIEW_CACHE_SIZE = 64
+#: Whole public pages kept per process (``portal.web.page_cache``): any query string makes a
+#: new address, so they too stay out of the main cache (where junk addresses would evict the
+#: per-area figures) and out of Redis (which they could fill); a page renders in a few ms.
+PAGE_CACHE_SIZE = 128
 
 
 class VersionedCache:
@@ -188,11 +192,17 @@ def init_app(app: Flask) -> None:
     else:
         app.extensions["portal_cache"] = VersionedCache()
     app.extensions["portal_view_cache"] = VersionedCache(VIEW_CACHE_SIZE)
+    app.extensions["portal_page_cache"] = VersionedCache(PAGE_CACHE_SIZE)
 
 
 def get_cache() -> VersionedCache:
     """Return the app's cache."""
     return current_app.extensions["portal_cache"]
+
+
+def get_page_cache() -> VersionedCache:
+    """Return the app's cache of whole public pages, kept in this process only."""
+    return current_app.extensions["portal_page_cache"]
 
 
 def get_view_cache() -> VersionedCache:

@@ -3,7 +3,8 @@
 What a visitor who is not signed in gets from a public page depends on its address (path and
 query), the language, the default date and the store's data, and on nothing else: no user, no
 CSRF token, no flashed message. Such a page is rendered once per data version and kept, with
-its compressed forms, in the response cache (shared through Redis when set up); every visitor
+its compressed forms, in a per-process cache of pages (``cache.get_page_cache``; never in the
+main cache or Redis, which addresses with made-up query strings would flood); every visitor
 after the first gets the kept bytes.
 
 A kept page cannot carry a per-response script nonce, so its inline scripts are allowed by
@@ -27,7 +28,7 @@ from typing import Any
 from flask import Response, g, make_response, request, session
 from flask_login import current_user
 
-from portal.web.cache import get_cache, store_version
+from portal.web.cache import get_page_cache, store_version
 from portal.web.compression import EncodedBody, chosen_encoding, encoded_response
 from portal.web.i18n import current_locale
 from portal.web.params import default_as_of
@@ -126,7 +127,7 @@ def public_page(view: Callable[..., Any]) -> Callable[..., Any]:
                tuple(sorted(request.args.items(multi=True))), current_locale(),
                default_as_of(), store_version())
         try:
-            page = get_cache().get_or_compute(key, lambda: _keep(make_response(
+            page = get_page_cache().get_or_compute(key, lambda: _keep(make_response(
                 view(*args, **kwargs))))
         except _NotKept as not_kept:
             return not_kept.response

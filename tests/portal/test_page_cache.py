@@ -4,7 +4,6 @@ version and language, their inline scripts allowed by hash; never for a signed-i
 from __future__ import annotations
 
 import gzip
-import pickle
 import re
 
 import brotli
@@ -142,13 +141,20 @@ def test_a_page_that_sets_a_cookie_or_never_used_the_nonce_is_not_kept(app):
     assert "'unsafe-inline'" in script_sources(legacy_page)
 
 
-def test_a_kept_page_survives_the_trip_through_redis(app):
-    page = app.test_client().get("/about")
-    kept = [v for k, v in app.extensions["portal_cache"]._items.items() if k[0] == "page"]
-    assert len(kept) == 1
-    copy = pickle.loads(pickle.dumps(kept[0]))
-    assert copy.body.get(None) == page.data
-    assert copy.script_hashes == kept[0].script_hashes and copy.etag == kept[0].etag
+def test_made_up_addresses_neither_flood_nor_evict_the_main_cache(app):
+    from portal.web.cache import PAGE_CACHE_SIZE
+
+    client = app.test_client()
+    page = client.get("/about")
+    kept = [v for k, v in app.extensions["portal_page_cache"]._items.items() if k[0] == "page"]
+    assert len(kept) == 1 and kept[0].body.get(None) == page.data
+    assert client.get("/api/progress?layer=signal&level=commune").status_code == 200
+    main = dict(app.extensions["portal_cache"]._items)
+    assert not [k for k in main if k[0] == "page"]
+    for n in range(PAGE_CACHE_SIZE + 20):  # a crawler's junk query strings
+        assert client.get(f"/about?utm_source={n}").status_code == 200
+    assert dict(app.extensions["portal_cache"]._items) == main
+    assert len(app.extensions["portal_page_cache"]._items) == PAGE_CACHE_SIZE
 
 
 # --- helpers ---------------------------------------------------------------------------------
