@@ -26,6 +26,7 @@ from portal.store.models import Area
 from portal.store.progress import area_progress
 from portal.web import params
 from portal.web.audit_log import personal_read
+from portal.web.background import start_once
 from portal.web.cache import VersionedCache, cached_answer, get_cache, get_view_cache, store_version
 from portal.web.database import get_area_index, get_point_index, get_session
 from portal.web.feature_pages import FeatureFragments, collection_bytes
@@ -162,15 +163,19 @@ def _view_index(layer: LayerSpec, as_of: dt.date, zoom: int) -> points.PointInde
 
     A wide view that is dense will be clustered from the point index anyway, so building it
     first saves a second pass over the layer; a close-up view is cheaper to answer from the
-    spatial index than to build the point index for it. Once built (the map opens on the
-    whole province), close-up views are answered from it too.
+    spatial index than to wait for the point index, which a process that has not met a wide
+    view yet (a new worker, most often) then builds in the background. Once built, close-up
+    views are answered from it too.
     """
     if zoom < CLOSE_UP_ZOOM:
         return _point_index(layer, as_of)
-    index = get_point_index().current(get_session(), layer.id, as_of, load=False,
-                                      version=store_version())
-    return index if index is not None else _point_indexes().peek(
-        (layer.id, as_of, store_version()))
+    indexes = get_point_index()
+    index = indexes.current(get_session(), layer.id, as_of, load=False, version=store_version())
+    if index is None:
+        index = _point_indexes().peek((layer.id, as_of, store_version()))
+    if index is None:
+        start_once(("point index", layer.id, as_of), lambda: _point_index(layer, as_of))
+    return index
 
 
 def _ids_in_view(layer: LayerSpec, as_of: dt.date, bbox, zoom: int, clustering: bool,

@@ -16,10 +16,17 @@ from portal.store import change_log
 
 @dataclass(frozen=True)
 class Database:
-    """An engine and its session factory."""
+    """An engine, its session factory, and the factory of read-only sessions.
+
+    ``readers``: on PostgreSQL, sessions whose connections run in autocommit, for requests that
+    only read: no BEGIN and ROLLBACK round trips, and each statement sees what is committed
+    when it starts, as under the default READ COMMITTED. On SQLite the same as ``sessions``
+    (whose transaction keeps one snapshot, and costs no round trip).
+    """
 
     engine: Engine
     sessions: sessionmaker[Session]
+    readers: sessionmaker[Session]
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -68,4 +75,8 @@ def open_database(url: str, busy_timeout: float = 30.0) -> Database:
         engine = create_engine(url, pool_pre_ping=True, connect_args={"options": options})
     sessions = sessionmaker(engine, expire_on_commit=False)
     change_log.track(sessions)
-    return Database(engine=engine, sessions=sessions)
+    readers = sessions
+    if engine.dialect.name == "postgresql":
+        readers = sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"),
+                               expire_on_commit=False)
+    return Database(engine=engine, sessions=sessions, readers=readers)

@@ -211,22 +211,18 @@ def get_view_cache() -> VersionedCache:
 
 
 def store_version() -> int:
-    """Return the store's data version, read once per request.
+    """Return the store's data version, read once per request on the request's session.
 
-    Read on a plain pooled connection unless the request has opened its session already: a
-    page or answer served from the cache then costs this one light query.
+    One session per request: a second pooled connection for this light query alone would add
+    its own checkout, ping, BEGIN and ROLLBACK on PostgreSQL for every answer.
     """
     from flask import g
 
     from portal.store.loader import data_version
-    from portal.web.database import get_database
+    from portal.web.database import get_session
 
     if "portal_data_version" not in g:
-        if "db_session" in g:
-            g.portal_data_version = data_version(g.db_session)
-        else:
-            with get_database().engine.connect() as connection:
-                g.portal_data_version = data_version(connection)
+        g.portal_data_version = data_version(get_session())
     return g.portal_data_version
 
 

@@ -34,9 +34,9 @@ def get_point_index(app: Flask | None = None) -> PointIndexes:
 
 
 def get_session() -> Session:
-    """Return the request's read session (opened on first use)."""
+    """Return the request's read session (opened on first use; writes use ``transaction``)."""
     if "db_session" not in g:
-        g.db_session = get_database().sessions()
+        g.db_session = get_database().readers()
     return g.db_session
 
 
