@@ -5,7 +5,8 @@ Usage: PYTHONPATH=. .venv/bin/python scripts/bench_load.py --database-url URL
 
 Serves the store at URL with ``langson-portal run --workers N`` (waitress for one worker,
 gunicorn and a Redis started by the portal for more), and runs closed-loop keep-alive clients
-against it: each client sends its next request as soon as the last one is answered, so the
+against it, asking for compressed answers as Chromium does (brotli): each client sends its
+next request as soon as the last one is answered, so the
 latency printed is what a client waits under that load. Three mixes:
 
 * ``features, panned``: zoom-14 views of a 1440x900 screen moved a little on every request
@@ -46,6 +47,8 @@ AS_OF = "2025-11-30"
 CENTRE = (106.72, 21.815)
 HALF = (0.0618, 0.0333)
 PUBLIC_LAYERS = ("signal", "industry", "border", "geopark", "transport")
+#: The Accept-Encoding Chromium sends: the portal answers it with brotli.
+BROWSER_ENCODINGS = "gzip, deflate, br, zstd"
 
 
 def view_url(n: int, layer: str = "signal") -> str:
@@ -74,7 +77,8 @@ def mixed_url(n: int) -> str:
     return view_url(n // len(MIXED)) if chosen == "PANNED" else chosen
 
 
-def load(port: int, url, clients: int, seconds: float, encoding: str | None = "gzip") -> dict:
+def load(port: int, url, clients: int, seconds: float,
+         encoding: str | None = BROWSER_ENCODINGS) -> dict:
     """Run ``clients`` keep-alive clients for ``seconds``; return req/s, latencies and errors.
 
     ``url`` is a path, or a function of the request's number returning one. With ``wrk`` on
@@ -136,7 +140,7 @@ def load_wrk(port: int, url, clients: int, seconds: float, encoding: str | None)
 
 
 def load_python(port: int, url, clients: int, seconds: float,
-                encoding: str | None = "gzip") -> dict:
+                encoding: str | None = BROWSER_ENCODINGS) -> dict:
     """Run ``clients`` keep-alive Python clients (threads) for ``seconds``."""
     counter = iter(range(10**9))
     lock = threading.Lock()

@@ -127,12 +127,18 @@ def _wait_for_redis(url: str, process: subprocess.Popen, log_file: Path) -> None
     )
 
 
+#: The public pages a first visitor opens, kept whole per process (``web.page_cache``).
+WARM_PAGES = ("/", "/planning", "/telecom", "/geopark", "/about")
+
+
 def warm_caches(app) -> None:
-    """Answer the first map's API calls once at start-up, so the first visitor waits less."""
+    """Answer the first map's pages and API calls once at start-up, so no visitor waits for it."""
     from layers import CATALOGUE
 
     started = time.perf_counter()
     client = app.test_client()
+    for page in WARM_PAGES:
+        client.get(page)
     for level in ("commune", "district", "province"):
         client.get(f"/api/areas?level={level}")
     for layer in CATALOGUE:
@@ -146,11 +152,9 @@ def _serve_gunicorn(app, host: str, port: int, workers: int, threads: int) -> No
     """Serve ``app`` with ``workers`` gunicorn processes of ``threads`` threads each."""
     from gunicorn.app.base import BaseApplication
 
-    def post_fork(_server, worker) -> None:
+    def post_fork(_server, _worker) -> None:
         # Each worker opens its own database connections; the master's pool is left alone.
         app.extensions["portal_db"].engine.dispose(close=False)
-        if worker.age == 1:  # one worker fills the shared cache for all of them
-            threading.Thread(target=warm_caches, args=(app,), daemon=True).start()
 
     class PortalApplication(BaseApplication):
         def load_config(self) -> None:
@@ -166,6 +170,9 @@ def _serve_gunicorn(app, host: str, port: int, workers: int, threads: int) -> No
         def load(self):
             return app
 
+    # Warmed in the master before the fork: every worker, a restarted one too, starts with the
+    # pages, point indexes and figures each process keeps (shared copy-on-write until changed).
+    warm_caches(app)
     app.extensions["portal_db"].engine.dispose()  # no connection crosses the fork
     PortalApplication().run()
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal.store import change_log
@@ -58,6 +59,34 @@ def is_busy(exc: OperationalError) -> bool:
             or "database is locked" in str(exc.orig))
 
 
+#: A pooled connection idle longer than this is pinged before use (seconds).
+IDLE_BEFORE_PING_S = 10.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it has been idle a while.
+
+    ``pool_pre_ping`` pings on every checkout: one more round trip for every request. A
+    connection checked in moments ago is alive; one idle for longer may have been cut by a
+    database restart or a firewall, and a failed ping makes the pool connect afresh
+    (``DisconnectionError``), so no request meets a dead connection either way.
+    """
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _last_used(_dbapi_connection, record) -> None:  # noqa: ANN001 - pool hook signature
+        record.info["last_used"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy) -> None:  # noqa: ANN001 - pool hook
+        if time.monotonic() - record.info.get("last_used", float("-inf")) <= IDLE_BEFORE_PING_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError("the connection did not answer a ping") from exc
+
+
 def open_database(url: str, busy_timeout: float = 30.0) -> Database:
     """Create the engine for ``url`` (creating the SQLite folder when needed).
 
@@ -72,7 +101,8 @@ def open_database(url: str, busy_timeout: float = 30.0) -> Database:
     else:
         # PostgreSQL: a write waits at most ``busy_timeout`` for another's lock (SQLSTATE 55P03).
         options = f"-c lock_timeout={round(busy_timeout * 1000)}"
-        engine = create_engine(url, pool_pre_ping=True, connect_args={"options": options})
+        engine = create_engine(url, connect_args={"options": options})
+        _ping_when_idle(engine)
     sessions = sessionmaker(engine, expire_on_commit=False)
     change_log.track(sessions)
     readers = sessions
