@@ -81,8 +81,8 @@ def bump_data_version(session: Session) -> int:
 def data_version(session: Session | Connection) -> int:
     """Return the store's data version (0 when nothing was ever written).
 
-    A plain connection is enough, and cheaper than an ORM session: pages served from the cache
-    ask for nothing else (see ``portal.web.cache.store_version``).
+    Asked for once per request (``portal.web.cache.store_version``): pages and answers served
+    from the cache ask for nothing else.
     """
     value = session.scalar(_DATA_VERSION)
     return int(value) if value else 0
