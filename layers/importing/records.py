@@ -175,9 +175,8 @@ def _stripped(column: pd.Series) -> pd.Series:
     raw = column.to_numpy(dtype=object)
     if pd.api.types.infer_dtype(raw, skipna=False) != "string":
         return text_values(column)
-    values = pd.Series(pd.array([v.strip() for v in raw], dtype="string"),
-                       index=column.index, name=column.name)  # fmt: skip
-    return values.mask(values == "")
+    return pd.Series(pd.array([v.strip() or None for v in raw], dtype="string"),
+                     index=column.index, name=column.name)  # fmt: skip
 
 
 def _as_table(table: TableLike | pd.DataFrame) -> TableLike:
@@ -359,7 +358,8 @@ def _assemble(
     records = []
     for row, extra, status, pct, date, record_id, name, geometry, number, commune in columns_:
         snapshot = dict(zip(fields, row, strict=True))
-        snapshot.update(extra)
+        if extra:
+            snapshot.update(extra)
         state = None
         if status is not None:
             state = ParsedState(date, status, None if pct != pct else pct, snapshot)
