@@ -167,11 +167,6 @@ class CompactRows(Sequence):
             for text in self._block(block):
                 yield next(numbers), text.split(_SEP)
 
-    def row_texts(self) -> Iterator[list[str]]:
-        """Yield the rows block by block, each row its cells joined by the unit separator."""
-        for block in range(len(self._blocks) + 1):
-            yield self._block(block)
-
     def _block(self, block: int) -> list[str]:
         """Return the rows of one block as text (the block being filled, or one unpacked)."""
         if block == len(self._blocks):

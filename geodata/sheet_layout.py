@@ -12,12 +12,13 @@ which rows it left out and why.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from geodata.text import fold, fold_keeping_spaces
+from geodata.text import fold
 
 # (row number, cells)
 Row = tuple[int, list[str]]
@@ -246,55 +247,18 @@ def office_layout(rows: Sequence[Row]) -> OfficeLayout:
         skipped["numbering"] = [rows[first][0]]
         first += 1
     positions = array("q")  # 8 bytes a record
-    done = first  # rows before this one are sorted out
-    for position in _rows_to_look_at(rows, first):
-        positions.extend(range(done, position))  # long rows without a total: records
-        number, cells = rows[position]
+    for position, (number, cells) in enumerate(itertools.islice(rows, first, None), first):
         kind = _kind(cells)
         if kind == "signature" and not _short_to_the_end(rows[position:]):
             kind = None  # a record follows: this row is one too, checked like any other
         if kind == "signature":
             skipped["signature"] = [n for n, _ in rows[position:]]
-            done = len(rows)
             break
         if kind is None:
             positions.append(position)
         else:
             skipped.setdefault(kind, []).append(number)
-        done = position + 1
-    positions.extend(range(done, len(rows)))
     for kind in ("above", "numbering", "group", "subtotal", "signature"):
         if skipped.get(kind):
             notes.append(_note(kind, skipped[kind]))
     return OfficeLayout(header_row, header, positions, notes)
-
-
-# A filled cell (anything but whitespace) of rows joined by \x1e, their cells by \x1f.
-_FILLED_CELL = re.compile("[^\x1e\x1f]*\\S[^\x1e\x1f]*")
-# A folded cell that starts (past its spaces) as "tong" or "cong" do.
-_TOTAL_START = re.compile("(?:^|\x1f)[^\\S\x1f]*(?:tong|cong)")
-
-
-def _rows_to_look_at(rows: Sequence[Row], first: int) -> Iterable[int]:
-    """Return the positions from ``first`` on of the rows `_kind` may not call records.
-
-    A row with more than a few filled cells is a record unless one of its cells reads "Cộng" or
-    "Tổng": rows kept as text blocks (`geodata.readers_stream.CompactRows.row_texts`) are told
-    apart a block at a time, and only the short rows and those with a cell starting as "tong"
-    or "cong" (folded) are looked at one by one; any other sequence gives every row.
-    """
-    blocks = getattr(rows, "row_texts", None)
-    if blocks is None:
-        return range(first, len(rows))
-    found: list[int] = []
-    start = 0
-    for texts in blocks():
-        if not texts:
-            continue
-        block = "\x1e".join(texts)
-        marks = _FILLED_CELL.sub("F", block).split("\x1e")  # "F" for each filled cell
-        folded = fold_keeping_spaces(block).split("\x1e")
-        found += [start + i for i, (filled, low) in enumerate(zip(marks, folded, strict=True))
-                  if filled.count("F") <= _SHORT_ROW or _TOTAL_START.search(low)]  # fmt: skip
-        start += len(texts)
-    return [p for p in found if p >= first]

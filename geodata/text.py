@@ -39,22 +39,6 @@ def fold(text: str) -> str:
     return " ".join(stripped.lower().split())
 
 
-def fold_keeping_spaces(text: str) -> str:
-    r"""Return :func:`fold` of ``text`` but its whitespace, left where it is and as it is.
-
-    Control separators between the cells or rows of a block of text keep their places, so one
-    pass folds every cell of a block.
-
-    >>> fold_keeping_spaces("  Tổng\x1fCỘNG  Đồng\x1e")
-    '  tong\x1fcong  dong\x1e'
-    """
-    decomposed = unicodedata.normalize("NFD", text.translate(_D_STROKE))
-    stripped = _MARKS.sub("", decomposed)
-    if not stripped.isascii():
-        stripped = "".join(ch for ch in stripped if not unicodedata.combining(ch))
-    return stripped.lower()
-
-
 _APART = "\x1f"  # joins many texts for one pass: a control character no name holds
 
 

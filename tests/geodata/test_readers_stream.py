@@ -130,38 +130,3 @@ def test_fold_keeps_its_meaning_on_every_character_it_may_meet():
     samples = [chr(c) for c in range(0x20, 0x2000)] + ["Lạng Sơn", "Đồng  Đăng", "a\u034fb",
                                                         "Ủy ban\u00a0nhân dân", "TỔNG CỘNG"]
     assert [fold(s) for s in samples] == [reference(s) for s in samples]
-
-
-def test_rows_kept_as_blocks_are_sorted_out_as_row_by_row():
-    """The block-at-a-time layout finds the same records and left-out rows as row by row."""
-    from geodata.readers_stream import CompactRows
-    from geodata.sheet_layout import office_layout
-
-    header = ["STT", "Tên thôn bản", "Xã", "Số hộ", "Trạng thái", "Ghi chú"]
-    body = [
-        ["I", "Khu vực phía Bắc", "", "", "", ""],
-        ["1", "Bản Nà Lạn", "Xã Bắc Sơn", "40", "Đã phát sóng", ""],
-        ["2", "Bản Công Trình", "Xã Công Sơn", "12", "Trong danh sách", "Công ty VNPT"],
-        ["", "", "", "  ", "  Tổng cộng (I)", "52"],  # a subtotal past the first cell
-        ["", "Cộng:", "", "", "", ""],  # short
-        ["3", "Thôn Khòn Quắc", "Xã Đình Lập", "7", "tổng số", "x"],  # a total in a long row
-        ["4", "Bản Pò Mạ", "  ", "\t", "Hoàn thành", ""],  # three filled cells: looked at
-        ["5", "Bản Tổng", "Xã Lộc Bình", "9", "Hoàn thành", "Tổng hợp số liệu"],
-        ["6", "NGƯỜI LẬP BIỂU", "Xã Lộc Bình", "9", "Hoàn thành", ""],
-        ["", "Người lập biểu", "", "", "", ""],
-        ["", "(Ký, ghi rõ họ tên)", "", "", "", ""],
-    ]
-    rows = [(1, ["DANH SÁCH THÔN, BẢN", "", "", "", "", ""]), (3, header)]
-    rows += [(4 + i, cells) for i, cells in enumerate(body[:-2] * 700)]
-    rows += [(9000 + i, cells) for i, cells in enumerate(body[-2:])]
-    compact = CompactRows()
-    for number, cells in rows:
-        compact.add(number, cells)
-    compact.close()
-    plain = [(number, list(cells)) for number, cells in compact]  # in NFC, as kept
-    fast, slow = office_layout(compact), office_layout(plain)
-    assert list(fast.positions) == list(slow.positions)
-    assert fast.notes == slow.notes and fast.header == slow.header
-    assert len(fast.positions) == 5 * 700  # villages 1, 2, 4, 5 and 6 of each group
-    assert any("Skipped subtotal row(s)" in note for note in fast.notes)
-    assert any("signature block below the table: row(s) 9000–9001" in n for n in fast.notes)
