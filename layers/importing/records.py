@@ -7,6 +7,7 @@ records of the rows without problems; see :mod:`layers.importing`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -350,8 +351,9 @@ def _assemble(
     cells = [attributes[name][position].tolist() for name in fields]
     values = zip(*cells, strict=True) if cells else [()] * good.size
     pcts = np.where(np.isfinite(progress[good]), progress[good], np.nan).tolist()
+    noted = list(map(extras.get, position.tolist(), repeat(()))) if extras else [()] * good.size
     columns_ = zip(
-        values, (extras.get(p, ()) for p in position.tolist()), statuses[position].tolist(), pcts,
+        values, noted, statuses[position].tolist(), pcts,
         dates[good].tolist(), record_ids[good].tolist(), names, located.geoms[good].tolist(),
         row_numbers[good].tolist(), communes[good].tolist(), strict=True,
     )  # fmt: skip
