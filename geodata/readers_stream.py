@@ -22,6 +22,7 @@ import zlib
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from itertools import repeat
 from pathlib import Path
 
 import pandas as pd
@@ -175,12 +176,9 @@ class CompactRows(Sequence):
             self._cached = (block, unpacked)
         return self._cached[1]
 
-    def cells(self, positions: Sequence[int]) -> list[list[str]]:
-        """Return the cells of the rows at ``positions``, unpacking each block once in order."""
-        result = []
-        for position in positions:
-            result.append(self._block(position // _BLOCK)[position % _BLOCK].split(_SEP))
-        return result
+    def texts(self, positions: Sequence[int]) -> list[str]:
+        """Return the rows at ``positions`` as kept: their cells joined by the separator."""
+        return [self._block(p // _BLOCK)[p % _BLOCK] for p in positions]
 
 
 @dataclass(frozen=True)
@@ -228,9 +226,19 @@ def _chunks(
     """Hand out the records as tables of ``size`` rows (one empty table for a sheet without)."""
     for start in range(0, max(len(positions), 1), size):
         part = positions[start : start + size]
-        yield replace(base, frame=_frame(rows.cells(part), keep, names),
+        yield replace(base, frame=_frame_of(rows.texts(part), keep, names),
                       row_numbers=[rows.numbers[p] for p in part],
                       notes=base.notes if start == 0 else ())  # fmt: skip
+
+
+def _frame_of(texts: list[str], keep: list[int], names: list[str]) -> pd.DataFrame:
+    """Return :func:`_frame` of rows kept as text; rows all as wide are cut in one pass."""
+    widths = set(map(str.count, texts, repeat(_SEP)))
+    if len(widths) == 1 and (width := widths.pop() + 1) > max(keep, default=-1):
+        cells = _SEP.join(texts).split(_SEP)  # row after row, ``width`` cells each
+        data = {names[k]: cells[i::width] for k, i in enumerate(keep)}
+        return pd.DataFrame(data, columns=names, dtype=object)
+    return _frame([text.split(_SEP) for text in texts], keep, names)
 
 
 def _frame(cells: list[list[str]], keep: list[int], names: list[str]) -> pd.DataFrame:

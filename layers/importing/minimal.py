@@ -324,7 +324,12 @@ def report_repeats(
     mask = np.zeros(size, dtype=bool)
     first_rows = np.zeros(size, dtype=np.int64)
     numbers = problems.rows[index].tolist()
-    keys = map("{}\x00{}".format, layer_ids[index].tolist(), ids[index].tolist())
+    keys = list(map("{}\x00{}".format, layer_ids[index].tolist(), ids[index].tolist()))
+    whole = dict(zip(keys, numbers, strict=True))
+    if len(whole) == len(keys) and earlier.keys().isdisjoint(whole):  # no key repeats
+        if seen is not None:
+            seen.update(whole)
+        return
     for i, key, number in zip(index.tolist(), keys, numbers, strict=True):
         first = earlier.get(key, mine.get(key))
         if first is None:

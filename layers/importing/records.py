@@ -7,6 +7,7 @@ records of the rows without problems; see :mod:`layers.importing`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -175,9 +176,8 @@ def _stripped(column: pd.Series) -> pd.Series:
     raw = column.to_numpy(dtype=object)
     if pd.api.types.infer_dtype(raw, skipna=False) != "string":
         return text_values(column)
-    values = pd.Series(pd.array([v.strip() for v in raw], dtype="string"),
-                       index=column.index, name=column.name)  # fmt: skip
-    return values.mask(values == "")
+    return pd.Series(pd.array([v.strip() or None for v in raw], dtype="string"),
+                     index=column.index, name=column.name)  # fmt: skip
 
 
 def _as_table(table: TableLike | pd.DataFrame) -> TableLike:
@@ -351,15 +351,17 @@ def _assemble(
     cells = [attributes[name][position].tolist() for name in fields]
     values = zip(*cells, strict=True) if cells else [()] * good.size
     pcts = np.where(np.isfinite(progress[good]), progress[good], np.nan).tolist()
+    noted = list(map(extras.get, position.tolist(), repeat(()))) if extras else [()] * good.size
     columns_ = zip(
-        values, (extras.get(p, ()) for p in position.tolist()), statuses[position].tolist(), pcts,
+        values, noted, statuses[position].tolist(), pcts,
         dates[good].tolist(), record_ids[good].tolist(), names, located.geoms[good].tolist(),
         row_numbers[good].tolist(), communes[good].tolist(), strict=True,
     )  # fmt: skip
     records = []
     for row, extra, status, pct, date, record_id, name, geometry, number, commune in columns_:
         snapshot = dict(zip(fields, row, strict=True))
-        snapshot.update(extra)
+        if extra:
+            snapshot.update(extra)
         state = None
         if status is not None:
             state = ParsedState(date, status, None if pct != pct else pct, snapshot)

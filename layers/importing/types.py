@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 import pandas as pd
@@ -49,9 +49,8 @@ class TableLike(Protocol):
     notes: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class ParsedState:
-    """The dated state a row gives its record.
+class ParsedState(NamedTuple):
+    """The dated state a row gives its record (a named tuple: one is made per row, quickly).
 
     Attributes
     ----------
@@ -71,9 +70,12 @@ class ParsedState:
     attributes: Mapping[str, Any]
 
 
-@dataclass(frozen=True)
-class ParsedRecord:
-    """A validated record: geometry in EPSG:4326, typed attributes, its 2025 commune."""
+class ParsedRecord(NamedTuple):
+    """A validated record: geometry in EPSG:4326, typed attributes, its 2025 commune.
+
+    A named tuple, read-only as a frozen dataclass but made in a third of the time: an import
+    makes one per row.
+    """
 
     layer_id: str
     record_id: str

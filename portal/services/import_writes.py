@@ -9,11 +9,12 @@ is left alone, so importing the same file twice changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 import shapely
@@ -23,6 +24,15 @@ from geodata.text import fold, nfc
 from layers import get_layer
 from layers.importing import ParsedRecord
 from portal.store import loader
+from portal.store.bulk_insert import (
+    STATE_COLUMNS,
+    NewFeatures,
+    dump_attributes,
+    insert_features,
+    insert_rows,
+    state_rows,
+    utc_now,
+)
 from portal.store.models import Feature, FeatureState
 
 #: Keys per query: under SQLite's bound-parameter limit.
@@ -99,8 +109,20 @@ def _state_on(session: Session, feature_id: int, day: dt.date) -> FeatureState |
     ).first()
 
 
+_STORED_SQLITE = text(
+    "SELECT record_id FROM features WHERE layer_id = :layer "
+    "AND record_id IN (SELECT value FROM json_each(:ids))"
+)
+
+
 def _stored_ids(session: Session, layer_id: str, ids: list[str]) -> list[str]:
-    """Return which of ``ids`` the layer holds (ids only: a new file's chunk finds none)."""
+    """Return which of ``ids`` the layer holds (ids only: a new file's chunk finds none).
+
+    SQLite takes a chunk's ids in one query, as one JSON array; other databases a few hundred
+    bound parameters per query.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        return sorted(session.scalars(_STORED_SQLITE, {"layer": layer_id, "ids": json.dumps(ids)}))
     found: list[str] = []
     for start in range(0, len(ids), _IDS_PER_QUERY):
         found += session.scalars(select(Feature.record_id).where(
@@ -179,28 +201,47 @@ def plan_import(
     return plan
 
 
-def _new_rows(records: list[ParsedRecord], today: dt.date) -> list[loader.RecordRow]:
-    """Return the store rows of records new to the store, each with its first state.
+def _insert_new(
+    session: Session, records: list[ParsedRecord], today: dt.date, areas: tuple
+) -> None:
+    """Insert records new to the store, each with its first state, column by column.
 
-    A record's state keeps the record's own attributes (the same mapping): the store writes
-    their JSON once for both.
+    A record's state keeps the record's own attributes (the same mapping): their JSON is
+    written once for both. A row without a state starts in its layer's first status today.
     """
+    if not records:
+        return
+    texts = [dump_attributes(r.attributes) for r in records]
     first_status: dict[str, str] = {}
-    rows = []
-    for record in records:
+    days, statuses, progress, state_texts = [], [], [], []
+    for record, dumped in zip(records, texts, strict=True):
         state = record.state
         if state is None:
             if record.layer_id not in first_status:
                 first_status[record.layer_id] = get_layer(record.layer_id).statuses[0].id
-            initial = loader.StateRow(date=today, status=first_status[record.layer_id],
-                                      author="import")  # fmt: skip
-        else:
-            initial = loader.StateRow(date=state.date, status=state.status,
-                                      progress=state.progress, attributes=state.attributes,
-                                      author="import")  # fmt: skip
-        rows.append(loader.RecordRow(record.layer_id, record.record_id, record.name,
-                                     record.geometry, record.attributes, (initial,)))  # fmt: skip
-    return rows
+            days.append(today)
+            statuses.append(first_status[record.layer_id])
+            progress.append(None)
+            state_texts.append(_EMPTY)
+            continue
+        days.append(state.date)
+        statuses.append(state.status)
+        progress.append(state.progress)
+        same = state.attributes is record.attributes or state.attributes == record.attributes
+        state_texts.append(dumped if same else dump_attributes(dict(state.attributes)))
+    layer_ids = [r.layer_id for r in records]
+    new = NewFeatures(layer_ids=layer_ids, record_ids=[r.record_id for r in records],
+                      names=[r.name for r in records], geometries=[r.geometry for r in records],
+                      texts=texts, illustrative=[False] * len(records))  # fmt: skip
+    now = utc_now()
+    ids = insert_features(session, new, areas, now)
+    del new, texts
+    rows = state_rows(session, ids, layer_ids, days, statuses, progress, state_texts, "import",
+                      now)  # fmt: skip
+    insert_rows(session, FeatureState.__table__, STATE_COLUMNS, rows)
+
+
+_EMPTY = dump_attributes({})
 
 
 def _insert_state(session: Session, feature: Feature, record: ParsedRecord, author: str) -> None:
@@ -256,7 +297,7 @@ def write_chunk(
     """
     plan = plan_import(session, records, stored)
     added = set(plan.added)
-    new_rows = _new_rows([r for r in records if f"{r.layer_id}/{r.record_id}" in added], today)
+    new = [r for r in records if f"{r.layer_id}/{r.record_id}" in added]
     changed = set(plan.changed)
     for record in records:
         if f"{record.layer_id}/{record.record_id}" not in changed:
@@ -267,5 +308,5 @@ def write_chunk(
         if _state_changed(_histories(session, [feature])[feature.id], record):
             _insert_state(session, feature, record, author)
     session.flush()
-    loader.insert_records(session, new_rows, areas)
+    _insert_new(session, new, today, areas)
     return plan

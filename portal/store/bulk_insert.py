@@ -4,6 +4,8 @@ SQLAlchemy's executemany builds and type-converts a parameter dict per row; for 
 records of one import that costs more than the database's own work. :func:`insert_rows` takes
 plain tuples whose few dialect-bound values (:class:`Forms`) the caller wrote as SQLAlchemy
 would store them; JSON as ``json.dumps`` text on both (cast to ``json`` on PostgreSQL).
+:func:`insert_features` writes new records given column by column (:class:`NewFeatures`): their
+rows are zipped from whole columns, with no object or tuple built per record on the way.
 """
 
 from __future__ import annotations
@@ -12,10 +14,20 @@ import datetime as dt
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table
+import numpy as np
+from sqlalchemy import JSON, Connection, Table, func, select
 from sqlalchemy.orm import Session
+
+import shapely
+
+from geodata.assign import assign_points, representative_xy
+from geodata.text import fold_many, nfc_many
+from portal.store import change_log
+from portal.store.models import Feature
+from portal.store.spatial import rtree_filled_after
 
 #: Rows per executemany call.
 BATCH = 5000
@@ -119,3 +131,97 @@ def _copy_rows(connection: Connection, table: Table, columns: Sequence[str],
 def utc_now() -> dt.datetime:
     """Return the current UTC time, naive, as the models' timestamps store it."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+#: The columns a bulk insert of records fills, in the order of its rows.
+FEATURE_COLUMNS = (
+    "layer_id", "record_id", "name", "name_ascii", "geom_type", "x", "y", "commune_code",
+    "district_code", "attributes", "illustrative", "created_at", "version", "geom", "minx",
+    "miny", "maxx", "maxy",
+)  # fmt: skip
+STATE_COLUMNS = (
+    "feature_id", "layer_id", "valid_from", "valid_to", "status", "progress", "attributes",
+    "author", "note", "recorded_at",
+)  # fmt: skip
+_GEOM_TYPES = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint",
+                        "MultiLineString", "MultiPolygon", "GeometryCollection"], dtype=object)
+
+
+@dataclass(frozen=True)
+class NewFeatures:
+    """New records column by column: item ``i`` of every list is record ``i``.
+
+    ``names`` as given (stored in NFC, folded for search); ``texts``: the attributes as
+    :func:`dump_attributes` wrote them.
+    """
+
+    layer_ids: list[str]
+    record_ids: list[str]
+    names: list[str]
+    geometries: list
+    texts: list[str]
+    illustrative: list[bool]
+
+
+def insert_features(
+    session: Session, new: NewFeatures, areas: tuple, now: dt.datetime
+) -> list[int]:
+    """Insert the records of ``new`` placed in the (communes, districts) ``areas``; return ids.
+
+    The ids are in the order of ``new`` and are noted in the change log; ``now`` is their
+    creation time. The states are the caller's.
+    """
+    geoms = np.array(new.geometries, dtype=object)
+    xs, ys = representative_xy(geoms)
+    communes, districts = (list(assign_points(xs, ys, frame)) for frame in areas)
+    form = forms(session)
+    minx, miny, maxx, maxy = shapely.bounds(geoms).T.tolist()
+    rows = list(zip(
+        new.layer_ids, new.record_ids, nfc_many(new.names), fold_many(new.names),
+        _GEOM_TYPES[shapely.get_type_id(geoms)].tolist(), np.asarray(xs, dtype=float).tolist(),
+        np.asarray(ys, dtype=float).tolist(), communes, districts, new.texts,
+        map(form.boolean, new.illustrative), repeat(form.timestamp(now)), repeat(1),
+        shapely.to_wkb(geoms).tolist(), minx, miny, maxx, maxy,
+    ))  # fmt: skip
+    # Ids only grow (SQLite's rowid, PostgreSQL's sequence): the new ones are above this.
+    before = session.scalar(select(func.max(Feature.id))) or 0
+    with rtree_filled_after(session):
+        insert_rows(session, Feature.__table__, FEATURE_COLUMNS, rows)
+    del rows
+    ids = _new_ids(session, new, before)
+    by_layer: dict[str, list[int]] = {}
+    for layer_id, feature_id in zip(new.layer_ids, ids, strict=True):  # indexes catch up
+        by_layer.setdefault(layer_id, []).append(feature_id)
+    for layer_id, layer_ids in by_layer.items():
+        change_log.note_features(session, layer_id, layer_ids)
+    return ids
+
+
+def _new_ids(session: Session, new: NewFeatures, before: int) -> list[int]:
+    """Return the ids the store gave the records just inserted (all above ``before``).
+
+    Each row inserted takes the next id, in order: when the ids above ``before`` are exactly
+    as many as the rows and without a gap, they are the rows' in order. Otherwise (another
+    writer's sequence numbers in between) they are read back by key.
+    """
+    count, low, high = session.execute(
+        select(func.count(), func.min(Feature.id), func.max(Feature.id)).where(Feature.id > before)
+    ).one()
+    if count == len(new.record_ids) and count and high - low + 1 == count:
+        return list(range(low, high + 1))
+    found = session.execute(
+        select(Feature.layer_id, Feature.record_id, Feature.id).where(Feature.id > before)
+    )
+    ids = {(layer_id, record_id): i for layer_id, record_id, i in found}
+    return [ids[key] for key in zip(new.layer_ids, new.record_ids, strict=True)]
+
+
+def state_rows(
+    session: Session, ids: list[int], layer_ids: list[str], days: list[dt.date],
+    statuses: list[str], progress: list[float | None], texts: list[str], author: str,
+    now: dt.datetime,
+) -> list[tuple]:  # fmt: skip
+    """Return the first state of each new record as a row of ``STATE_COLUMNS`` (open-ended)."""
+    form = forms(session)
+    return list(zip(ids, layer_ids, map(form.date, days), repeat(None), statuses, progress,
+                    texts, repeat(author), repeat(""), repeat(form.timestamp(now))))  # fmt: skip

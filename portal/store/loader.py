@@ -15,14 +15,23 @@ from sqlalchemy.orm import Session
 import geopandas as gpd
 import shapely
 
-from geodata.assign import assign_points, representative_xy
+from geodata.assign import assign_points
 from geodata.boundaries import COLUMNS as BOUNDARY_COLUMNS
 from geodata.boundaries import BoundarySet
-from geodata.text import fold, fold_many, nfc, nfc_many
+from geodata.text import fold, nfc
 from portal.store import change_log
-from portal.store.bulk_insert import Forms, dump_attributes, forms, insert_rows, utc_now
+from portal.store.bulk_insert import FEATURE_COLUMNS as FEATURE_COLUMNS  # for scripts
+from portal.store.bulk_insert import (
+    STATE_COLUMNS,
+    Forms,
+    NewFeatures,
+    dump_attributes,
+    forms,
+    insert_features,
+    insert_rows,
+    utc_now,
+)
 from portal.store.models import Area, Feature, FeatureState, Meta, Target
-from portal.store.spatial import rtree_filled_after
 
 AREA_LEVELS = ("province", "district", "commune", "legacy_commune")
 CHUNK = 5000
@@ -236,45 +245,6 @@ def reassign_features(session: Session) -> int:
     return len(rows)
 
 
-#: The columns a bulk insert of records fills, in the order of its rows.
-FEATURE_COLUMNS = (
-    "layer_id", "record_id", "name", "name_ascii", "geom_type", "x", "y", "commune_code",
-    "district_code", "attributes", "illustrative", "created_at", "version", "geom", "minx",
-    "miny", "maxx", "maxy",
-)  # fmt: skip
-STATE_COLUMNS = (
-    "feature_id", "layer_id", "valid_from", "valid_to", "status", "progress", "attributes",
-    "author", "note", "recorded_at",
-)  # fmt: skip
-
-
-def _feature_rows(
-    records: Sequence[RecordRow], communes: np.ndarray, districts: np.ndarray, xs, ys,
-    form: Forms, now: Any,
-) -> tuple[list[tuple], list[str]]:  # fmt: skip
-    """Return the features' rows and each one's attributes as JSON text."""
-    geoms = np.array([r.geometry for r in records], dtype=object)
-    bounds = shapely.bounds(geoms).tolist()
-    wkbs = shapely.to_wkb(geoms).tolist()
-    types = shapely.get_type_id(geoms).tolist()
-    texts = [dump_attributes(r.attributes) for r in records]
-    xs, ys = np.asarray(xs, dtype=float).tolist(), np.asarray(ys, dtype=float).tolist()
-    communes, districts = list(communes), list(districts)
-    names = [r.name for r in records]
-    names, folded = nfc_many(names), fold_many(names)
-    rows = [
-        (r.layer_id, r.record_id, names[i], folded[i], _GEOM_TYPES[types[i]], xs[i],
-         ys[i], communes[i], districts[i], texts[i], form.boolean(r.illustrative), now, 1,
-         wkbs[i], *bounds[i])
-        for i, r in enumerate(records)
-    ]  # fmt: skip
-    return rows, texts
-
-
-_GEOM_TYPES = ("Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString",
-               "MultiPolygon", "GeometryCollection")  # fmt: skip
-
-
 def _state_rows(
     feature_id: int, record: RecordRow, text: str, form: Forms, now: Any
 ) -> Iterable[tuple]:
@@ -297,15 +267,6 @@ def _state_rows(
         )  # fmt: skip
 
 
-def _new_ids(session: Session, records: Sequence[RecordRow], before: int) -> list[int]:
-    """Return the ids the store gave the records just inserted (all above ``before``)."""
-    found = session.execute(
-        select(Feature.layer_id, Feature.record_id, Feature.id).where(Feature.id > before)
-    )
-    ids = {(layer_id, record_id): i for layer_id, record_id, i in found}
-    return [ids[(r.layer_id, r.record_id)] for r in records]
-
-
 def write_records(session: Session, records: Sequence[RecordRow]) -> int:
     """Insert new records with their histories (bulk, in the caller's transaction)."""
     if not records:
@@ -321,30 +282,23 @@ def insert_records(
     """Insert new records with their histories, in batches; the data version is left alone.
 
     ``areas``: the (communes, districts) frames of :func:`load_areas`, when the caller inserts
-    many batches. Only the new records' ids are read back, by their keys.
+    many batches.
     """
     if not records:
         return 0
-    xs, ys = representative_xy([r.geometry for r in records])
     if areas is None:
         areas = (load_areas(session, "commune"), load_areas(session, "district"))
-    communes, districts = (assign_points(xs, ys, frame) for frame in areas)
-    form = forms(session)
-    now = form.timestamp(utc_now())
-    rows, texts = _feature_rows(records, communes, districts, xs, ys, form, now)
-    # Ids only grow (SQLite's rowid, PostgreSQL's sequence): the new ones are above this.
-    before = session.scalar(select(func.max(Feature.id))) or 0
-    with rtree_filled_after(session):
-        insert_rows(session, Feature.__table__, FEATURE_COLUMNS, rows)
-    del rows
-    ids = _new_ids(session, records, before)
-    by_layer: dict[str, list[int]] = {}
-    for record, feature_id in zip(records, ids, strict=True):  # running indexes catch up
-        by_layer.setdefault(record.layer_id, []).append(feature_id)
-    for layer_id, layer_ids in by_layer.items():
-        change_log.note_features(session, layer_id, layer_ids)
-    states = [s for r, i, text in zip(records, ids, texts, strict=True)
-              for s in _state_rows(i, r, text, form, now)]  # fmt: skip
+    form, now = forms(session), utc_now()
+    new = NewFeatures(
+        layer_ids=[r.layer_id for r in records], record_ids=[r.record_id for r in records],
+        names=[r.name for r in records], geometries=[r.geometry for r in records],
+        texts=[dump_attributes(r.attributes) for r in records],
+        illustrative=[r.illustrative for r in records],
+    )  # fmt: skip
+    ids = insert_features(session, new, areas, now)
+    stamp = form.timestamp(now)
+    states = [s for r, i, text in zip(records, ids, new.texts, strict=True)
+              for s in _state_rows(i, r, text, form, stamp)]  # fmt: skip
     insert_rows(session, FeatureState.__table__, STATE_COLUMNS, states)
     return len(records)
 

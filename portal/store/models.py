@@ -83,7 +83,8 @@ class Feature(BBoxMixin, Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    layer_id: Mapped[str] = mapped_column(String(30), index=True)
+    # No index of its own: the unique key and ix_feature_layer_xy start with it (migration 0008).
+    layer_id: Mapped[str] = mapped_column(String(30))
     record_id: Mapped[str] = mapped_column(String(60))
     name: Mapped[str] = mapped_column(String(200))
     name_ascii: Mapped[str] = mapped_column(String(200), index=True)
