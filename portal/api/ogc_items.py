@@ -3,7 +3,8 @@
 A public layer's page without filters other than ``status`` is joined from each record's GeoJSON
 bytes, kept per layer, date, data version, language and coordinate system (the same store of
 bytes as ``/api/layers/<id>/features``, see ``portal.web.feature_pages``), so a page costs the
-ids of the records in the box and a join. Filters on other properties, the personal layer and
+ids of the records in the box (the process's point index of the layer, or the spatial index
+with a status) and a join. Filters on other properties, the personal layer and
 the boundaries read their rows and serialise them.
 """
 
@@ -20,7 +21,7 @@ import shapely
 from shapely.geometry import mapping
 
 from layers.base import LayerSpec
-from portal.api.maps import _fragments, _serialised
+from portal.api.maps import _fragments, _point_index, _serialised
 from portal.services.access import can_read_restricted
 from portal.services.ogc import OgcCrs, matches, reproject
 from portal.store import features as feature_store
@@ -66,11 +67,13 @@ def _serialiser(layer: LayerSpec, as_of: dt.date, system: OgcCrs):
 
 def _public_page(layer: LayerSpec, query: ItemsQuery) -> ItemsPage:
     """Return a page of a public layer's records filtered at most by status, from kept bytes."""
-    session = get_session()
-    statuses = (query.filters["status"],) if "status" in query.filters else ()
-    ids = feature_store.feature_ids(session, layer.id, query.as_of, query.bbox,
-                                    statuses=statuses)
-    page = ids[query.offset: query.offset + query.limit]
+    if "status" in query.filters:
+        ids = feature_store.feature_ids(get_session(), layer.id, query.as_of, query.bbox,
+                                        statuses=(query.filters["status"],))
+    else:  # the process's numpy index of the layer's boxes, as the map's features API
+        index = _point_index(layer, query.as_of)
+        ids = index.ids if query.bbox is None else index.overlapping(query.bbox)
+    page = [int(i) for i in ids[query.offset: query.offset + query.limit]]
     key = (layer.id, query.as_of, store_version(), current_locale(), query.system.uri)
     fragments = _fragments().get_many(key, page, _serialiser(layer, query.as_of, query.system))
     return ItemsPage(fragments, len(ids))
