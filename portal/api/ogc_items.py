@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from flask import current_app
 from flask_login import current_user
 
@@ -60,8 +61,18 @@ def _serialiser(layer: LayerSpec, as_of: dt.date, system: OgcCrs):
         return plain
 
     def serialise(ids: list[int]):
-        for fid, feature in plain(ids):
-            yield fid, {**feature, "geometry": reproject(feature["geometry"], system)}
+        made = list(plain(ids))
+        points = [i for i, (_, f) in enumerate(made) if f["geometry"]["type"] == "Point"]
+        if points:  # most records: one transform for all of them
+            lons, lats = np.array([made[i][1]["geometry"]["coordinates"] for i in points]).T
+            firsts, seconds = system.from_lonlat(lons, lats)
+            for i, first, second in zip(points, firsts.tolist(), seconds.tolist(), strict=True):
+                geometry = {"type": "Point", "coordinates": [first, second]}
+                made[i] = (made[i][0], {**made[i][1], "geometry": geometry})
+        for fid, feature in made:
+            if feature["geometry"]["type"] != "Point":
+                feature = {**feature, "geometry": reproject(feature["geometry"], system)}
+            yield fid, feature
     return serialise
 
 

@@ -8,6 +8,8 @@ a 400 in the portal's error shape naming the parameter, never a 5xx.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from pyproj import Transformer
@@ -218,3 +220,24 @@ def test_an_error_message_comes_in_the_readers_language(client):
     vi = client.get("/ogc/collections/signal/items?limit=-1").get_json()["error"]
     en = client.get("/ogc/collections/signal/items?limit=-1&lang=en").get_json()["error"]
     assert vi.startswith("limit phải là số nguyên") and en.startswith("limit must be a whole")
+
+
+def test_an_edit_shows_in_the_next_page_and_item(client, login):
+    today = dt.date.today().isoformat()
+    token = login("telecom_editor", ())
+    url = f"/ogc/collections/signal/items?limit=10000&datetime={today}"
+    before = client.get(url)
+    record = next(f for f in before.get_json()["features"]
+                  if f["properties"]["status"] == "listed")
+    version = client.get(f"/api/layers/signal/features/{record['id']}").get_json()["version"]
+    changed = client.post(f"/api/layers/signal/features/{record['id']}/status",
+                          json={"version": version, "status": "site_agreed", "reason": "Khảo sát"},
+                          headers={"X-CSRFToken": token})
+    assert changed.status_code == 200, changed.get_json()
+    after = client.get(url, headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200 and after.headers["ETag"] != before.headers["ETag"]
+    found = {f["id"]: f for f in after.get_json()["features"]}
+    assert found[record["id"]]["properties"]["status"] == "site_agreed"
+    for crs in ("", f"&crs={EPSG}3857"):
+        one = client.get(f"/ogc/collections/signal/items/{record['id']}?datetime={today}{crs}")
+        assert one.get_json()["properties"]["status"] == "site_agreed"
