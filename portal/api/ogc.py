@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
@@ -274,7 +275,7 @@ def item(collection_id: str, feature_id: str) -> Response:
         as_of = ogc.parse_datetime(request.args.get("datetime")) or params.default_as_of()
         query = ItemsQuery(as_of, None, 1, 0, system)
         found = (layer_item(layer, int(feature_id), query, scope)
-                 if feature_id.isdigit() and len(feature_id) < 12 else None)
+                 if re.fullmatch(r"[0-9]{1,12}", feature_id) else None)
     if found is None:
         raise NotFound(_("No feature %(id)s in the collection %(collection)s.",
                          id=feature_id[:40], collection=collection_id), field="featureId")

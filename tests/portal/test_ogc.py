@@ -162,6 +162,7 @@ def test_one_feature_and_a_missing_one(client):
     assert {k: found[k] for k in ("type", "id", "geometry", "properties")} == first
     assert {"self", "alternate", "collection"} <= {link["rel"] for link in found["links"]}
     for path in ("/collections/border/items/999999", "/collections/border/items/abc",
+                 "/collections/border/items/%C2%B2", "/collections/border/items/1234567890123",
                  "/collections/boundaries-commune/items/nowhere", "/collections/nothing",
                  "/collections/nothing/items"):
         response = client.get(f"/ogc{path}")
