@@ -30,6 +30,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.api.data import blueprint as data_api_blueprint
     from portal.api.editing import blueprint as editing_api_blueprint
     from portal.api.maps import blueprint as api_blueprint
+    from portal.api.ogc import blueprint as ogc_blueprint
     from portal.api.search import blueprint as search_api_blueprint
     from portal.api.templates import blueprint as templates_api_blueprint
     from portal.api.tiles import blueprint as tiles_blueprint
@@ -52,6 +53,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(changes_blueprint)
     app.register_blueprint(changes_api_blueprint, url_prefix="/api")
     app.register_blueprint(tiles_blueprint)
+    app.register_blueprint(ogc_blueprint)
     app.register_blueprint(templates_api_blueprint, url_prefix="/api")
 
 

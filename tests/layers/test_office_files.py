@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import re
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -182,7 +183,9 @@ def _sheet_with_formula(tmp_path: Path, cached: bool, *more_rows: list) -> Path:
             for item in source.infolist():
                 data = source.read(item.filename)
                 if item.filename == "xl/worksheets/sheet1.xml":
-                    data = data.replace(b"<f>20+25</f><v />", b"<f>20+25</f><v>45</v>")
+                    # openpyxl writes the empty value as <v /> (ElementTree) or <v></v> (lxml).
+                    data = re.sub(rb"<f>20\+25</f><v ?/>|<f>20\+25</f><v></v>",
+                                  b"<f>20+25</f><v>45</v>", data)
                 target.writestr(item, data)
         path.write_bytes(buffer.getvalue())
     return path

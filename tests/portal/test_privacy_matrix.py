@@ -296,8 +296,11 @@ def _fill(rule: str, world: World, arguments: dict[str, object]) -> str:
 def targets(rule, world: World) -> list[Target]:
     """Concrete URLs of a rule: every layer, level, record and photo it can take."""
     args = set(rule.arguments)
-    known = {"layer_id", "level", "code", "fid", "pid", "user_id", "z", "x", "y"}
+    known = {"layer_id", "level", "code", "fid", "pid", "user_id", "z", "x", "y",
+             "collection_id", "feature_id"}
     assert args <= known, f"{rule.rule}: give the test values for {sorted(args - known)}"
+    if "collection_id" in args:
+        return ogc_targets(rule, world)
     if "z" in args:  # vector tiles: the world's one tile at zoom 0 holds every record
         world_tile = {"z": 0, "x": 0, "y": 0}
         if "layer_id" in args:
@@ -326,6 +329,34 @@ def targets(rule, world: World) -> list[Target]:
     if "user_id" in args:
         return [Target(_fill(rule.rule, world, {"user_id": world.user_id}))]
     return [Target(_fill(rule.rule, world, {}))]
+
+
+def ogc_targets(rule, world: World) -> list[Target]:
+    """Concrete URLs of an ``/ogc`` rule: every collection, or households A, B and a record."""
+    if "feature_id" not in rule.arguments:
+        return [Target(_fill(rule.rule, world, {"collection_id": layer.id}), layer.id)
+                for layer in CATALOGUE] + [
+            Target(_fill(rule.rule, world, {"collection_id": f"boundaries-{level}"}))
+            for level in ("district", "commune")]
+    found = [Target(_fill(rule.rule, world, {"collection_id": "housing",
+                                             "feature_id": world.fids[k]}), "housing", k)
+             for k in ("A", "B")]
+    return found + [
+        Target(_fill(rule.rule, world, {"collection_id": layer.id,
+                                        "feature_id": world.fids[layer.id]}), layer.id, "public")
+        for layer in CATALOGUE if layer.records_public
+    ] + [Target(_fill(rule.rule, world, {"collection_id": "boundaries-commune",
+                                         "feature_id": world.codes["A"]}))]
+
+
+def _ogc_policy(target: Target, who: Who) -> int:
+    # The personal layer: its readers only (403 to anyone else, as its features); a household
+    # outside the reader's areas is not found among the records they may read (404).
+    if target.layer != "housing":
+        return 200
+    if who.role not in HOUSING_READERS:
+        return 403
+    return 200 if target.record is None or who.reads(target.record) else 404
 
 
 def _guarded(who: Who, allowed: bool, page: bool) -> int:
@@ -369,6 +400,8 @@ def policy(rule: str, target: Target, who: Who) -> int:
         "/api/layers/<layer_id>/"
     ):
         return _records_policy(rule, target, who)
+    if rule.startswith("/ogc"):
+        return _ogc_policy(target, who)
     if rule.startswith("/tiles/"):
         # Tiles hold public fields only; the personal layer is refused to every reader.
         return 403 if target.layer == "housing" else 200
