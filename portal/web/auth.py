@@ -21,7 +21,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, jsonify, redirect, request, url_for
+from flask import Flask, abort, current_app, g, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_limiter import Limiter
@@ -151,8 +151,17 @@ def _token_refused(status: int, exc: TokenError) -> Any:
     return response
 
 
-def _check_bearer() -> Any:
-    """Resolve a presented API token before anything else (CSRF included) looks at the request."""
+def _nameless_form_part() -> bool:
+    """Tell whether a form has a part without a name (Flask-WTF's CSRF check fails on it)."""
+    if request.method in TOKEN_METHODS or request.mimetype != "multipart/form-data":
+        return False
+    return None in request.form or None in request.files
+
+
+def _before_csrf() -> Any:
+    """Refuse a malformed form and resolve a presented API token before the CSRF check."""
+    if _nameless_form_part():
+        abort(400)
     token = bearer_token()
     if token is None:
         return None
@@ -217,7 +226,7 @@ def init_app(app: Flask) -> None:
     manager.unauthorized_handler(_answer_unauthorized)
     manager.request_loader(_load_token_user)
 
-    app.before_request(_check_bearer)  # before CSRFProtect's check: a token write is a 403
+    app.before_request(_before_csrf)  # before CSRFProtect's check: a token write is a 403
     CSRFProtect(app)
 
     # One limiter per app, so its counters belong to this app; with PORTAL_REDIS_URL every
