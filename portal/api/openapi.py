@@ -88,4 +88,4 @@ def openapi_docs() -> str:
     ]
     return render_template("api_docs.html", operations=operations, spec=spec,
                            parameters=spec["components"]["parameters"],
-                           title=_("API"))
+                           title=_("The portal's API"))

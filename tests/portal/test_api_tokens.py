@@ -223,7 +223,7 @@ def test_the_admin_page_issues_a_token_once_and_revokes_it(app, client, login, p
     _account(app, "nhaotam-xa-a", "housing_editor", (place["commune_A"],))
     login("admin", name="quantri")
     page = client.get("/admin/users").get_data(as_text=True)
-    assert 'id="api-tokens"' in page and "No API token has been issued." in page
+    assert 'id="api-tokens"' in page and "Chưa cấp khóa API nào." in page
     refused = client.post("/admin/tokens", data={"username": "nhaotam-xa-a", "days": "7"})
     assert refused.status_code == 400  # no CSRF token
     answer = client.post("/admin/tokens", data={
