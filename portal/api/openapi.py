@@ -31,11 +31,12 @@ def described_rules(app: Flask) -> list:
 
 
 def _with_docstring(operations: dict[str, Any], view: Any) -> dict[str, Any]:
-    summary, _sep, rest = inspect.cleandoc(view.__doc__ or "").partition("\n")
-    text = {"summary": summary.strip()}
+    text = inspect.cleandoc(view.__doc__ or "").replace("``", "`")
+    summary, _sep, rest = text.partition("\n")
+    said = {"summary": summary.strip()}
     if rest.strip():
-        text["description"] = " ".join(rest.split())
-    return {method: {**text, **operation} for method, operation in operations.items()}
+        said["description"] = " ".join(rest.split())
+    return {method: {**said, **operation} for method, operation in operations.items()}
 
 
 def build_document(app: Flask) -> dict[str, Any]:

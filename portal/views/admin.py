@@ -176,6 +176,10 @@ def _area_names() -> dict[str, str]:
     return {code: name for group in _area_choices().values() for code, name in group}
 
 
+#: The token form's field prefix: its fields must not share ids with the account form's.
+TOKEN_FORM = "token"
+
+
 class TokenIssueForm(FlaskForm):
     """A new personal API token: whose, what for, for how many days."""
 
@@ -201,7 +205,7 @@ def _users_page(form: UserCreateForm, token_form: TokenIssueForm, status: int,
 @blueprint.post("/tokens")
 def issue_token():
     """Issue an API token and show it once, on this answer only (never flashed or logged)."""
-    token_form = TokenIssueForm()
+    token_form = TokenIssueForm(prefix=TOKEN_FORM)
     token_form.username.choices = [(n, n) for n in get_session().scalars(select(User.username))]
     if not token_form.validate_on_submit():
         return _users_page(_prepare(UserCreateForm(formdata=None)), token_form, 400)
@@ -216,8 +220,8 @@ def issue_token():
         message = exc.user_msg if current_locale() == "en" else exc.user_msg_vi
         token_form.username.errors = [*token_form.username.errors, message]
         return _users_page(_prepare(UserCreateForm(formdata=None)), token_form, 400)
-    return _users_page(_prepare(UserCreateForm(formdata=None)), TokenIssueForm(formdata=None), 201,
-                       issued)
+    fresh = TokenIssueForm(formdata=None, prefix=TOKEN_FORM)
+    return _users_page(_prepare(UserCreateForm(formdata=None)), fresh, 201, issued)
 
 
 @blueprint.post("/tokens/<int:token_id>/revoke")
@@ -257,7 +261,7 @@ def users():
         except AccountError as exc:
             form.username.errors = [*form.username.errors, exc.user_msg]
     status = 400 if request.method == "POST" else 200
-    return _users_page(form, TokenIssueForm(formdata=None), status)
+    return _users_page(form, TokenIssueForm(formdata=None, prefix=TOKEN_FORM), status)
 
 
 def _other_active_admins(session, user: User) -> int:

@@ -215,8 +215,8 @@ def test_the_token_is_stored_as_its_hash_and_never_logged(app, client, runner, p
 
 
 def _csrf(page: str) -> str:
-    return re.search(r'data-token-form[^>]*>\s*<input id="csrf_token" name="csrf_token" '
-                     r'type="hidden" value="([^"]+)"', page).group(1)
+    return re.search(r'data-token-form[^>]*>\s*<input id="token-csrf_token" '
+                     r'name="token-csrf_token" type="hidden" value="([^"]+)"', page).group(1)
 
 
 def test_the_admin_page_issues_a_token_once_and_revokes_it(app, client, login, place):
@@ -224,10 +224,15 @@ def test_the_admin_page_issues_a_token_once_and_revokes_it(app, client, login, p
     login("admin", name="quantri")
     page = client.get("/admin/users").get_data(as_text=True)
     assert 'id="api-tokens"' in page and "Chưa cấp khóa API nào." in page
-    refused = client.post("/admin/tokens", data={"username": "nhaotam-xa-a", "days": "7"})
+    # Two forms on one page: no field id twice (labels, tests and screen readers find theirs).
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert sorted(i for i in set(ids) if ids.count(i) > 1) == [] and "token-username" in ids
+    refused = client.post("/admin/tokens", data={"token-username": "nhaotam-xa-a",
+                                                 "token-days": "7"})
     assert refused.status_code == 400  # no CSRF token
     answer = client.post("/admin/tokens", data={
-        "username": "nhaotam-xa-a", "name": "QGIS", "days": "7", "csrf_token": _csrf(page)})
+        "token-username": "nhaotam-xa-a", "token-name": "QGIS", "token-days": "7",
+        "token-csrf_token": _csrf(page)})
     assert answer.status_code == 201 and "no-store" in answer.headers["Cache-Control"]
     shown = answer.get_data(as_text=True)
     token = re.search(r"data-token-value>(lsp_[A-Za-z0-9_-]{43})<", shown).group(1)
@@ -255,7 +260,7 @@ def test_the_admin_page_refuses_a_bad_form_with_400(app, client, login):
     login("admin", name="quantri")
     page = client.get("/admin/users").get_data(as_text=True)
     answer = client.post("/admin/tokens", data={
-        "username": "quantri", "days": "99999", "csrf_token": _csrf(page)})
+        "token-username": "quantri", "token-days": "99999", "token-csrf_token": _csrf(page)})
     assert answer.status_code == 400
     with get_database(app).sessions() as session:
         assert session.scalar(select(ApiToken.id)) is None
@@ -266,7 +271,7 @@ def test_an_editor_gets_403_from_the_token_pages(app, client, login):
     csrf = login("housing_editor", name="bientap")
     assert client.get("/admin/users").status_code == 403
     answer = client.post("/admin/tokens", headers={"X-CSRFToken": csrf},
-                         data={"username": "nhaotam-xa-a", "days": "7"})
+                         data={"token-username": "nhaotam-xa-a", "token-days": "7"})
     assert answer.status_code == 403
     with get_database(app).sessions() as session:
         assert session.scalar(select(ApiToken.id)) is None
