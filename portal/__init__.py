@@ -8,7 +8,17 @@ from pathlib import Path
 from flask import Flask
 
 from portal.settings import PortalSettings, load_settings
-from portal.web import audit_log, auth, cache, compression, database, formats, i18n, security
+from portal.web import (
+    audit_log,
+    auth,
+    cache,
+    compression,
+    database,
+    formats,
+    i18n,
+    params,
+    security,
+)
 from portal.web.errors import register_error_handlers
 
 
@@ -31,6 +41,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.api.editing import blueprint as editing_api_blueprint
     from portal.api.maps import blueprint as api_blueprint
     from portal.api.ogc import blueprint as ogc_blueprint
+    from portal.api.openapi import blueprint as openapi_blueprint
     from portal.api.search import blueprint as search_api_blueprint
     from portal.api.templates import blueprint as templates_api_blueprint
     from portal.api.tiles import blueprint as tiles_blueprint
@@ -55,6 +66,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(tiles_blueprint)
     app.register_blueprint(ogc_blueprint)
     app.register_blueprint(templates_api_blueprint, url_prefix="/api")
+    app.register_blueprint(openapi_blueprint, url_prefix="/api")
 
 
 def _register_commands(app: Flask) -> None:
@@ -87,6 +99,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     security.init_app(app)
     audit_log.init_app(app)
 
+    params.install_converters(app)  # before the routes: a path id past 32 bits is a 404
     _register_blueprints(app)
     register_error_handlers(app)
     _register_commands(app)

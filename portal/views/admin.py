@@ -1,4 +1,7 @@
-"""Administration: the audit log (filter, CSV, revert) and accounts (create, change, deactivate).
+"""Administration: the audit log, accounts and their personal API tokens.
+
+The audit log: filter, CSV, revert. Accounts: create, change, deactivate. API tokens: issue
+(shown once, on the answer of the form only), revoke.
 
 Every route is for administrators only (``before_request``). Each account change writes its
 audit event in the same transaction as the change.
@@ -15,11 +18,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms import IntegerField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
 from layers import CATALOGUE
-from portal.services import audit
+from portal.services import api_tokens, audit
 from portal.services.access import ROLES
 from portal.services.accounts import (
     MAX_PASSWORD_LENGTH,
@@ -29,7 +32,7 @@ from portal.services.accounts import (
     create_user,
 )
 from portal.services.revert import RevertRefused, revert
-from portal.store.models import Area
+from portal.store.models import Area, utcnow
 from portal.store.users import User
 from portal.web import params
 from portal.web.auth import require_roles, role_label, safe_next
@@ -173,6 +176,69 @@ def _area_names() -> dict[str, str]:
     return {code: name for group in _area_choices().values() for code, name in group}
 
 
+#: The token form's field prefix: its fields must not share ids with the account form's.
+TOKEN_FORM = "token"
+
+
+class TokenIssueForm(FlaskForm):
+    """A new personal API token: whose, what for, for how many days."""
+
+    username = SelectField(_l("Account"), choices=[])
+    name = StringField(_l("What it is for"), validators=[Optional(), Length(max=80)])
+    days = IntegerField(_l("Days until it expires"), default=api_tokens.DEFAULT_DAYS,
+                        validators=[DataRequired(), NumberRange(1, api_tokens.MAX_DAYS)])
+
+
+def _users_page(form: UserCreateForm, token_form: TokenIssueForm, status: int,
+                issued: api_tokens.IssuedToken | None = None):
+    session = get_session()
+    listed = session.scalars(select(User).order_by(User.username_key)).all()
+    token_form.username.choices = [(u.username, u.username) for u in listed if u.active]
+    page = render_template(
+        "admin/users.html", form=form, users=listed, area_names=_area_names(),
+        token_form=token_form, tokens=api_tokens.list_tokens(session), issued=issued,
+        now=utcnow(),
+    )
+    return page, status, {"Cache-Control": "no-store"}
+
+
+@blueprint.post("/tokens")
+def issue_token():
+    """Issue an API token and show it once, on this answer only (never flashed or logged)."""
+    token_form = TokenIssueForm(prefix=TOKEN_FORM)
+    token_form.username.choices = [(n, n) for n in get_session().scalars(select(User.username))]
+    if not token_form.validate_on_submit():
+        return _users_page(_prepare(UserCreateForm(formdata=None)), token_form, 400)
+    try:
+        with get_database().transaction() as session:
+            issued = api_tokens.issue_token(
+                session, token_form.username.data, token_form.name.data or "",
+                token_form.days.data, issued_by=current_user.username)
+            audit.record(session, "user_update", actor=current_user.username,
+                         detail=api_tokens.token_detail(issued.row, issued.username, "issued"))
+    except api_tokens.TokenError as exc:
+        message = exc.user_msg if current_locale() == "en" else exc.user_msg_vi
+        token_form.username.errors = [*token_form.username.errors, message]
+        return _users_page(_prepare(UserCreateForm(formdata=None)), token_form, 400)
+    fresh = TokenIssueForm(formdata=None, prefix=TOKEN_FORM)
+    return _users_page(_prepare(UserCreateForm(formdata=None)), fresh, 201, issued)
+
+
+@blueprint.post("/tokens/<int:token_id>/revoke")
+def revoke_token(token_id: int):
+    """Revoke an API token: it answers 401 from now on."""
+    try:
+        with get_database().transaction() as session:
+            row = api_tokens.revoke_token(session, token_id)
+            owner = session.get(User, row.user_id)
+            audit.record(session, "user_update", actor=current_user.username,
+                         detail=api_tokens.token_detail(row, owner.username, "revoked"))
+        flash(_("API token #%(id)s revoked.", id=token_id), "success")
+    except api_tokens.TokenError:
+        abort(404)
+    return redirect(url_for("admin.users", _anchor="api-tokens"))
+
+
 @blueprint.route("/users", methods=["GET", "POST"])
 def users():
     """List the accounts; create one from the form (the password is stored hashed)."""
@@ -194,11 +260,8 @@ def users():
             return redirect(url_for("admin.users"))
         except AccountError as exc:
             form.username.errors = [*form.username.errors, exc.user_msg]
-    listed = get_session().scalars(select(User).order_by(User.username_key)).all()
     status = 400 if request.method == "POST" else 200
-    return render_template(
-        "admin/users.html", form=form, users=listed, area_names=_area_names()
-    ), status
+    return _users_page(form, TokenIssueForm(formdata=None, prefix=TOKEN_FORM), status)
 
 
 def _other_active_admins(session, user: User) -> int:

@@ -5,6 +5,12 @@ and DELETE needs a token: the form field, or the ``X-CSRFToken`` header for ``fe
 Flask-Limiter (applied to ``POST /login`` by ``portal.views.auth``) and the session cookie's
 flags. What each role may do is decided in ``portal.services.access``; here it is enforced on
 requests.
+
+``Authorization: Bearer <token>`` (a personal API token, ``portal.services.api_tokens``) signs
+a request in as the token's user through Flask-Login's request loader, for reads only: a token
+is checked before CSRF, a bad, revoked or expired one answers 401, and a write carrying one
+answers 403 (tokens feed GIS clients and scripts; editing stays with signed-in sessions, which
+CSRF protects).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, jsonify, redirect, request, url_for
+from flask import Flask, abort, current_app, g, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_limiter import Limiter
@@ -25,11 +31,13 @@ from limits import parse_many
 
 from portal.services.access import ROLES, signed_in
 from portal.services.accounts import fold_username, load_session_user
+from portal.services.api_tokens import TokenError, token_user
 from portal.services.errors import PermissionDenied
 from portal.settings import SettingsError
 from portal.store.users import User
-from portal.web.database import get_session
+from portal.web.database import get_database, get_session
 from portal.web.errors import error_body, wants_json
+from portal.web.i18n import current_locale
 
 #: Used until PortalSettings has ``login_rate_limit``; the same value as its default.
 DEFAULT_LOGIN_RATE_LIMIT = "5 per minute; 30 per hour"
@@ -118,6 +126,62 @@ def _load_user(session_id: str) -> User | None:
     return load_session_user(get_session(), session_id)
 
 
+#: Methods a personal API token may be used with.
+TOKEN_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def bearer_token() -> str | None:
+    """Return the token of an ``Authorization: Bearer ...`` header ("" when garbled), else None.
+
+    Other schemes (a reverse proxy's Basic authentication) are not the portal's and are ignored.
+    """
+    scheme, _sep, value = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return value.strip()
+
+
+def _token_refused(status: int, exc: TokenError) -> Any:
+    message = exc.user_msg_vi if current_locale() != "en" else exc.user_msg
+    response = jsonify(error_body(status, message))
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _nameless_form_part() -> bool:
+    """Tell whether a form has a part without a name (Flask-WTF's CSRF check fails on it)."""
+    if request.method in TOKEN_METHODS or request.mimetype != "multipart/form-data":
+        return False
+    return None in request.form or None in request.files
+
+
+def _before_csrf() -> Any:
+    """Refuse a malformed form and resolve a presented API token before the CSRF check."""
+    if _nameless_form_part():
+        abort(400)
+    token = bearer_token()
+    if token is None:
+        return None
+    if request.method not in TOKEN_METHODS:
+        return _token_refused(403, TokenError(
+            "An API token can only read; sign in to change data.",
+            "Khóa API chỉ dùng để đọc; hãy đăng nhập để thay đổi dữ liệu."))
+    try:
+        with get_database().transaction() as session:
+            g.api_token_user_id = token_user(session, token).id
+    except TokenError as exc:
+        return _token_refused(401, exc)
+    return None
+
+
+def _load_token_user(_request: Any) -> User | None:
+    user_id = g.get("api_token_user_id")
+    return get_session().get(User, user_id) if user_id is not None else None
+
+
 def _answer_unauthorized():
     if wants_json():
         return jsonify(error_body(401, _("Sign in to continue."))), 401
@@ -160,7 +224,9 @@ def init_app(app: Flask) -> None:
     manager.login_view = "auth.login"
     manager.user_loader(_load_user)
     manager.unauthorized_handler(_answer_unauthorized)
+    manager.request_loader(_load_token_user)
 
+    app.before_request(_before_csrf)  # before CSRFProtect's check: a token write is a 403
     CSRFProtect(app)
 
     # One limiter per app, so its counters belong to this app; with PORTAL_REDIS_URL every

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app, request
+from flask import Flask, current_app, request
 from flask_babel import gettext as _
+from werkzeug.routing import IntegerConverter
 
 from layers import get_layer
 from layers.base import LayerSpec
@@ -13,6 +14,23 @@ from portal.store.features import BBox, area_names, is_finite_bbox
 from portal.store.progress import LEVELS
 from portal.web.database import get_session
 from portal.web.errors import BadRequest, InvalidParameter
+
+#: The largest id a path may name: the ids are 32-bit integers in PostgreSQL (and a number past
+#: 64 bits overflows SQLite's driver), so a larger one names nothing: 404, never a 500.
+LARGEST_ID = 2**31 - 1
+
+
+class BoundedInt(IntegerConverter):
+    """Flask's ``<int:...>`` converter, refusing numbers above ``LARGEST_ID`` (a 404)."""
+
+    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 - werkzeug's signature
+        kwargs.setdefault("max", LARGEST_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def install_converters(app: Flask) -> None:
+    """Make ``<int:...>`` in every route of ``app`` bounded (call before adding routes)."""
+    app.url_map.converters["int"] = BoundedInt
 
 
 def default_as_of() -> dt.date:

@@ -41,7 +41,7 @@ LEVELS = ("province", "district", "commune")
 PUBLIC_RULES = {
     "/", "/planning", "/area/<level>/<code>", "/geopark", "/telecom", "/about", "/changes",
     "/api/layers", "/api/layers/<layer_id>", "/api/areas", "/api/progress", "/api/search",
-    "/api/progress/export", "/api/changes",
+    "/api/progress/export", "/api/changes", "/api/openapi.json", "/api/docs",
 }
 QUERIES = {
     "/api/progress": "?layer=housing&level=commune",
