@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -31,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_load import AS_OF, serve  # noqa: E402
-from bench_tiles import timed  # noqa: E402
+from bench_tiles import copied_store, timed  # noqa: E402
 
 CRS_3857 = "http://www.opengis.net/def/crs/EPSG/0/3857"
 
@@ -100,10 +99,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as folder:
-        copy = Path(folder) / "store.sqlite3"
-        with sqlite3.connect(f"file:{args.store}?mode=ro", uri=True) as source, \
-                sqlite3.connect(copy) as target:
-            source.backup(target)
+        copy = copied_store(args.store, Path(folder))
         print_results(f"SQLite ({args.store.name})",
                       run(f"sqlite:///{copy}", args.port, args.repeat, Path(folder)))
 

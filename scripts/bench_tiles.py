@@ -105,6 +105,15 @@ def print_results(title: str, results: list[dict]) -> None:
               f"{r['bytes']:13,} {r['load']:5.2f}")
 
 
+def copied_store(store: Path, folder: Path) -> Path:
+    """Return a copy of the SQLite ``store`` in ``folder`` (SQLite's backup API: never torn)."""
+    copy = folder / "store.sqlite3"
+    with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as source, \
+            sqlite3.connect(copy) as target:
+        source.backup(target)
+    return copy
+
+
 def main() -> None:
     """Time the tiles and the features API on SQLite, and on PostGIS when asked."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -115,10 +124,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as folder:
-        copy = Path(folder) / "store.sqlite3"
-        with sqlite3.connect(f"file:{args.store}?mode=ro", uri=True) as source, \
-                sqlite3.connect(copy) as target:
-            source.backup(target)
+        copy = copied_store(args.store, Path(folder))
         print_results(f"SQLite ({args.store.name}), Python encoder (mapbox-vector-tile)",
                       run(f"sqlite:///{copy}", args.port, args.repeat, Path(folder)))
         if args.postgres:

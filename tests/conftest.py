@@ -360,3 +360,12 @@ def archive(app, tmp_path) -> Path:
     path = tmp_path / "b.zip"
     create_backup(get_database(app).engine, tmp_path, path, "0.1.0")
     return path
+
+
+def change_status(client, token: str, layer_id: str, fid: int, status: str,
+                  reason: str = "Khảo sát"):
+    """Move a record to ``status`` through the API as the signed-in user (its current version)."""
+    version = client.get(f"/api/layers/{layer_id}/features/{fid}").get_json()["version"]
+    return client.post(f"/api/layers/{layer_id}/features/{fid}/status",
+                       json={"version": version, "status": status, "reason": reason},
+                       headers={"X-CSRFToken": token})

@@ -15,6 +15,7 @@ import pytest
 from pyproj import Transformer
 
 from geodata.crs import vn2000_tm3
+from tests.conftest import change_status
 
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -230,10 +231,7 @@ def test_an_edit_shows_in_the_next_page_and_item(client, login):
     before = client.get(url)
     record = next(f for f in before.get_json()["features"]
                   if f["properties"]["status"] == "listed")
-    version = client.get(f"/api/layers/signal/features/{record['id']}").get_json()["version"]
-    changed = client.post(f"/api/layers/signal/features/{record['id']}/status",
-                          json={"version": version, "status": "site_agreed", "reason": "Khảo sát"},
-                          headers={"X-CSRFToken": token})
+    changed = change_status(client, token, "signal", record["id"], "site_agreed")
     assert changed.status_code == 200, changed.get_json()
     after = client.get(url, headers={"If-None-Match": before.headers["ETag"]})
     assert after.status_code == 200 and after.headers["ETag"] != before.headers["ETag"]

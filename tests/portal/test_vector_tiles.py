@@ -19,6 +19,7 @@ from pyproj import Transformer
 from shapely.geometry import box, shape
 
 from layers import CATALOGUE, get_layer
+from tests.conftest import change_status
 
 AS_OF = "2025-11-30"
 MVT = "application/vnd.mapbox-vector-tile"
@@ -212,10 +213,7 @@ def test_an_edit_changes_the_tile_through_the_data_version(client, login, tmp_pa
     props = {f["properties"]["mvt_id"]: f["properties"]
              for f in read_tile(before.data, z, x, y, tmp_path)["features"]}
     assert props[record["id"]]["status"] == "listed"
-    version = client.get(f"/api/layers/signal/features/{record['id']}").get_json()["version"]
-    changed = client.post(f"/api/layers/signal/features/{record['id']}/status",
-                          json={"version": version, "status": "site_agreed", "reason": "Khảo sát"},
-                          headers={"X-CSRFToken": token})
+    changed = change_status(client, token, "signal", record["id"], "site_agreed")
     assert changed.status_code == 200, changed.get_json()
     after = client.get(url, headers={"If-None-Match": before.headers["ETag"]})
     assert after.status_code == 200 and after.headers["ETag"] != before.headers["ETag"]
