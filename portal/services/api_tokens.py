@@ -96,8 +96,12 @@ def revoke_token(session: Session, token_id: int) -> ApiToken:
     return row
 
 
-def token_user(session: Session, token: str, now: dt.datetime | None = None) -> User:
-    """Return the active user a presented token signs in, noting its use; else TokenError."""
+def token_user(session: Session, token: str,
+               now: dt.datetime | None = None) -> tuple[User, int]:
+    """Return the active user a presented token signs in and the token's id; else TokenError.
+
+    Notes the use (``last_used_at``, at most once per ``LAST_USED_EVERY``).
+    """
     refused = TokenError("The API token is not valid: it is unknown, revoked or expired.",
                          "Khóa API không hợp lệ: không tồn tại, đã bị thu hồi hoặc hết hạn.")
     if not _SHAPE.fullmatch(token):
@@ -111,7 +115,7 @@ def token_user(session: Session, token: str, now: dt.datetime | None = None) -> 
         raise refused
     if row.last_used_at is None or now - row.last_used_at >= LAST_USED_EVERY:
         row.last_used_at = now
-    return user
+    return user, row.id
 
 
 def list_tokens(session: Session) -> list[tuple[ApiToken, str]]:

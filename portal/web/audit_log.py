@@ -38,10 +38,14 @@ def personal_read(
 ) -> None:
     """Log, in its own transaction, that the signed-in user was shown these personal records.
 
-    Nothing is written when ``feature_ids`` is empty (no personal record was shown).
+    Nothing is written when ``feature_ids`` is empty (no personal record was shown). A read
+    through a personal API token names the token (``api_access``: its number on the accounts
+    page), so that a leaked token's reads can be told from the account's own.
     """
     if not feature_ids:
         return
+    if g.get("api_token_id") is not None:
+        extra = {**extra, "api_access": g.api_token_id}
     with get_database().transaction() as session:
         audit.record_personal_read(
             session, actor=getattr(current_user, "username", None), layer_id=layer_id,

@@ -171,7 +171,8 @@ def _before_csrf() -> Any:
             "Khóa API chỉ dùng để đọc; hãy đăng nhập để thay đổi dữ liệu."))
     try:
         with get_database().transaction() as session:
-            g.api_token_user_id = token_user(session, token).id
+            user, g.api_token_id = token_user(session, token)
+            g.api_token_user_id = user.id
     except TokenError as exc:
         return _token_refused(401, exc)
     return None

@@ -116,9 +116,9 @@ def test_the_token_reads_exactly_the_households_of_its_commune_and_the_read_is_a
     with get_database(app).sessions() as session:
         reads = session.scalars(select(AuditEvent).where(
             AuditEvent.action == "read_personal")).all()
-        used = session.scalar(select(ApiToken.last_used_at))
-    assert [(e.actor, e.detail["what"], e.detail["feature_ids"]) for e in reads] == [
-        ("nhaotam-xa-a", "features", expected)]
+        used, token_id = session.execute(select(ApiToken.last_used_at, ApiToken.id)).one()
+    assert [(e.actor, e.detail["what"], e.detail["feature_ids"], e.detail["api_access"])
+            for e in reads] == [("nhaotam-xa-a", "features", expected, token_id)]
     assert used is not None
 
     other = client.get(f"/api/layers/housing/features/{place['B']}", headers=_bearer(editor_a))
