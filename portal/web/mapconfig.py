@@ -23,6 +23,9 @@ from portal.web.serialize import layer_json
 
 #: Layers of few, named places (border gates, geopark sites) whose names the map shows.
 LABELLED_LAYERS = ("border", "geopark")
+#: The geometry kinds the map draws from vector tiles when ``PORTAL_MAP_TILES=auto``: those
+#: ``scripts/bench_map_tiles.py`` measured faster as tiles than as GeoJSON (see the README).
+TILED_KINDS = frozenset({"LineString", "MultiLineString"})
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,25 @@ def client_strings() -> dict[str, str]:
     return {**map_client_strings(), **filter_strings()}
 
 
+def tiled_layers(mode: str, layers=CATALOGUE) -> list[str]:
+    """Return the ids of the layers the map draws from vector tiles under ``PORTAL_MAP_TILES``.
+
+    Only public layers have tiles; ``auto`` keeps the layers all of whose kinds are in
+    `TILED_KINDS`.
+
+    >>> tiled_layers("auto")
+    ['transport']
+    >>> tiled_layers("off")
+    []
+    """
+    public = [lay for lay in layers if lay.records_public]
+    if mode == "on":
+        return [lay.id for lay in public]
+    if mode == "auto":
+        return [lay.id for lay in public if set(lay.geometry_types) <= TILED_KINDS]
+    return []
+
+
 def client_config(state: MapState, page_endpoint: str, layers=CATALOGUE) -> dict[str, Any]:
     """Build the JSON configuration of ``PortalMap.init`` (the base map is build_map's)."""
     from portal.store.queries import area_bounds, illustrative_layers
@@ -139,6 +161,10 @@ def client_config(state: MapState, page_endpoint: str, layers=CATALOGUE) -> dict
         "levels": level_options(),
         # Point layers whose names the map writes beside their records, where they stand apart.
         "labelLayers": [lay.id for lay in layers if lay.id in LABELLED_LAYERS],
+        # Record layers drawn from /tiles/ while no filter is on (map-tiles.js).
+        "tiles": {"url": url_for("api.list_layers").removesuffix("/api/layers") + "/tiles",
+                  "layers": tiled_layers(current_app.config["PORTAL_SETTINGS"].map_tiles,
+                                         layers)},
         "strings": client_strings(),
         "edit": edit_client_config(current_user),
     }
