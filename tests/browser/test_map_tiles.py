@@ -1,14 +1,31 @@
-"""The main map draws its line layers from the vector tiles (map-tiles.js, PORTAL_MAP_TILES).
+"""The main map draws dense line and shape layers from the vector tiles (map-tiles.js).
 
-Read-only: the shared ``live_server`` (``PORTAL_MAP_TILES`` at its default, ``auto``: the
-transport lines come from ``/tiles/transport/...``).
+The portal on a copy of the store with ``PORTAL_MAP_TILES=auto`` and a cluster threshold of 5
+records: the demo's transport lines (8) then count as dense and come from
+``/tiles/transport/...``, while the clustered ``signal`` points stay on the features API.
 """
 
 from __future__ import annotations
 
 import re
 
+import pytest
+
 TILE = re.compile(r"/tiles/transport/(\d+)/(\d+)/(\d+)\.mvt")
+# Violations of the Content-Security-Policy, recorded before any page script runs.
+WATCH_CSP = """
+window.__csp = [];
+document.addEventListener('securitypolicyviolation', function (e) {
+  window.__csp.push(e.violatedDirective + ' ' + e.blockedURI);
+});
+"""
+
+
+@pytest.fixture(scope="module")
+def live_server(serve_portal):
+    """This module's own portal: auto tiles above a threshold of 5 records."""
+    with serve_portal("map-tiles", map_tiles="auto", cluster_threshold="5") as (base, _db):
+        yield base
 
 
 def _tile_responses(tab) -> list:
@@ -23,22 +40,36 @@ def _open(tab, base: str, settled, path: str) -> None:
 
 
 def test_transport_is_drawn_from_tiles(watched_tab, live_server, settled):
-    """The lines come from tiles answered 200, none from the features API, and are drawn."""
+    """The lines come from tiles answered 200, none from the features API, and are drawn.
+
+    No policy violation, no console error (the tab's watch), and the lines stay out of the Tab
+    order as the GeoJSON shapes do (a11y.js).
+    """
     with watched_tab(live_server) as tab:
+        tab.add_init_script(WATCH_CSP)
         tiles = _tile_responses(tab)
         features = []
         tab.on("request", lambda r: features.append(r.url) if "/features" in r.url else None)
-        _open(tab, live_server, settled, "/?show=transport")
+        _open(tab, live_server, settled, "/?show=transport,signal")
         state = tab.evaluate("() => ({renderer: PortalMap.state.renderer.transport,"
+                             " points: PortalMap.state.renderer.signal,"
                              " drawn: PortalMap.state.drawn.transport,"
                              " requests: PortalMap.state.tiles.requests()})")
         paths = tab.locator("path[data-layer='transport']").count()
         assert tiles and {r.status for r in tiles} == {200}
         assert not [u for u in features if "/layers/transport/" in u]
         assert state["renderer"] == "tiles"
+        # Clustered points stay on the features API (drawn faster so, see the README).
+        assert [u for u in features if "/layers/signal/" in u]
+        assert state["points"] in ("svg", "canvas") and "signal" not in state["requests"]
         assert state["drawn"] > 0 and paths >= state["drawn"]
         assert state["requests"]["transport"]["failed"] == 0
         assert tab.locator("[data-portal-loaded='true']").count() == 1
+        assert tab.evaluate("window.__csp") == []
+        tabindex = tab.eval_on_selector_all(
+            "path[data-layer='transport']", "(ps) => ps.map((p) => p.getAttribute('tabindex'))"
+        )
+        assert set(tabindex) == {"-1"}
 
 
 # A point on the middle of the first drawn transport line, in page pixels.

@@ -2,10 +2,12 @@
  * map-tiles.js: record layers drawn from the portal's vector tiles (/tiles/<layer>/<z>/<x>/<y>.mvt)
  * with Leaflet.VectorGrid, instead of the GeoJSON of /api/layers/<id>/features.
  *
- * Which layers: config.tiles.layers (PORTAL_MAP_TILES; "auto": the line layers, which
- * scripts/bench_map_tiles.py measured faster as tiles). A layer falls back to GeoJSON while a
- * filter is ticked (the tiles hold every record; the features API filters) and when
- * Leaflet.VectorGrid did not load.
+ * Which layers: config.tiles.layers (PORTAL_MAP_TILES, see portal/web/mapconfig.py; "auto":
+ * unclustered public layers of many records, which scripts/bench_map_tiles.py measured faster
+ * as tiles). A layer falls back to GeoJSON while a filter is ticked (the tiles hold every
+ * record; the features API filters) and when Leaflet.VectorGrid did not load. Leaflet.VectorGrid
+ * 1.3 draws with its SVG tile renderer: its canvas one calls L.DomEvent.fakeStop on a click,
+ * which Leaflet 1.9 no longer has.
  *
  * Portal.tiles.create(view) (view: see portal-map.js) returns:
  *   usable(spec)          whether the layer is drawn from tiles now
@@ -118,6 +120,8 @@ window.Portal.define('tiles', function (Portal, L) {
       grid.on('click', function (e) {
         var feature = e.layer || {};
         var props = properties(feature.properties || {}, feature.portalId);
+        // As a GeoJSON layer's: the editing add-on reads the clicked record from it.
+        feature.feature = { type: 'Feature', properties: props };
         openAt(spec, props, e.latlng);
       });
       grid.on('mouseover', function (e) {
