@@ -51,8 +51,20 @@ window.Portal.define('tiles', function (Portal, L) {
     };
   }
 
+  // Points look as map-layers.js draws them: a white ring around the status colour.
+  var POINT_STYLE = { color: '#ffffff', weight: 1.5, fillOpacity: 0.92, radius: 6, className: 'feature-marker feature-tile' };
+
   // A failed tile counts and draws nothing, so the map still reports itself drawn.
   var Grid = L.VectorGrid && L.VectorGrid.Protobuf.extend({
+    // The style functions see a feature's properties only: a point gets its look here.
+    _createLayer: function (feat, pxPerExtent) {
+      var layer = L.VectorGrid.Protobuf.prototype._createLayer.call(this, feat, pxPerExtent);
+      if (feat.type === 1) {
+        var render = layer.render;
+        layer.render = function (renderer, style) { render.call(this, renderer, Object.assign({}, style, POINT_STYLE)); };
+      }
+      return layer;
+    },
     _getVectorTilePromise: function (coords) {
       var counts = this.options.portalCounts;
       return L.VectorGrid.Protobuf.prototype._getVectorTilePromise.call(this, coords).then(function (tile) {
