@@ -59,6 +59,7 @@ window.Portal.define('tiles', function (Portal, L) {
     // The style functions see a feature's properties only: a point gets its look here.
     _createLayer: function (feat, pxPerExtent) {
       var layer = L.VectorGrid.Protobuf.prototype._createLayer.call(this, feat, pxPerExtent);
+      layer.portalId = feat.id;
       if (feat.type === 1) {
         var render = layer.render;
         layer.render = function (renderer, style) { render.call(this, renderer, Object.assign({}, style, POINT_STYLE)); };
@@ -161,7 +162,6 @@ window.Portal.define('tiles', function (Portal, L) {
         Object.keys(renderer._features || {}).forEach(function (id) {
           if (byId[id]) return;
           var symbolizer = renderer._features[id].feature;
-          symbolizer.portalId = Number(id);
           var anchor = anchorOf(symbolizer, coords, size);
           var props = properties(symbolizer.properties || {}, Number(id));
           drawn++;
