@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
@@ -37,6 +38,9 @@ class PortalSettings(BaseSettings):
     lagging_threshold: float = 0.0
     #: Above this many records in view, a layer is sent as cluster bubbles.
     cluster_threshold: int = 1500
+    #: Record layers the map draws from vector tiles: "auto" (the kinds measured faster: lines
+    #: and shapes), "on" (every public layer), "off" (GeoJSON only).
+    map_tiles: Literal["auto", "on", "off"] = "auto"
     #: Most features one page of /api/layers/<id>/features returns.
     max_features_page: int = 10000
     #: Largest file accepted by an upload, in megabytes.

@@ -101,6 +101,10 @@ VENDOR_FILES: dict[str, str] = {
     "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css": "geoman/leaflet-geoman.css",
     "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css.map": "geoman/leaflet-geoman.css.map",
     "@geoman-io/leaflet-geoman-free/LICENSE": "geoman/LICENSE",
+    # Leaflet.VectorGrid (BSD-2): the record layers drawn from the vector tiles (map-tiles.js).
+    "leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js": (
+        "leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js"
+    ),
     # Be Vietnam Pro; the SIL OFL asks for the licence to travel with the fonts.
     f"{_FONT_PACKAGE}/LICENSE": "be-vietnam-pro/LICENSE",
     **_font_files(),
@@ -147,6 +151,8 @@ MAP_JS: tuple[str, ...] = (
     "js/map-popups.js",
     "js/map-labels.js",
     "js/map-areas.js",
+    _vendor("leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js"),
+    "js/map-tiles.js",
     "js/map-layers.js",
     "js/map-search.js",
     "js/map-controls.js",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,6 +99,46 @@ def client_strings() -> dict[str, str]:
     return {**map_client_strings(), **filter_strings()}
 
 
+def tiled_layers(mode: str, counts: Mapping[str, int], threshold: int,
+                 layers=CATALOGUE) -> list[str]:
+    """Return the ids of the layers the map draws from vector tiles under ``PORTAL_MAP_TILES``.
+
+    ``on``: every public layer. ``auto``: what ``scripts/bench_map_tiles.py`` measured faster
+    as tiles, a public layer without server-side clusters holding more than ``threshold``
+    records (``counts``); below it, and for clustered points, GeoJSON was faster.
+
+    >>> tiled_layers("auto", {"transport": 2000, "industry": 10}, 1500)
+    ['transport']
+    >>> tiled_layers("auto", {"signal": 100000}, 1500)
+    []
+    >>> tiled_layers("off", {"transport": 2000}, 1500)
+    []
+    """
+    public = [lay for lay in layers if lay.records_public]
+    if mode == "on":
+        return [lay.id for lay in public]
+    if mode == "auto":
+        return [lay.id for lay in public
+                if not lay.style.cluster and counts.get(lay.id, 0) > threshold]
+    return []
+
+
+def _tile_config(session, as_of: dt.date, layers) -> dict[str, Any]:
+    """Where the tiles are and which layers the map draws from them."""
+    from portal.store.queries import status_counts
+    from portal.web.cache import per_version
+
+    settings = current_app.config["PORTAL_SETTINGS"]
+    counts: dict[str, int] = {}
+    if settings.map_tiles == "auto":
+        counts = {lay.id: per_version("layer_count", lambda lay=lay: sum(
+            status_counts(session, lay.id, as_of).values()), lay.id, as_of.isoformat())
+            for lay in layers if lay.records_public and not lay.style.cluster}
+    return {"url": url_for("api.list_layers").removesuffix("/api/layers") + "/tiles",
+            "layers": tiled_layers(settings.map_tiles, counts, settings.cluster_threshold,
+                                   layers)}
+
+
 def client_config(state: MapState, page_endpoint: str, layers=CATALOGUE) -> dict[str, Any]:
     """Build the JSON configuration of ``PortalMap.init`` (the base map is build_map's)."""
     from portal.store.queries import area_bounds, illustrative_layers
@@ -139,6 +180,8 @@ def client_config(state: MapState, page_endpoint: str, layers=CATALOGUE) -> dict
         "levels": level_options(),
         # Point layers whose names the map writes beside their records, where they stand apart.
         "labelLayers": [lay.id for lay in layers if lay.id in LABELLED_LAYERS],
+        # Record layers drawn from /tiles/ while no filter is on (map-tiles.js).
+        "tiles": _tile_config(session, state.as_of, layers),
         "strings": client_strings(),
         "edit": edit_client_config(current_user),
     }

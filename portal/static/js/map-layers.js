@@ -13,7 +13,9 @@
  *   focus(target)         opens {layer, id, lat, lon, name, detail}'s popup once its layer has
  *                         been redrawn (a search result)
  *   stats()               {drawn, records, renderer}: per layer, features drawn, records they
- *                         stand for and "svg", "canvas" or "dom" (kept up to date)
+ *                         stand for and "svg", "canvas", "dom" or "tiles" (kept up to date)
+ *
+ * Layers view.tiles says are usable are drawn from the vector tiles (map-tiles.js).
  *
  * The names of the records of config.labelLayers go to view.labels (map-labels.js).
  *
@@ -196,6 +198,10 @@ window.Portal.define('layers', function (Portal, L) {
           view.api('layer:' + id, '/progress', { layer: id, level, as_of: view.get('asOf') })
         ]);
         drawCounts(spec, results[0], results[1] || []);
+      } else if (view.tiles && view.tiles.usable(spec)) {
+        var tiled = await view.tiles.draw(spec, groups[spec.id]);
+        record(spec, tiled.drawn, tiled.records, tiled.byId, 'tiles');
+        if (view.get('labelLayers').indexOf(spec.id) >= 0) view.labels.setPoints(spec.id, tiled.named);
       } else {
         var fc = await view.api('layer:' + id, '/layers/' + encodeURIComponent(id) + '/features', layerParams(spec));
         drawFeatures(spec, fc);

@@ -28,7 +28,8 @@
  *   refresh()             redraws areas and records (after an edit); the map also does so on
  *                         every "portal:data-changed" document event (see portal-core.js)
  *   state                 read-only view for the browser tests and debugging: map, loaded,
- *                         drawn, records, renderer, errors, failures; no portal file reads it
+ *                         drawn, records, renderer, tiles, errors, failures; no portal file
+ *                         reads it
  *
  * The map features receive `view`, built here: view.map; view.get(name) (as option);
  * view.layerSpec(id), view.levelSpec(id); view.api(key, path, params) (a GET of the JSON API,
@@ -294,11 +295,13 @@ window.Portal.define('map', function (Portal, L) {
     view.popups = Portal.popups.create(view);
     view.labels = Portal.labels.create(view);
     view.areas = Portal.areas.create(view);
+    view.tiles = Portal.tiles ? Portal.tiles.create(view) : null;
     view.layers = Portal.layers.create(view);
     var stats = view.layers.stats();
     state.drawn = stats.drawn;
     state.records = stats.records;
     state.renderer = stats.renderer;
+    state.tiles = view.tiles;
 
     var controls = Portal.controls.create(view);
     Portal.search.create(view).addTo(map);
