@@ -128,6 +128,25 @@ def test_the_token_reads_exactly_the_households_of_its_commune_and_the_read_is_a
     assert own.status_code == 200 and own.get_json()["properties"]["phone"] == "0912345678"
 
 
+
+def test_gis_clients_read_the_ogc_households_collection_with_the_token(app, client, editor_a,
+                                                                      place):
+    expected = _households_of(app, place["commune_A"])
+    anonymous = client.get("/ogc/collections/housing/items?limit=1000")
+    assert anonymous.status_code == 403
+    answer = client.get("/ogc/collections/housing/items?limit=1000", headers=_bearer(editor_a))
+    assert answer.status_code == 200, answer.get_json()
+    assert sorted(f["id"] for f in answer.get_json()["features"]) == expected
+    listed = client.get("/ogc/collections", headers=_bearer(editor_a)).get_json()
+    assert "housing" in [c["id"] for c in listed["collections"]]
+    with get_database(app).sessions() as session:
+        token_id = session.scalar(select(ApiToken.id))
+        reads = session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "read_personal")).all()  # fmt: skip
+    assert [(e.actor, e.detail["what"], e.detail["feature_ids"], e.detail["api_access"])
+            for e in reads] == [("nhaotam-xa-a", "ogc-items", expected, token_id)]
+
+
 def test_a_revoked_token_answers_401(app, client, runner, editor_a):
     assert client.get("/api/layers/housing/features", headers=_bearer(editor_a)).status_code == 200
     with get_database(app).sessions() as session:
