@@ -22,7 +22,7 @@ from werkzeug.exceptions import HTTPException
 from layers import CATALOGUE, UnknownLayer
 from portal.api.maps import _require_public, cached_json
 from portal.api.ogc_items import ItemsQuery, area_item, area_page, layer_item, layer_page
-from portal.services import ogc
+from portal.services import exports, ogc
 from portal.services.access import restricted_scope
 from portal.services.errors import PermissionDenied
 from portal.services.ogc_openapi import openapi_document
@@ -97,6 +97,14 @@ def _self_links(endpoint: str, kind: str = "application/json", **values: Any) ->
         _link(as_json, "self" if fmt == "json" else "alternate", kind, "JSON"),
         _link(as_html, "self" if fmt == "html" else "alternate", "text/html", "HTML"),
     ]
+
+
+def _labels(collection_id: str) -> dict[str, str]:
+    """Return the reader's headers of a layer's properties (HTML pages; boundaries: the keys)."""
+    if collection_id in ogc.BOUNDARY_COLLECTIONS:
+        return {}
+    layer = next(layer for layer in CATALOGUE if layer.id == collection_id)
+    return exports.column_labels(layer, current_locale(), include_restricted=True)
 
 
 def _render(data: dict[str, Any], template: str, kind: str = "application/json",
@@ -253,8 +261,8 @@ def items(collection_id: str) -> Response:
 
 def _html_items(collection_id: str, data: dict) -> Response:
     meta = _collection(collection_id)
-    return Response(render_template("ogc/items.html", data=data, collection=meta),
-                    mimetype="text/html")
+    return Response(render_template("ogc/items.html", data=data, collection=meta,
+                                    labels=_labels(collection_id)), mimetype="text/html")
 
 
 @blueprint.get("/ogc/collections/<collection_id>/items/<feature_id>")
@@ -284,7 +292,8 @@ def item(collection_id: str, feature_id: str) -> Response:
         _link(url_for("ogc.collection", collection_id=collection_id, _external=True),
               "collection", "application/json"),
     ]
-    response = _render(found, "item.html", GEOJSON, collection=_collection(collection_id))
+    response = _render(found, "item.html", GEOJSON, collection=_collection(collection_id),
+                       labels=_labels(collection_id))
     response.headers["Content-Crs"] = f"<{system.uri}>"
     if layer is not None and not layer.records_public:
         response.headers["Cache-Control"] = "private, no-store"

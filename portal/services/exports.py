@@ -59,7 +59,7 @@ def _headers(headers: dict[str, tuple[str, str]], locale: str) -> dict[str, str]
     return {column: pair[1] if locale == "en" else pair[0] for column, pair in headers.items()}
 
 
-def _labels(layer: LayerSpec, locale: str, include_restricted: bool) -> dict[str, str]:
+def column_labels(layer: LayerSpec, locale: str, include_restricted: bool) -> dict[str, str]:
     """Return the columns of a layer's export, in order, with their headers in ``locale``."""
     labels = _headers(RECORD_HEADERS, locale)
     for spec in layer.fields:
@@ -117,7 +117,7 @@ def layer_frame(
     for record in records:
         record["incomplete"] = missing_labels(layer, record["incomplete"], locale)
     geometry = [shapely.from_wkb(r.geom) for r in rows]
-    columns = list(_labels(layer, locale, include_restricted))  # drops "id", "status_color"
+    columns = list(column_labels(layer, locale, include_restricted))  # drops "id", "status_color"
     return gpd.GeoDataFrame(records, columns=columns, geometry=geometry, crs=4326)
 
 
@@ -154,7 +154,7 @@ def export_layer(
         # An XML name (KML layers): letters, digits and underscores only.
         layer_name=f"{layer.id}{suffix}_{as_of:%Y%m%d}",
         crs=crs,
-        field_labels=_labels(layer, locale, include_restricted),
+        field_labels=column_labels(layer, locale, include_restricted),
     )
 
 

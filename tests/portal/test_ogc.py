@@ -185,6 +185,14 @@ def test_html_pages_are_the_portals_own_in_vietnamese_first(client):
     item = client.get(f"/ogc/collections/signal/items/{first['id']}?f=html")
     assert item.mimetype == "text/html" and first["properties"]["name"] in item.get_data(
         as_text=True)
+    # Properties under the reader's headers (those of the exports), not their keys.
+    assert '<th scope="row">Mã trạng thái</th>' in item.get_data(as_text=True)
+    assert '<th scope="row">status</th>' not in item.get_data(as_text=True)
+    english = client.get(f"/ogc/collections/signal/items/{first['id']}?f=html&lang=en")
+    assert '<th scope="row">Status id</th>' in english.get_data(as_text=True)
+    page = client.get("/ogc/collections/signal/items?limit=5&f=html&lang=vi").get_data(
+        as_text=True)
+    assert "Mã xã (2025): " in page and "commune_code: " not in page
 
 
 def test_json_is_the_default_and_f_wins_over_accept(client):
