@@ -188,6 +188,10 @@ def test_html_pages_are_the_portals_own_in_vietnamese_first(client):
     # Properties under the reader's headers (those of the exports), not their keys.
     assert '<th scope="row">Mã trạng thái</th>' in item.get_data(as_text=True)
     assert '<th scope="row">status</th>' not in item.get_data(as_text=True)
+    # Values as a reader reads them: yes/no and a dash, not Python's True and [].
+    assert '<th scope="row">Dữ liệu minh họa</th><td>Có</td>' in item.get_data(as_text=True)
+    assert '<th scope="row">Thiếu</th><td>—</td>' in item.get_data(as_text=True)
+    assert ">True<" not in item.get_data(as_text=True)
     english = client.get(f"/ogc/collections/signal/items/{first['id']}?f=html&lang=en")
     assert '<th scope="row">Status id</th>' in english.get_data(as_text=True)
     page = client.get("/ogc/collections/signal/items?limit=5&f=html&lang=vi").get_data(
