@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
@@ -19,6 +19,7 @@ import pytest
 
 import shapely
 
+from portal.services.accounts import create_user
 from portal.store import loader
 from portal.store.db import open_database
 
@@ -34,6 +35,18 @@ CHROMIUM_ARGS = [
 EVIL_NAME = '<img src=x onerror="window.__xss=1">Hang `${1+1}` {{7*7}}'
 # A spot with no other geopark site within a few kilometres (Đình Lập's forests).
 EVIL_POINT = (107.3000, 21.6100)
+
+
+def with_account(username: str, password: str, role: str) -> Callable[[str], None]:
+    """Return a store preparation (``serve_portal(prepare=...)``) that adds one account."""
+
+    def prepare(url: str) -> None:
+        db = open_database(url)
+        with db.transaction() as session:
+            create_user(session, username, password, role)
+        db.engine.dispose()
+
+    return prepare
 
 
 @pytest.fixture(scope="session")

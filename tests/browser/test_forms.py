@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import text
 
 from layers import get_layer
-from portal.services.accounts import create_user
 from portal.store.db import open_database
+from tests.browser.conftest import with_account
 
 pytestmark = pytest.mark.browser
 
@@ -31,17 +31,12 @@ OFFICE_CSV = (
 )
 
 
-def _prepare(url: str) -> None:
-    db = open_database(url)
-    with db.transaction() as session:
-        create_user(session, EDITOR, PASSWORD, "industry_editor")
-    db.engine.dispose()
-
 
 @pytest.fixture(scope="module")
 def forms_server(serve_portal):
     """The portal on a private copy of the store with an industry editor: (url, db path)."""
-    with serve_portal("forms-live", prepare=_prepare) as (base, db_url):
+    editor = with_account(EDITOR, PASSWORD, "industry_editor")
+    with serve_portal("forms-live", prepare=editor) as (base, db_url):
         yield base, db_url
 
 

@@ -10,31 +10,19 @@ import re
 
 import pytest
 
-from portal.services.accounts import create_user
-from portal.store.db import open_database
+from tests.browser.conftest import with_account
+from tests.browser.test_map_tiles import LINE_POINT
 
 PLANNER = "tiles-planner"
 PASSWORD = "tiles-planner-pw-2025"
 TILE = re.compile(r"/tiles/transport/\d+/\d+/\d+\.mvt")
-LINE_POINT = """() => {
-  const path = document.querySelector("path[data-layer='transport']");
-  const middle = path.getPointAtLength(path.getTotalLength() / 2);
-  const point = new DOMPoint(middle.x, middle.y).matrixTransform(path.getScreenCTM());
-  return {x: point.x, y: point.y, id: path.getAttribute('data-id')};
-}"""
-
-
-def _prepare(url: str) -> None:
-    db = open_database(url)
-    with db.transaction() as session:
-        create_user(session, PLANNER, PASSWORD, "planner")
-    db.engine.dispose()
 
 
 @pytest.fixture(scope="module")
 def planner_page(serve_portal, signed_in_state, watched_tab, settled):
     """A map page of tiled transport lines, signed in as a planner."""
-    with serve_portal("tiles-edit", prepare=_prepare, map_tiles="on") as (base, _db_url):
+    planner = with_account(PLANNER, PASSWORD, "planner")
+    with serve_portal("tiles-edit", prepare=planner, map_tiles="on") as (base, _db_url):
         state = signed_in_state(base, PLANNER, PASSWORD)
         with watched_tab(base, storage_state=state) as tab:
             tab.goto(f"{base}/?show=transport&lat=21.85&lon=106.76&z=11")
