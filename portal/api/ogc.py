@@ -103,8 +103,8 @@ def _labels(collection_id: str) -> dict[str, str]:
     """Return the reader's headers of a layer's properties (HTML pages; boundaries: the keys)."""
     if collection_id in ogc.BOUNDARY_COLLECTIONS:
         return {}
-    layer = next(layer for layer in CATALOGUE if layer.id == collection_id)
-    return exports.column_labels(layer, current_locale(), include_restricted=True)
+    return exports.column_labels(ogc.layer_of(collection_id), current_locale(),
+                                 include_restricted=True)
 
 
 def _render(data: dict[str, Any], template: str, kind: str = "application/json",
