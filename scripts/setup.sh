@@ -36,8 +36,14 @@ if [[ ! -f "$lock_stamp" ]]; then
 fi
 .venv/bin/python scripts/vendor_assets.py
 
-# 3. Translations (.po in git, .mo built here)
-.venv/bin/pybabel -q compile -d portal/translations
+# 3. Translations (.po in git, .mo built here), compiled only when a catalogue changed, so a
+#    second run beside a test run that already reads them rewrites nothing
+for po in portal/translations/*/LC_MESSAGES/messages.po; do
+  if [[ ! "${po%.po}.mo" -nt "$po" ]]; then
+    .venv/bin/pybabel -q compile -d portal/translations
+    break
+  fi
+done
 
 # 4. Test tools: Debian's Chromium and ChromeDriver for the browser tests, GDAL's own
 #    ogrinfo/ogr2ogr for the interoperability tests, redis-server for the several-workers tests
