@@ -140,7 +140,38 @@ def parse_dates(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     >>> [str(d) for d in dates], bad.tolist(), unreal.tolist()
     (['2025-03-05', '2025-03-05', 'None'], [False, False, False], [False, False, True])
     """
-    return _per_unique(values, _parse_distinct_dates)
+    return _per_unique(values, _remembered_dates)
+
+
+#: Each distinct cell's reading (date, not written as a date, not in the calendar), kept across
+#: the chunks of a file: a date column repeats the same few hundred days on every chunk.
+_READ_DATES: dict[str, tuple[dt.date | None, bool, bool]] = {}
+_READ_DATES_MAX = 20_000
+
+
+def _remembered_dates(distinct: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return `_parse_distinct_dates` of distinct cells, each new one read once and kept.
+
+    Each cell's reading depends on that cell alone, so reading only the cells not met before
+    gives the same arrays.
+    """
+    cells = distinct.to_numpy(dtype=object, na_value=None).tolist()
+    found = {c: _READ_DATES.get(c) for c in cells}
+    found[None] = (None, False, False)
+    new = [c for c, reading in found.items() if reading is None]
+    if new:
+        dates, not_date, unreal = _parse_distinct_dates(pd.Series(new, dtype="string"))
+        readings = dict(zip(new, zip(dates.tolist(), not_date.tolist(), unreal.tolist(),
+                                     strict=True), strict=True))  # fmt: skip
+        found.update(readings)
+        if len(_READ_DATES) > _READ_DATES_MAX:
+            _READ_DATES.clear()
+        _READ_DATES.update(readings)
+    rows = [found[c] for c in cells]
+    dates = np.full(len(rows), None, dtype=object)
+    dates[:] = [r[0] for r in rows]
+    return (dates, np.array([r[1] for r in rows], dtype=bool),
+            np.array([r[2] for r in rows], dtype=bool))  # fmt: skip
 
 
 def _parse_distinct_dates(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,6 +1,9 @@
 """Benchmark importing 100,000 rows from CSV and from XLSX; prints seconds and peak memory.
 
-Usage: .venv/bin/python scripts/bench_import.py [--rows 100000] [--format csv]
+Usage: .venv/bin/python scripts/bench_import.py [--rows 100000] [--format csv] [--profile]
+
+``--profile`` prints, after each result, where the import's time went (cProfile, by own time);
+the profiled run is slower than the figures it replaces, so measure without it.
 
 From Python: ``run(rows) -> {format: {"rows", "seconds", "rows_per_second", "peak_mb"}}``.
 
@@ -91,15 +94,26 @@ def peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def import_once(store: Path, path: Path) -> dict:
-    """Import ``path`` into ``store``; print and return seconds and peak memory (child)."""
+def import_once(store: Path, path: Path, profile: bool = False) -> dict:
+    """Import ``path`` into ``store``; print and return seconds and peak memory (child).
+
+    ``profile``: run it under cProfile and print the 40 costliest functions to stderr.
+    """
+    import cProfile
     import datetime as dt
+    import pstats
 
     from portal.services.imports import run_import
 
     db = open_database(f"sqlite:///{store}")
+    profiler = cProfile.Profile() if profile else None
     started, cpu = time.perf_counter(), time.process_time()
+    if profiler is not None:
+        profiler.enable()
     result = run_import(db, path, "signal", today=dt.date(2025, 12, 1))
+    if profiler is not None:
+        profiler.disable()
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(40)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     peak_mb = peak_memory_mb()
     added = result.plan.summary()["added"]
@@ -110,10 +124,13 @@ def import_once(store: Path, path: Path) -> dict:
             "peak_mb": round(peak_mb)}
 
 
-def run(rows: int = 100_000, formats: tuple[str, ...] = ("csv", "xlsx")) -> dict:
+def run(
+    rows: int = 100_000, formats: tuple[str, ...] = ("csv", "xlsx"), profile: bool = False
+) -> dict:
     """Build a store, write ``rows`` villages as CSV and XLSX, import each in its own process.
 
     Returns ``{format: {"rows", "seconds", "rows_per_second", "peak_mb"}}`` and the file sizes.
+    ``profile`` prints each import's cProfile after its result.
     """
     results: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -130,10 +147,13 @@ def run(rows: int = 100_000, formats: tuple[str, ...] = ("csv", "xlsx")) -> dict
             copy = folder / f"{fmt}.sqlite3"
             shutil.copy(store, copy)
             done = subprocess.run(
-                [sys.executable, __file__, "--one", str(copy), str(files[fmt])],
+                [sys.executable, __file__, "--one", str(copy), str(files[fmt]),
+                 *(["--profile"] if profile else [])],
                 check=True, capture_output=True, text=True,
             )  # fmt: skip
             print(done.stdout.splitlines()[0], flush=True)
+            if profile:
+                print(done.stderr, flush=True)
             results[fmt] = json.loads(done.stdout.splitlines()[-1])
             results[fmt]["file_mb"] = round(files[fmt].stat().st_size / 1e6, 1)
     return results
@@ -145,12 +165,14 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--format", choices=("csv", "xlsx"), action="append",
                         help="only this format (repeatable); both by default")
+    parser.add_argument("--profile", action="store_true",
+                        help="print where each import's time goes (cProfile; slower)")
     parser.add_argument("--one", nargs=2, metavar=("STORE", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(import_once(Path(args.one[0]), Path(args.one[1]))))
+        print(json.dumps(import_once(Path(args.one[0]), Path(args.one[1]), args.profile)))
         return
-    run(args.rows, tuple(args.format or ("csv", "xlsx")))
+    run(args.rows, tuple(args.format or ("csv", "xlsx")), args.profile)
 
 
 if __name__ == "__main__":

@@ -350,24 +350,25 @@ def _assemble(
     fields = list(attributes)
     cells = [attributes[name][position].tolist() for name in fields]
     values = zip(*cells, strict=True) if cells else [()] * good.size
-    pcts = np.where(np.isfinite(progress[good]), progress[good], np.nan).tolist()
-    noted = list(map(extras.get, position.tolist(), repeat(()))) if extras else [()] * good.size
-    columns_ = zip(
-        values, noted, statuses[position].tolist(), pcts,
-        dates[good].tolist(), record_ids[good].tolist(), names, located.geoms[good].tolist(),
-        row_numbers[good].tolist(), communes[good].tolist(), strict=True,
-    )  # fmt: skip
-    records = []
-    for row, extra, status, pct, date, record_id, name, geometry, number, commune in columns_:
-        snapshot = dict(zip(fields, row, strict=True))
-        if extra:
-            snapshot.update(extra)
-        state = None
-        if status is not None:
-            state = ParsedState(date, status, None if pct != pct else pct, snapshot)
-        records.append(ParsedRecord(spec.id, str(record_id), name, geometry, snapshot, state,
-                                    number, commune))  # fmt: skip
-    return records
+    snapshots = [dict(zip(fields, row, strict=True)) for row in values]
+    if extras:  # what a record notes about itself, after its fields
+        at = dict(zip(position.tolist(), range(good.size), strict=True))
+        for k, extra in extras.items():
+            if extra and k in at:
+                snapshots[at[k]].update(extra)
+    pcts = [None if pct != pct else pct for pct in
+            np.where(np.isfinite(progress[good]), progress[good], np.nan).tolist()]  # fmt: skip
+    states = [
+        None if status is None else ParsedState(date, status, pct, snapshot)
+        for status, pct, date, snapshot in zip(
+            statuses[position].tolist(), pcts, dates[good].tolist(), snapshots, strict=True
+        )
+    ]
+    return list(map(
+        ParsedRecord, repeat(spec.id), map(str, record_ids[good].tolist()), names,
+        located.geoms[good].tolist(), snapshots, states, row_numbers[good].tolist(),
+        communes[good].tolist(),
+    ))  # fmt: skip
 
 
 def _names(

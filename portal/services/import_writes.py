@@ -34,6 +34,7 @@ from portal.store.bulk_insert import (
     utc_now,
 )
 from portal.store.models import Feature, FeatureState
+from portal.store.spatial import LaterFills, rtree_filled_after
 
 #: Keys per query: under SQLite's bound-parameter limit.
 _KEYS_PER_QUERY = 400
@@ -202,12 +203,14 @@ def plan_import(
 
 
 def _insert_new(
-    session: Session, records: list[ParsedRecord], today: dt.date, areas: tuple
-) -> None:
+    session: Session, records: list[ParsedRecord], today: dt.date, areas: tuple,
+    later: LaterFills | None = None,
+) -> None:  # fmt: skip
     """Insert records new to the store, each with its first state, column by column.
 
     A record's state keeps the record's own attributes (the same mapping): their JSON is
     written once for both. A row without a state starts in its layer's first status today.
+    The R*Tree is filled after both (in a thread with ``later``).
     """
     if not records:
         return
@@ -234,11 +237,12 @@ def _insert_new(
                       names=[r.name for r in records], geometries=[r.geometry for r in records],
                       texts=texts, illustrative=[False] * len(records))  # fmt: skip
     now = utc_now()
-    ids = insert_features(session, new, areas, now)
-    del new, texts
-    rows = state_rows(session, ids, layer_ids, days, statuses, progress, state_texts, "import",
-                      now)  # fmt: skip
-    insert_rows(session, FeatureState.__table__, STATE_COLUMNS, rows)
+    with rtree_filled_after(session, later):
+        ids = insert_features(session, new, areas, now)
+        del new, texts
+        rows = state_rows(session, ids, layer_ids, days, statuses, progress, state_texts,
+                          "import", now)  # fmt: skip
+        insert_rows(session, FeatureState.__table__, STATE_COLUMNS, rows)
 
 
 _EMPTY = dump_attributes({})
@@ -289,11 +293,12 @@ def _update_feature(feature: Feature, record: ParsedRecord) -> None:
 
 def write_chunk(
     session: Session, records: list[ParsedRecord], today: dt.date, author: str,
-    stored: Stored, areas: tuple,
+    stored: Stored, areas: tuple, later: LaterFills | None = None,
 ) -> ImportPlan:  # fmt: skip
     """Write one chunk of checked records: insert new ones, give changed ones a new state.
 
     The caller re-assigns areas and bumps the data version once, after the last chunk.
+    ``later`` fills the R*Tree in a thread (`spatial.rtree_fills_in_background`).
     """
     plan = plan_import(session, records, stored)
     added = set(plan.added)
@@ -308,5 +313,5 @@ def write_chunk(
         if _state_changed(_histories(session, [feature])[feature.id], record):
             _insert_state(session, feature, record, author)
     session.flush()
-    _insert_new(session, new, today, areas)
+    _insert_new(session, new, today, areas, later)
     return plan

@@ -46,6 +46,7 @@ from portal.services.import_preview import ReadScope, mark_actions, preview_rows
 from portal.services.import_writes import ImportPlan, Stored, existing, plan_import, write_chunk
 from portal.store import loader
 from portal.store.db import Database
+from portal.store.spatial import LaterFills, rtree_fills_in_background
 
 __all__ = ["ImportPlan", "ImportResult", "WriteScope", "import_context", "run_import"]
 
@@ -283,16 +284,10 @@ def _run(
 ) -> ImportResult:  # fmt: skip
     """Check and write the chunks in one transaction (`run_import`)."""
     layer_id = layer.id if layer else None
-    with db.transaction() as session:
+    with db.transaction() as session, rtree_fills_in_background(session) as later:
         context = import_context(session, crs, today)
-        areas = (context.communes, loader.load_areas(session, "district"))
-        write = None if dry_run else (
-            lambda records, stored: write_chunk(session, records, today, author, stored, areas)
-        )  # fmt: skip
-        run = _Chunks(session, context, layer, may_write, areas[1], write)
-        for table in chunks:
-            run.take(table)
-            del table  # not held while the next chunk is read
+        run = _check_chunks(session, context, chunks, layer, today, dry_run, author, may_write,
+                            later)  # fmt: skip
         report = run.report
         report.notes.extend(boundary_notes)
         report.problems.extend(run.later)
@@ -314,6 +309,27 @@ def _run(
                          detail={"file": Path(path).name, **plan.summary()})
     return ImportResult(plan=plan, report=report, dry_run=dry_run, source=Path(path).name,
                         preview=preview)  # fmt: skip
+
+
+def _check_chunks(
+    session: Session, context: ImportContext, chunks: TableChunks, layer: LayerSpec | None,
+    today: dt.date, dry_run: bool, author: str, may_write: WriteScope | None,
+    later: LaterFills | None,
+) -> _Chunks:  # fmt: skip
+    """Check every chunk, writing each while none had a problem (unless a dry run).
+
+    A chunk's R*Tree is filled in a thread (``later``) while the next chunk is read and checked.
+    """
+    areas = (context.communes, loader.load_areas(session, "district"))
+    write = None if dry_run else (
+        lambda records, stored: write_chunk(session, records, today, author, stored, areas,
+                                            later)  # fmt: skip
+    )  # fmt: skip
+    run = _Chunks(session, context, layer, may_write, areas[1], write)
+    for table in chunks:
+        run.take(table)
+        del table  # not held while the next chunk is read
+    return run
 
 
 def _finish(session: Session, plan: ImportPlan) -> None:

@@ -48,8 +48,24 @@ def _iso_default(value: Any) -> str:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-_ENCODE = json.JSONEncoder(default=_iso_default, allow_nan=False).encode
 _ENCODE_NAN = json.JSONEncoder(default=_iso_default).encode
+
+
+def _encoder() -> Callable[[Any], str]:
+    """Return ``JSONEncoder(default=_iso_default, allow_nan=False).encode``, made once.
+
+    The encoder's C part is built once here rather than on each call (its check for
+    circular references left out: attributes read from cells hold none).
+    """
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # a Python without the C accelerator
+        return json.JSONEncoder(default=_iso_default, allow_nan=False).encode
+    encode = make(None, _iso_default, json.encoder.encode_basestring_ascii, None, ": ", ", ",
+                  False, False, False)  # fmt: skip
+    return lambda value: "".join(encode(value, 0))
+
+
+_ENCODE = _encoder()
 
 
 def dump_attributes(attributes: dict[str, Any]) -> str:

@@ -7,10 +7,22 @@ SQLite looks the box up in the R*Tree ``features_rtree``; PostgreSQL in the GiST
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 
-from sqlalchemy import ColumnElement, Float, and_, column, func, literal, select, table
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Float,
+    and_,
+    column,
+    event,
+    func,
+    literal,
+    select,
+    table,
+)
 from sqlalchemy.orm import Session
 
 from portal.store.models import Feature
@@ -61,13 +73,80 @@ def is_index_table(name: str) -> bool:
 _TRIGGER = "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'features_rtree_insert'"
 
 
+class LaterFills:
+    """R*Tree fills run in a thread of their own while the caller reads and checks on.
+
+    SQLite fills the R*Tree without Python's lock held, so the next chunk of a large import
+    is checked meanwhile. The fill uses the caller's connection: every statement, commit or
+    rollback sent on it (through SQLAlchemy) waits until the fill is done, so the database
+    sees the same statements in the same order as without the thread.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def start(self, work: Callable[[], None]) -> None:
+        """Run ``work`` (statements on the connection's DBAPI connection) in a thread."""
+        self.wait()
+        self._thread = threading.Thread(target=self._run, args=(work,), name="rtree-fill")
+        self._thread.start()
+
+    def _run(self, work: Callable[[], None]) -> None:
+        try:
+            work()
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+            self._error = exc
+
+    def wait(self, *_args: object) -> None:
+        """Wait for the fill under way, if any; raise what it raised."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+
+_WAIT_EVENTS = ("before_cursor_execute", "commit", "rollback")
+
+
 @contextmanager
-def rtree_filled_after(session: Session) -> Iterator[None]:
+def rtree_fills_in_background(session: Session) -> Iterator[LaterFills | None]:
+    """Give `rtree_filled_after` a thread to fill in (SQLite; None elsewhere), for a block.
+
+    At the end of the block the last fill is waited for.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        yield None
+        return
+    later = LaterFills(connection)
+    for name in _WAIT_EVENTS:
+        event.listen(connection, name, later.wait)
+    try:
+        yield later
+    except BaseException:
+        with suppress(BaseException):  # the block's error is the one to tell
+            later.wait()
+        raise
+    else:
+        later.wait()
+    finally:
+        for name in _WAIT_EVENTS:
+            event.remove(connection, name, later.wait)
+
+
+@contextmanager
+def rtree_filled_after(session: Session, later: LaterFills | None = None) -> Iterator[None]:
     """Insert many features with the R*Tree filled once afterwards, not row by row (SQLite).
 
     The insert trigger costs about three times the insert itself when 100,000 records come
     in one go; it is dropped inside the caller's transaction and made again from its stored
     text, so a rollback undoes both and no other connection ever sees the store without it.
+    With ``later`` (`rtree_fills_in_background`), the fill runs in a thread once the block
+    ends without an error.
     """
     connection = session.connection()
     if connection.dialect.name != "sqlite":
@@ -83,10 +162,28 @@ def rtree_filled_after(session: Session) -> Iterator[None]:
     connection.exec_driver_sql("DROP TRIGGER features_rtree_insert")
     try:
         yield
-    finally:
-        connection.exec_driver_sql(
-            "INSERT INTO features_rtree (id, minx, maxx, miny, maxy) "
-            "SELECT id, minx, maxx, miny, maxy FROM features WHERE id > ? AND minx IS NOT NULL",
-            (before,),
-        )
+    except BaseException:
+        connection.exec_driver_sql(_FILL, (before,))
         connection.exec_driver_sql(trigger)
+        raise
+    if later is None:
+        connection.exec_driver_sql(_FILL, (before,))
+        connection.exec_driver_sql(trigger)
+        return
+    dbapi = connection.connection.dbapi_connection
+
+    def fill() -> None:
+        cursor = dbapi.cursor()
+        try:
+            cursor.execute(_FILL, (before,))
+            cursor.execute(trigger)
+        finally:
+            cursor.close()
+
+    later.start(fill)
+
+
+_FILL = (
+    "INSERT INTO features_rtree (id, minx, maxx, miny, maxy) "
+    "SELECT id, minx, maxx, miny, maxy FROM features WHERE id > ? AND minx IS NOT NULL"
+)
