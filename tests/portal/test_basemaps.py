@@ -182,9 +182,10 @@ def test_the_admin_page_lists_basemaps_and_saves_the_default(app, tmp_path):
     service.add_basemap(tmp_path, write_mbtiles(tmp_path / "a.mbtiles", png_tiles()))
     service.add_basemap(tmp_path, write_pmtiles(tmp_path / "b.pmtiles", png_tiles()))
     planner = app.test_client()
-    sign_in(app, planner, "planner")
+    planner_token = sign_in(app, planner, "planner")
     assert planner.get("/admin/basemaps").status_code == 403
-    assert planner.post("/admin/basemaps", data={"default": "b"}).status_code in (400, 403)
+    refused = planner.post("/admin/basemaps", data={"default": "b", "csrf_token": planner_token})
+    assert refused.status_code == 403 and service.default_name(tmp_path) == "a"
     admin = app.test_client()
     token = sign_in(app, admin, "admin")
     page = admin.get("/admin/basemaps?lang=en")
@@ -230,6 +231,16 @@ def test_build_hillshade_keeps_a_basemap_served_where_the_dem_lies(app, runner, 
     answer = app.test_client().get(f"/basemap/dia-hinh/{z}/{x}/{y}.png")
     assert answer.status_code == 200 and answer.data[:8] == b"\x89PNG\r\n\x1a\n"
     assert app.test_client().get(f"/basemap/dia-hinh/{z}/{x + 5}/{y}.png").status_code == 404
+
+
+def test_build_hillshade_refuses_a_file_that_is_no_raster(runner, tmp_path):
+    table = tmp_path / "do_cao.csv"
+    table.write_text("x,y,z\n1,2,3\n", encoding="utf-8")
+    result = runner.invoke(args=["build-hillshade", str(table), "--name", "dia-hinh"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: do_cao.csv không phải raster độ cao đọc được (")
+    assert "do_cao.csv is not an elevation raster rasterio can read (" in result.output
+    assert kept_files(tmp_path) == []
 
 
 def test_backup_and_restore_carry_the_basemaps(app, tmp_path):
