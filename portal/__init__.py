@@ -36,6 +36,7 @@ def _secret_key(settings: PortalSettings) -> str:
 
 def _register_blueprints(app: Flask) -> None:
     """One blueprint per resource: pages, sign-in, data in/out, API, administration."""
+    from portal.api.basemaps import blueprint as basemaps_blueprint
     from portal.api.changes import blueprint as changes_api_blueprint
     from portal.api.data import blueprint as data_api_blueprint
     from portal.api.editing import blueprint as editing_api_blueprint
@@ -47,6 +48,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.api.tiles import blueprint as tiles_blueprint
     from portal.views import auth as auth_views
     from portal.views.admin import blueprint as admin_blueprint
+    from portal.views.basemaps_admin import blueprint as basemaps_admin_blueprint
     from portal.views.boundaries import blueprint as boundaries_blueprint
     from portal.views.changes import blueprint as changes_blueprint
     from portal.views.data import blueprint as data_blueprint
@@ -61,9 +63,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(editing_api_blueprint, url_prefix="/api")
     app.register_blueprint(admin_blueprint)  # its /admin prefix is on the blueprint
     app.register_blueprint(boundaries_blueprint)
+    app.register_blueprint(basemaps_admin_blueprint)
     app.register_blueprint(changes_blueprint)
     app.register_blueprint(changes_api_blueprint, url_prefix="/api")
     app.register_blueprint(tiles_blueprint)
+    app.register_blueprint(basemaps_blueprint)
     app.register_blueprint(ogc_blueprint)
     app.register_blueprint(templates_api_blueprint, url_prefix="/api")
     app.register_blueprint(openapi_blueprint, url_prefix="/api")
@@ -72,12 +76,14 @@ def _register_blueprints(app: Flask) -> None:
 def _register_commands(app: Flask) -> None:
     """Give ``flask --app portal`` (and test CLI runners) the data and account commands."""
     from portal.cli.backup import register as register_backup_commands
+    from portal.cli.basemaps import register as register_basemap_commands
     from portal.cli.data import register as register_data_commands
     from portal.cli.users import register as register_auth_commands
 
     register_auth_commands(app.cli)
     register_data_commands(app.cli)
     register_backup_commands(app.cli)
+    register_basemap_commands(app.cli)
 
 
 def create_app(overrides: dict | None = None) -> Flask:

@@ -6,6 +6,7 @@ import click
 from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
 
 from portal.cli.backup import register as register_backup_commands
+from portal.cli.basemaps import register as register_basemap_commands
 from portal.cli.data import register as register_data_commands
 from portal.cli.serve import register as register_serve_command
 from portal.cli.tokens import register as register_token_commands
@@ -72,5 +73,6 @@ register_data_commands(main)
 register_backup_commands(main)
 register_serve_command(main)
 register_token_commands(main)
+register_basemap_commands(main)
 main.add_command(routes_command)
 main.add_command(shell_command)

@@ -52,8 +52,9 @@ FORMAT = "langson-portal-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 #: Folders of the instance folder carried under ``files/`` (photos live in the database today;
-#: a rasters folder, once the portal keeps one, comes along with no other change).
-FILE_FOLDERS = ("photos", "rasters")
+#: a rasters folder, once the portal keeps one, comes along with no other change; basemaps:
+#: the tile archives and sidecars of `portal.services.basemaps`).
+FILE_FOLDERS = ("photos", "rasters", "basemaps")
 #: Most a restore unpacks, whatever the manifest says; the free disk space is a second cap.
 MAX_UNPACKED = 64 * 1024**3
 _CHUNK = 1024 * 1024

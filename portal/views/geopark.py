@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from portal.services.visitor_sites import VisitorSite, find_site, first_photos, visitor_sites
 from portal.store import features as feature_store
+from portal.web.basemaps import client_basemaps
 from portal.web.database import get_session
 from portal.web.i18n import current_locale
 from portal.web.params import parse_date
@@ -93,6 +94,8 @@ def geopark_page():
         "basemap": {"url": settings.basemap_url, "attribution": settings.basemap_attribution}
         if settings.basemap_url
         else None,
+        "basemaps": client_basemaps(locale),
+        "noBasemap": str(lazy_gettext("No basemap")),
     }
     return render_template(
         "geopark.html",

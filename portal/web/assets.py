@@ -105,6 +105,11 @@ VENDOR_FILES: dict[str, str] = {
     "leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js": (
         "leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js"
     ),
+    # protomaps-leaflet (BSD-3): vector basemaps of the Protomaps schema drawn in the browser
+    # (map-basemaps.js); labels in the portal's font, nothing fetched from elsewhere.
+    "protomaps-leaflet/dist/protomaps-leaflet.js": "protomaps-leaflet/protomaps-leaflet.js",
+    "protomaps-leaflet/dist/protomaps-leaflet.js.map": "protomaps-leaflet/protomaps-leaflet.js.map",
+    "protomaps-leaflet/LICENSE": "protomaps-leaflet/LICENSE",
     # Be Vietnam Pro; the SIL OFL asks for the licence to travel with the fonts.
     f"{_FONT_PACKAGE}/LICENSE": "be-vietnam-pro/LICENSE",
     **_font_files(),
@@ -151,6 +156,8 @@ MAP_JS: tuple[str, ...] = (
     "js/map-popups.js",
     "js/map-labels.js",
     "js/map-areas.js",
+    _vendor("protomaps-leaflet/protomaps-leaflet.js"),
+    "js/map-basemaps.js",
     _vendor("leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js"),
     "js/map-tiles.js",
     "js/map-layers.js",
@@ -198,7 +205,9 @@ PAGE_ASSETS: dict[str, tuple[str, ...]] = {
         _vendor("fontawesome/css/all.min.css"),
         "css/geopark.css",
     ),
-    "geopark_js": (_vendor("leaflet/leaflet.js"), CORE_JS, "js/geopark-public.js"),
+    "geopark_js": (_vendor("leaflet/leaflet.js"), CORE_JS,
+                   _vendor("protomaps-leaflet/protomaps-leaflet.js"), "js/map-basemaps.js",
+                   "js/geopark-public.js"),
 }
 
 #: What a folium map page adds after folium's own assets for the map client

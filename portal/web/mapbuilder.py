@@ -4,8 +4,11 @@ The map itself carries no layer data: ``PortalMap.init`` (static/js/portal-map.j
 boundaries, progress and records from the JSON API, so the page stays small as layers grow.
 
 The base map is added here and only here: `build_map` adds a tile layer when a basemap URL is
-configured (``PORTAL_BASEMAP_URL``); the map client draws none of its own and only notices
-whether there is one (offline, the map shows a plain land colour).
+configured (``PORTAL_BASEMAP_URL``), else the basemaps kept in the instance folder
+(``basemaps``: `portal.web.basemaps.client_basemaps`, drawn by static/js/map-basemaps.js, the
+default one shown, all of them and "no basemap" base layers of the layer control); the map
+client draws none of its own and only notices whether there is one (offline, the map shows a
+plain land colour).
 """
 
 from __future__ import annotations
@@ -77,6 +80,14 @@ class PortalClient(_ClientScript):
     ]
 
 
+class BasemapClient(_ClientScript):
+    """Adds the kept basemaps to the map before the client starts (static/js/map-basemaps.js)."""
+
+    init_function = "PortalBasemaps.init"
+    default_js: list[tuple[str, str]] = []
+    default_css: list[tuple[str, str]] = []
+
+
 class PortalEditor(_ClientScript):
     """Adds drawing, moving and status forms for a signed-in editor (static/js/portal-edit.js)."""
 
@@ -125,6 +136,8 @@ def build_map(
     config: dict[str, Any],
     basemap_url: str | None = None,
     basemap_attribution: str = "",
+    basemaps: tuple[dict[str, Any], ...] | list[dict[str, Any]] = (),
+    no_basemap: str = "",
     centre: tuple[float, float] = PROVINCE_CENTRE,
     zoom: float = PROVINCE_ZOOM,
 ) -> MapHtml:
@@ -143,6 +156,8 @@ def build_map(
     # The one place the base map is added (see the module docstring).
     if basemap_url:
         folium.TileLayer(basemap_url, attr=basemap_attribution or " ", name="basemap").add_to(fmap)
+    elif basemaps:
+        BasemapClient({"basemaps": list(basemaps), "none": no_basemap}).add_to(fmap)
     Fullscreen(position="topleft").add_to(fmap)
     PortalClient(config).add_to(fmap)
     if config.get("edit"):

@@ -15,6 +15,7 @@ from flask_login import current_user
 from layers import CATALOGUE, get_layer
 from portal.services.access import restricted_scope
 from portal.store.progress import LEVELS
+from portal.web.basemaps import client_basemaps
 from portal.web.edit_config import edit_client_config
 from portal.web.errors import BadRequest
 from portal.web.i18n import current_locale
@@ -196,6 +197,8 @@ def render_map(state: MapState, page_endpoint: str, layers=CATALOGUE) -> MapHtml
     arguments = {
         "basemap_url": settings.basemap_url,
         "basemap_attribution": settings.basemap_attribution,
+        "basemaps": client_basemaps(current_locale()),
+        "no_basemap": _("No basemap"),
         "centre": state.centre,
         "zoom": state.zoom,
     }

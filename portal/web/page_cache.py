@@ -28,6 +28,7 @@ from typing import Any
 from flask import Response, g, make_response, request, session
 from flask_login import current_user
 
+from portal.web.basemaps import basemaps_version
 from portal.web.cache import get_page_cache, store_version
 from portal.web.compression import EncodedBody, chosen_encoding, encoded_response
 from portal.web.i18n import current_locale
@@ -125,7 +126,7 @@ def public_page(view: Callable[..., Any]) -> Callable[..., Any]:
             return view(*args, **kwargs)
         key = ("page", request.endpoint, request.path,
                tuple(sorted(request.args.items(multi=True))), current_locale(),
-               default_as_of(), store_version())
+               default_as_of(), store_version(), basemaps_version())
         try:
             page = get_page_cache().get_or_compute(key, lambda: _keep(make_response(
                 view(*args, **kwargs))))

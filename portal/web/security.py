@@ -171,7 +171,8 @@ def add_security_headers(response: Response) -> Response:
         )
     for name, value in STATIC_HEADERS.items():
         response.headers.setdefault(name, value)
-    if not _is_static() and current_user.is_authenticated:
+    # Static files and basemap tiles (``g.public_file``) are public: no session is read.
+    if not _is_static() and not g.get("public_file") and current_user.is_authenticated:
         # What a signed-in user sees may hold records the public may not: never store it.
         response.headers["Cache-Control"] = "private, no-store"
     return response

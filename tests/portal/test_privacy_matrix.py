@@ -297,8 +297,11 @@ def targets(rule, world: World) -> list[Target]:
     """Concrete URLs of a rule: every layer, level, record and photo it can take."""
     args = set(rule.arguments)
     known = {"layer_id", "level", "code", "fid", "pid", "user_id", "z", "x", "y",
-             "collection_id", "feature_id"}
+             "collection_id", "feature_id", "name", "ext"}
     assert args <= known, f"{rule.rule}: give the test values for {sorted(args - known)}"
+    if "ext" in args:  # a basemap's tile: the world keeps no basemap
+        return [Target(_fill(rule.rule, world, {"name": "nen", "z": 9, "x": 407, "y": 224,
+                                                "ext": "png"}))]
     if "collection_id" in args:
         return ogc_targets(rule, world)
     if "z" in args:  # vector tiles: the world's one tile at zoom 0 holds every record
@@ -402,6 +405,9 @@ def policy(rule: str, target: Target, who: Who) -> int:
         return _records_policy(rule, target, who)
     if rule.startswith("/ogc"):
         return _ogc_policy(target, who)
+    if rule.startswith("/basemap/"):
+        # Basemap tiles are public files; the world keeps none, so every reader gets a 404.
+        return 404
     if rule.startswith("/tiles/"):
         # Tiles hold public fields only; the personal layer is refused to every reader.
         return 403 if target.layer == "housing" else 200

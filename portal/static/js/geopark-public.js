@@ -130,6 +130,9 @@ window.Portal.define('geoparkPublic', function (Portal, L) {
     map.createPane('geopark-areas').style.zIndex = 350;
     if (data.basemap) {
       L.tileLayer(data.basemap.url, { attribution: data.basemap.attribution || ' ' }).addTo(map);
+    } else if (data.basemaps && data.basemaps.length && Portal.basemaps) {
+      Portal.basemaps.init(map, { basemaps: data.basemaps, none: data.noBasemap });
+      if (data.basemaps.length > 1) Portal.basemaps.addToControl(L.control.layers(null, null, { position: 'topright' }), map).addTo(map);
     }
     var bounds = L.latLngBounds([]);
     data.sites.forEach(function (site) {

@@ -103,6 +103,7 @@ window.Portal.define('controls', function (Portal, L) {
 
     function layerList() {
       var control = L.control.layers(null, null, { position: 'topright', collapsed: view.mapWidth() < WIDE_MAP });
+      if (Portal.basemaps) Portal.basemaps.addToControl(control, map);
       control.addOverlay(view.areas.group, layerControlLabel(t('boundaries'), draw.colors.outline, null));
       view.get('layers').forEach(function (spec) {
         control.addOverlay(view.layers.group(spec.id), layerControlLabel(spec.name, spec.color, spec.icon));

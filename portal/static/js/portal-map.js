@@ -282,7 +282,7 @@ window.Portal.define('map', function (Portal, L) {
     container.classList.add('portal-map');
     // Offline (no tiles): a light land colour keeps the map readable without a base map.
     var hasTiles = false;
-    map.eachLayer(function (layer) { if (layer instanceof L.TileLayer) hasTiles = true; });
+    map.eachLayer(function (layer) { if (layer instanceof L.GridLayer) hasTiles = true; });
     container.classList.toggle('portal-map-offline', !hasTiles);
 
     setupPanes(map);
