@@ -48,6 +48,8 @@ SAFE_GDAL_OPTIONS: dict[str, Any] = {
     "GDAL_ENABLE_DEPRECATED_DRIVER_OGR_DODS": "NO",
     "GTIFF_REPORT_COMPD_CS": "NO",
     "GDAL_VRT_ENABLE_PYTHON": "NO",
+    # GDAL's block cache (MB): bounded whatever the machine's memory (its default is 5 %)
+    "GDAL_CACHEMAX": 128,
 }
 #: The first bytes of a classic (II*, MM*) or Big (II+, MM+) TIFF.
 _TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
