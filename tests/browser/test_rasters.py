@@ -101,6 +101,21 @@ def test_a_planner_uploads_an_elevation_raster_and_the_maps_show_it_with_its_leg
                                 ".opacity")
         assert opacity == pytest.approx(0.3)
         _screenshot(page, "rasters-map-desktop")
+
+        # A date before the raster's: no elevation; after it, the raster is back, still on.
+        for day, shown in (("2025-01-01", 0), ("2025-07-01", 1)):
+            loads = page.evaluate("PortalRasters.state.loads")
+            page.evaluate("""(day) => {
+              const input = document.getElementById('portal-setting-as-of');
+              input.value = day;
+              input.dispatchEvent(new Event('change'));
+            }""", day)
+            page.wait_for_function(f"() => PortalRasters.state.loads > {loads}")
+            overlays = page.locator(".leaflet-control-layers-overlays label", has_text=NAME_VI)
+            assert overlays.count() == shown
+            assert page.locator(".portal-rasters .portal-raster").count() == shown
+        assert page.locator(".leaflet-control-layers-overlays label", has_text=NAME_VI).locator(
+            "input").is_checked()
     # A visitor on a phone: the raster is public, so it is offered to them too.
     with watched_tab(base, viewport={"width": 390, "height": 844}) as page:
         statuses = _show_raster_on_the_map(page, base)

@@ -9,7 +9,7 @@
  * raster switched on, its name, colour ramp with the lowest and highest values and the unit,
  * its provenance badge ("approximate" and "illustrative" said in words) and an opacity slider.
  * When the date changes ("map:options"), each kind switches to the raster current on that day,
- * staying on if it was on.
+ * staying on if the user switched it on (also across a day that has none of it).
  *
  * The layer list is the one map-controls.js builds: this file notes every L.Control.Layers
  * made on the page (an init hook) and adds its overlays to the one on this map. Every value from
@@ -139,14 +139,18 @@ window.Portal.define('rasters', function (Portal, L) {
         attribution: raster.source ? core.escapeHtml(raster.source) : ''
       });
       layer.portalRaster = raster.id;
+      layer.portalKind = raster.kind;
       return layer;
     }
 
+    // Kinds the user switched on: a kind stays on across dates, even through a day without it.
+    var onKinds = {};
+    var switching = false;
+
     function show(rasters) {
-      var wasOn = {};
+      switching = true;
       state.rasters.forEach(function (r) {
         var layer = state.layers[r.id];
-        if (map.hasLayer(layer)) wasOn[r.kind] = true;
         if (list) list.removeLayer(layer);
         map.removeLayer(layer);
       });
@@ -155,8 +159,9 @@ window.Portal.define('rasters', function (Portal, L) {
       rasters.forEach(function (r) {
         var layer = state.layers[r.id] = tileLayer(r);
         if (list) list.addOverlay(layer, label(r));
-        if (wasOn[r.kind]) layer.addTo(map);
+        if (onKinds[r.kind]) layer.addTo(map);
       });
+      switching = false;
       redrawPanel();
     }
 
@@ -171,7 +176,9 @@ window.Portal.define('rasters', function (Portal, L) {
     }
 
     map.on('overlayadd overlayremove', function (e) {
-      if (e.layer && e.layer.portalRaster) redrawPanel();
+      if (!e.layer || !e.layer.portalRaster || switching) return;
+      onKinds[e.layer.portalKind] = e.type === 'overlayadd';
+      redrawPanel();
     });
     core.on('map:options', load);
     return load();
