@@ -43,6 +43,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.api.maps import blueprint as api_blueprint
     from portal.api.ogc import blueprint as ogc_blueprint
     from portal.api.openapi import blueprint as openapi_blueprint
+    from portal.api.rasters import blueprint as rasters_api_blueprint
     from portal.api.search import blueprint as search_api_blueprint
     from portal.api.templates import blueprint as templates_api_blueprint
     from portal.api.tiles import blueprint as tiles_blueprint
@@ -53,6 +54,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.views.changes import blueprint as changes_blueprint
     from portal.views.data import blueprint as data_blueprint
     from portal.views.maps import blueprint as maps_blueprint
+    from portal.views.rasters import blueprint as rasters_blueprint
 
     app.register_blueprint(maps_blueprint)
     auth_views.register(app)
@@ -71,6 +73,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(ogc_blueprint)
     app.register_blueprint(templates_api_blueprint, url_prefix="/api")
     app.register_blueprint(openapi_blueprint, url_prefix="/api")
+    app.register_blueprint(rasters_blueprint)
+    app.register_blueprint(rasters_api_blueprint)
 
 
 def _register_commands(app: Flask) -> None:
@@ -78,12 +82,14 @@ def _register_commands(app: Flask) -> None:
     from portal.cli.backup import register as register_backup_commands
     from portal.cli.basemaps import register as register_basemap_commands
     from portal.cli.data import register as register_data_commands
+    from portal.cli.rasters import register as register_raster_commands
     from portal.cli.users import register as register_auth_commands
 
     register_auth_commands(app.cli)
     register_data_commands(app.cli)
     register_backup_commands(app.cli)
     register_basemap_commands(app.cli)
+    register_raster_commands(app.cli)
 
 
 def create_app(overrides: dict | None = None) -> Flask:

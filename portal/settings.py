@@ -45,6 +45,8 @@ class PortalSettings(BaseSettings):
     max_features_page: int = 10000
     #: Largest file accepted by an upload, in megabytes.
     max_upload_mb: int = 200
+    #: Most cells (width x height x bands) an uploaded raster may declare.
+    max_raster_cells: int = 400_000_000
     #: Secret key for sessions; generated per instance when empty.
     secret_key: str = ""
     #: Create the schema, boundaries and demo data on first start when the database is empty.

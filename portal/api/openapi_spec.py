@@ -106,6 +106,15 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "ImportResult": _obj(("ok", "dry_run", "summary"), ok={"type": "boolean", "enum": [True]},
                          dry_run=BOOL, file=STR, summary=ANY_OBJECT, notes={"type": "array"},
                          columns={}, rows_read=INT, preview={}),
+    "Raster": _obj(
+        ("id", "kind", "names", "unit", "provenance", "bounds", "legend", "tiles"),
+        id=INT, kind=STR, kindName=STR, name=STR, names=_obj(("vi", "en"), vi=STR, en=STR),
+        unit=STR, source=STR, asOf=DATE,
+        provenance={"type": "string", "enum": ["official", "approximate", "illustrative"]},
+        public=BOOL, bounds={"type": "array", "items": NUM, "minItems": 4, "maxItems": 4},
+        bands=INT, width=INT, height=INT, style=ANY_OBJECT, withdrawn=BOOL,
+        legend={"type": "array", "items": _obj(("value", "color"), value=NUM, color=STR)},
+        tiles=STR, stats={"type": "array", "items": ANY_OBJECT}),
     "Edit": _obj(version={"type": "integer", "description": "The record's current version."},
                  reason={"type": "string", "description": "Why (required by some layers)."},
                  date=DATE, status=STR, progress=_nullable(NUM),
@@ -226,6 +235,9 @@ def _upload_body(*fields: str) -> dict[str, Any]:
 
 
 FILE = {"type": "string", "format": "binary"}
+PNG = "image/png"
+RASTER_ID = _param("raster_id", "path", {"type": "integer", "minimum": 0,
+                                         "maximum": 2**31 - 1}, "A raster's id.")
 RECORD = ref("schemas", "Record")
 WRITE_ERRORS = "400 401 403 404 409 422"
 FEATURES = ref("schemas", "FeatureCollection")
@@ -331,6 +343,15 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         _param("level", "path", {"type": "string", "enum": list(LEVELS)}, "Area level."),
         *_p("z", "x", "y", "as_of")], _answer(
         "304 400 404", FILE, MVT, "A Mapbox Vector Tile 2.1 (one layer named after the level)")),
+    "rasters_api.raster_list": _get("rasters", [_param(
+        "as_of", "query", {"type": "string", "format": "date"},
+        "The day (1990-01-01 to 2100-12-31; dd/mm/yyyy too); default: the latest of each kind.")],
+        _answer("400", _obj(("rasters",), asOf=_nullable(DATE), rasters={
+            "type": "array", "items": ref("schemas", "Raster")}))),
+    "rasters_api.raster_detail": _get("rasters", [RASTER_ID], _answer(
+        "404", ref("schemas", "Raster"))),
+    "rasters_api.raster_tile": _get("tiles", [RASTER_ID, *_p("z", "x", "y")], _answer(
+        "304 404", FILE, PNG, "A 256-pixel PNG tile (nodata and outside transparent)")),
     "openapi.openapi_document": _get("about", [], _answer("", ANY_OBJECT,
                                                           description="This document")),
     "openapi.openapi_docs": _get("about", [], _answer("", {"type": "string"}, "text/html",

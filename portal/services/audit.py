@@ -57,6 +57,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("photo_add", "Thêm ảnh", "Photo added"),
     Action("photo_delete", "Xóa ảnh", "Photo deleted"),
     Action("boundaries_import", "Nhập ranh giới hành chính", "Boundaries imported"),
+    Action("raster_add", "Thêm lớp raster", "Raster layer added"),
+    Action("raster_withdraw", "Rút lớp raster", "Raster layer withdrawn"),
 )
 
 ACTIONS_BY_ID: dict[str, Action] = {a.id: a for a in ACTIONS}

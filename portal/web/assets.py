@@ -164,12 +164,15 @@ MAP_JS: tuple[str, ...] = (
     "js/map-search.js",
     "js/map-controls.js",
     "js/map-filters.js",
+    "js/map-rasters.js",
     "js/portal-map.js",
     "js/page-live.js",
 )
 #: The map's own styles beyond portal.css: its names (map-labels.js), the bottom sheet
 #: (map-place.js). The map builder adds them to every map page.
 MAP_CSS = "css/map-view.css"
+#: The raster layers' panel and legends (map-rasters.js, the import page's catalogue).
+RASTER_CSS = "css/rasters.css"
 #: The editing add-on for signed-in editors, after the map client (``PortalEdit.init``).
 EDIT_JS: tuple[str, ...] = (
     "js/edit-panel.js",
@@ -196,7 +199,7 @@ PAGE_ASSETS: dict[str, tuple[str, ...]] = {
     # Only the pages that draw charts (the telecom tracker) load Chart.js.
     "chart_js": (_vendor("chart.js/chart.umd.min.js"),),
     "import_js": (_vendor("leaflet/leaflet.js"), CORE_JS, "js/import-preview.js", "js/import.js"),
-    "import_css": (_vendor("leaflet/leaflet.css"), "css/forms.css"),
+    "import_css": (_vendor("leaflet/leaflet.css"), "css/forms.css", RASTER_CSS),
     "telecom_js": ("js/charts.js", "js/telecom.js"),
     "planning_js": ("js/planning.js",),
     # The public geopark page draws its own small map (no planning colours, statuses or ids).

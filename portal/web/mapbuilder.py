@@ -24,7 +24,15 @@ import folium
 from folium.elements import JSCSSMixin
 from folium.plugins import Fullscreen
 
-from portal.web.assets import EDIT_JS, MAP_CSS, MAP_JS, asset_url, vendor_url_path
+from portal.web.assets import (
+    EDIT_JS,
+    MAP_CSS,
+    MAP_JS,
+    RASTER_CSS,
+    asset_url,
+    vendor_url_path,
+)
+from portal.web.rasters import map_client_config
 
 # Lạng Sơn's centre and a zoom that shows the whole province.
 PROVINCE_CENTRE = (21.85, 106.62)
@@ -41,7 +49,7 @@ def _own_js(paths: tuple[str, ...]) -> list[tuple[str, str]]:
 
 
 #: folium asset name -> path under the static folder of each script of our own.
-OWN_ASSETS = {_asset_name(path): path for path in MAP_JS + EDIT_JS + (MAP_CSS,)}
+OWN_ASSETS = {_asset_name(path): path for path in MAP_JS + EDIT_JS + (MAP_CSS, RASTER_CSS)}
 # The page template already loads Bootstrap; loading it twice would double its handlers.
 PROVIDED_BY_PAGE = {"bootstrap", "bootstrap_css"}
 
@@ -94,6 +102,14 @@ class PortalEditor(_ClientScript):
     init_function = "PortalEdit.init"
     default_js = [("geoman_js", "leaflet-geoman.min.js"), *_own_js(EDIT_JS)]
     default_css = [("geoman_css", "leaflet-geoman.css")]
+
+
+class RasterClient(_ClientScript):
+    """Adds the raster layers as overlays with their legends (static/js/map-rasters.js)."""
+
+    init_function = "PortalRasters.init"
+    default_js: list[tuple[str, str]] = []  # map-rasters.js comes with the map client
+    default_css = [(_asset_name(RASTER_CSS), RASTER_CSS.rsplit("/", 1)[-1])]
 
 
 def static_url(name: str) -> str | None:
@@ -160,6 +176,7 @@ def build_map(
         BasemapClient({"basemaps": list(basemaps), "none": no_basemap}).add_to(fmap)
     Fullscreen(position="topleft").add_to(fmap)
     PortalClient(config).add_to(fmap)
+    RasterClient(map_client_config(config.get("api", "/api"))).add_to(fmap)
     if config.get("edit"):
         PortalEditor(config["edit"]).add_to(fmap)
     localize_assets(fmap)

@@ -41,7 +41,7 @@ LEVELS = ("province", "district", "commune")
 PUBLIC_RULES = {
     "/", "/planning", "/area/<level>/<code>", "/geopark", "/telecom", "/about", "/changes",
     "/api/layers", "/api/layers/<layer_id>", "/api/areas", "/api/progress", "/api/search",
-    "/api/progress/export", "/api/changes", "/api/openapi.json", "/api/docs",
+    "/api/progress/export", "/api/changes", "/api/openapi.json", "/api/docs", "/api/rasters",
 }
 QUERIES = {
     "/api/progress": "?layer=housing&level=commune",
@@ -105,6 +105,7 @@ class World:
     kinds: dict[str, dict[str, list[str]]]
     fids: dict[str, int]
     pids: dict[str, int] = field(default_factory=dict)
+    rasters: dict[str, int] = field(default_factory=dict)  # "public", "private" -> raster id
     clients: dict[str, object] = field(default_factory=dict)
     user_id: int = 0
 
@@ -251,9 +252,29 @@ def world(stores, template_url, tmp_path_factory):
         result.user_id = session.scalar(select(User.id).limit(1))
     if any("pid" in rule.arguments for rule in app.url_map.iter_rules()):
         add_photos(result)
+    add_rasters(result, folder)
     yield result
     app.extensions["portal_db"].engine.dispose()
     stores.drop(url)
+
+
+def add_rasters(world: World, folder) -> None:
+    """Keep one public and one private raster (an RGB image over Lạng Sơn city)."""
+    import sys
+    from pathlib import Path
+
+    from portal.services.rasters import RasterMeta, import_raster
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from raster_files import rgb_wgs84
+
+    for name, public in (("public", True), ("private", False)):
+        meta = RasterMeta(kind="other" if public else "land_cover", name_vi=name, name_en=name,
+                          unit="", source="", as_of=dt.date(2025, 1, 1),
+                          provenance="illustrative", public=public)
+        world.rasters[name] = import_raster(
+            get_database(world.app), rgb_wgs84(Path(folder) / f"{name}.tif"), meta,
+            Path(folder), actor="test")
 
 
 # --- routes and policy -----------------------------------------------------------------------
@@ -297,7 +318,7 @@ def targets(rule, world: World) -> list[Target]:
     """Concrete URLs of a rule: every layer, level, record and photo it can take."""
     args = set(rule.arguments)
     known = {"layer_id", "level", "code", "fid", "pid", "user_id", "z", "x", "y",
-             "collection_id", "feature_id", "name", "ext"}
+             "collection_id", "feature_id", "name", "ext", "raster_id"}
     assert args <= known, f"{rule.rule}: give the test values for {sorted(args - known)}"
     if "ext" in args:  # a basemap's tile: the world keeps no basemap
         return [Target(_fill(rule.rule, world, {"name": "nen", "z": 9, "x": 407, "y": 224,
@@ -306,11 +327,17 @@ def targets(rule, world: World) -> list[Target]:
         return ogc_targets(rule, world)
     if "z" in args:  # vector tiles: the world's one tile at zoom 0 holds every record
         world_tile = {"z": 0, "x": 0, "y": 0}
+        if "raster_id" in args:
+            return [Target(_fill(rule.rule, world, {"raster_id": world.rasters[k], **world_tile}),
+                           record=k) for k in world.rasters]
         if "layer_id" in args:
             return [Target(_fill(rule.rule, world, {"layer_id": layer.id, **world_tile}),
                            layer.id) for layer in CATALOGUE]
         return [Target(_fill(rule.rule, world, {"level": level, **world_tile}))
                 for level in LEVELS]
+    if "raster_id" in args:
+        return [Target(_fill(rule.rule, world, {"raster_id": world.rasters[k]}), record=k)
+                for k in world.rasters]
     if "pid" in args:
         return [Target(_fill(rule.rule, world, {"pid": world.pids[k]}), record=k)
                 for k in world.pids]
@@ -362,6 +389,13 @@ def _ogc_policy(target: Target, who: Who) -> int:
     return 200 if target.record is None or who.reads(target.record) else 404
 
 
+def _raster_policy(rule: str, target: Target, who: Who) -> int:
+    if rule == "/rasters":  # the upload page: administrators and planners
+        return _guarded(who, who.role in ("admin", "planner"), page=True)
+    # A private raster is shown to signed-in staff; to visitors it does not exist.
+    return 200 if target.record == "public" or who.role is not None else 404
+
+
 def _guarded(who: Who, allowed: bool, page: bool) -> int:
     if allowed:
         return 200
@@ -408,6 +442,8 @@ def policy(rule: str, target: Target, who: Who) -> int:
     if rule.startswith("/basemap/"):
         # Basemap tiles are public files; the world keeps none, so every reader gets a 404.
         return 404
+    if rule == "/rasters" or "<int:raster_id>" in rule:
+        return _raster_policy(rule, target, who)
     if rule.startswith("/tiles/"):
         # Tiles hold public fields only; the personal layer is refused to every reader.
         return 403 if target.layer == "housing" else 200
