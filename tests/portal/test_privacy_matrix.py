@@ -416,6 +416,19 @@ def _records_policy(rule: str, target: Target, who: Who) -> int:
     return 200
 
 
+def _maps_policy(rule: str, target: Target, who: Who) -> int | None:
+    """The status for basemap, raster and vector tiles and raster pages; None for other rules."""
+    if rule.startswith("/basemap/"):
+        # Basemap tiles are public files; the world keeps none, so every reader gets a 404.
+        return 404
+    if rule == "/rasters" or "<int:raster_id>" in rule:
+        return _raster_policy(rule, target, who)
+    if rule.startswith("/tiles/"):
+        # Tiles hold public fields only; the personal layer is refused to every reader.
+        return 403 if target.layer == "housing" else 200
+    return None
+
+
 def policy(rule: str, target: Target, who: Who) -> int:
     """Return the status the roles policy gives ``who`` for ``target`` of ``rule``."""
     if rule.startswith("/admin"):
@@ -439,14 +452,9 @@ def policy(rule: str, target: Target, who: Who) -> int:
         return _records_policy(rule, target, who)
     if rule.startswith("/ogc"):
         return _ogc_policy(target, who)
-    if rule.startswith("/basemap/"):
-        # Basemap tiles are public files; the world keeps none, so every reader gets a 404.
-        return 404
-    if rule == "/rasters" or "<int:raster_id>" in rule:
-        return _raster_policy(rule, target, who)
-    if rule.startswith("/tiles/"):
-        # Tiles hold public fields only; the personal layer is refused to every reader.
-        return 403 if target.layer == "housing" else 200
+    status = _maps_policy(rule, target, who)
+    if status is not None:
+        return status
     if rule in PUBLIC_RULES:
         return 200
     pytest.fail(f"No privacy policy for {rule}: add it to policy() in this file.")
