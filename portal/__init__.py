@@ -37,6 +37,7 @@ def _secret_key(settings: PortalSettings) -> str:
 def _register_blueprints(app: Flask) -> None:
     """One blueprint per resource: pages, sign-in, data in/out, API, administration."""
     from portal.api.changes import blueprint as changes_api_blueprint
+    from portal.api.coverage import blueprint as coverage_api_blueprint
     from portal.api.data import blueprint as data_api_blueprint
     from portal.api.editing import blueprint as editing_api_blueprint
     from portal.api.maps import blueprint as api_blueprint
@@ -67,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(ogc_blueprint)
     app.register_blueprint(templates_api_blueprint, url_prefix="/api")
     app.register_blueprint(openapi_blueprint, url_prefix="/api")
+    app.register_blueprint(coverage_api_blueprint, url_prefix="/api")
 
 
 def _register_commands(app: Flask) -> None:
