@@ -242,3 +242,15 @@ def test_private_rasters_and_personal_layers_stay_private(app, client, login, st
     with get_database(app).sessions() as session:
         after = session.scalar(select(func.count()).select_from(AuditEvent))
     assert after == before + (1 if housing.get_json()["values"] else 0)
+
+
+def test_the_telecom_page_offers_the_estimate_to_its_staff_only(client, login):
+    visitor = client.get("/telecom").get_data(as_text=True)
+    assert 'id="coverage-panel"' not in visitor
+    assert "js/telecom-coverage.js" in visitor  # the file does nothing without its panel
+    login("telecom_editor")
+    page = client.get("/telecom").get_data(as_text=True)
+    assert 'id="coverage-panel"' in page and "Ước tính vùng phủ" in page
+    assert "Ước tính tầm nhìn thẳng, không phải mô hình truyền sóng." in page
+    english = client.get("/telecom?lang=en").get_data(as_text=True)
+    assert "Line-of-sight estimate, not a radio-propagation model." in english
