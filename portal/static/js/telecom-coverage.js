@@ -76,9 +76,14 @@ window.Portal.define('telecomCoverage', function (Portal, L) {
     if (on) status.textContent = word('pick');
   }
 
+  // Listened to on the map's container in the capture phase: a click on an area or a record
+  // while placing the station places it there, and opens nothing else.
   function clicked(e) {
     if (pick.getAttribute('aria-pressed') !== 'true') return;
-    state.station = { lat: e.latlng.lat, lon: e.latlng.lng, recordId: null, name: '' };
+    if (e.target.closest && e.target.closest('.leaflet-control')) return;
+    e.stopPropagation();
+    var latlng = map.mouseEventToLatLng(e);
+    state.station = { lat: latlng.lat, lon: latlng.lng, recordId: null, name: '' };
     villageInput.value = '';
     arm(false);
     status.textContent = '';
@@ -96,6 +101,7 @@ window.Portal.define('telecomCoverage', function (Portal, L) {
           found[label] = r;
           core.option(choices, label, r.detail || '');
         });
+        chooseVillage();  // the name typed in full before the suggestions came
       }).catch(function () { /* a failed suggestion list is not an error to show */ });
   }, 200);
 
@@ -133,13 +139,14 @@ window.Portal.define('telecomCoverage', function (Portal, L) {
       interactive: false
     }).addTo(drawn);
     answer.villages.forEach(function (v) {
+      // A ring around the layer's own marker: green in sight, grey out of sight.
       L.circleMarker([v.lat, v.lon], {
-        radius: 6, color: '#263238', weight: 1, fillOpacity: 1,
-        fillColor: v.visible ? '#2e7d32' : '#9e9e9e'
+        radius: 11, color: v.visible ? '#2e7d32' : '#616161', weight: 3, fill: false,
+        dashArray: v.visible ? null : '3 3'
       }).bindTooltip(v.name).addTo(drawn);
     });
     drawn.addTo(map);
-    map.fitBounds(drawn.getBounds(), { padding: [16, 16] });
+    map.fitBounds(drawn.getBounds(), { padding: [16, 16], animate: false });
     showStation();
   }
 
@@ -185,7 +192,7 @@ window.Portal.define('telecomCoverage', function (Portal, L) {
     map = map || leafletMap();
     if (map && !attached) {
       attached = true;
-      map.on('click', clicked);
+      map.getContainer().addEventListener('click', clicked, true);
     }
   }
   attach();
