@@ -212,15 +212,43 @@ def _observer_cell(dataset: Any, x: float, y: float) -> tuple[int, int]:
     return row, col
 
 
+#: Most cells from the observer to the window's edge: a wider window (a fine DEM, a long radius)
+#: is averaged into blocks first, so memory stays under a few hundred megabytes.
+MAX_HALF_CELLS = 1000
+
+
+def _coarsened(dem: np.ndarray, row: int, col: int, step: int) -> tuple[np.ndarray, int, int,
+                                                                         int, int]:
+    """Return ``dem`` averaged over step x step blocks, the observer near its block's centre.
+
+    Also the observer's block (row, col) and the first fine row and column of the blocks. The
+    observer's block keeps the observer cell's own ground. Cells without data are left out of
+    their block's mean (a block without any is without data).
+    """
+    r0, c0 = (row - step // 2) % step, (col - step // 2) % step
+    rows, cols = (dem.shape[0] - r0) // step, (dem.shape[1] - c0) // step
+    blocks = dem[r0 : r0 + rows * step, c0 : c0 + cols * step].reshape(rows, step, cols, step)
+    finite = np.isfinite(blocks)
+    counts = finite.sum(axis=(1, 3))
+    sums = np.where(finite, blocks, 0.0).sum(axis=(1, 3))
+    coarse = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    r, c = (row - r0) // step, (col - c0) // step
+    coarse[r, c] = dem[row, col]
+    return coarse, r, c, r0, c0
+
+
 def viewshed(
     path: Path | str, x: float, y: float, observer_height: float, radius_m: float,
     target_height: float = 1.5, *, curvature: bool = True, refraction: float = REFRACTION,
+    max_half_cells: int = MAX_HALF_CELLS,
 ) -> Viewshed:
     """Return the cells of the DEM at ``path`` seen from ``(x, y)`` (in the DEM's CRS).
 
     The eye is ``observer_height`` metres (the mast) above the ground the DEM gives at the
-    point; only a window of ``radius_m`` around it is read. Raises :class:`ViewshedError` for a
-    point off the raster or on a cell without data.
+    point; only a window of ``radius_m`` around it is read. When the radius spans more than
+    ``max_half_cells`` cells, the window is averaged into square blocks (the observer's cell at
+    a block's centre) and the answer is on that coarser grid. Raises :class:`ViewshedError` for
+    a point off the raster or on a cell without data.
     """
     if not (radius_m > 0 and math.isfinite(radius_m)):
         raise ViewshedError("The radius must be a positive number of metres.",
@@ -237,9 +265,15 @@ def viewshed(
         dem = dataset.read(1, window=window, masked=True).astype(np.float64).filled(np.nan)
         transform = dataset.transform @ Affine.translation(window.col_off, window.row_off)
     r, c = row - int(window.row_off), col - int(window.col_off)
+    ground = float(dem[r, c])
+    step = math.ceil(max(half_r, half_c) / max_half_cells)
+    if step > 1:
+        dem, r, c, r0, c0 = _coarsened(dem, r, c, step)
+        transform = transform @ Affine.translation(c0, r0) @ Affine.scale(step)
+        sy, sx = sy * step, sx * step
     seen = visibility(dem, r, c, (sy, sx), radius_m, observer_height, target_height,
                       curvature=curvature, refraction=refraction)
-    return Viewshed(seen, transform, crs, float(dem[r, c]), r, c, (sy, sx))
+    return Viewshed(seen, transform, crs, ground, r, c, (sy, sx))
 
 
 def visible_polygons(visible: np.ndarray, transform: Affine, crs: CRS) -> shapely.Geometry:

@@ -165,3 +165,26 @@ def test_a_point_off_the_raster_is_refused_in_both_languages(tmp_path):
         viewshed(path, 500_000.0, 2_430_000.0, 20.0, 1000.0)
     assert "outside the elevation raster" in refused.value.user_msg
     assert "nằm ngoài phạm vi raster độ cao" in refused.value.user_msg_vi
+
+
+def test_a_window_too_wide_is_averaged_into_blocks_centred_on_the_observer(tmp_path):
+    path = tmp_path / "fine.tif"
+    n = 801
+    x, y = grid(n)
+    dem = 400.0 + 0.01 * x  # a gentle even slope: averages of blocks stay on it
+    dem[n // 2, n // 2] = 900.0  # the observer's own cell, a rock: its ground is kept
+    write_dem(path, dem, "EPSG:32648", 600_000.0, 2_430_000.0, CELL)
+    centre_x, centre_y = 600_000.0 + (n // 2 + 0.5) * CELL, 2_430_000.0 - (n // 2 + 0.5) * CELL
+    shed = viewshed(path, centre_x, centre_y, 20.0, 4000.0, curvature=False, max_half_cells=100)
+    assert shed.metres_per_cell == (4 * CELL, 4 * CELL) and shed.ground == 900.0
+    assert shed.visible.shape == (199, 199)  # (801 - 2) // 4 blocks each way
+    # The observer's block is centred on its cell (to half a fine cell for an even step: its
+    # north-west corner here), and the transform places the block grid.
+    row, col = shed.row, shed.col
+    block_x = shed.transform.c + (col + 0.5) * shed.transform.a
+    block_y = shed.transform.f + (row + 0.5) * shed.transform.e
+    assert (block_x, block_y) == pytest.approx((centre_x - CELL / 2, centre_y + CELL / 2))
+    rows, cols = np.indices(shed.visible.shape)
+    inside = np.hypot(rows - row, cols - col) * 4 * CELL <= 4000.0
+    # From 20 m over the rock, the slope falls away ever less steeply: all in the radius is seen.
+    assert shed.visible[inside].all() and not shed.visible[~inside].any()
