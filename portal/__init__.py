@@ -38,6 +38,7 @@ def _register_blueprints(app: Flask) -> None:
     """One blueprint per resource: pages, sign-in, data in/out, API, administration."""
     from portal.api.basemaps import blueprint as basemaps_blueprint
     from portal.api.changes import blueprint as changes_api_blueprint
+    from portal.api.coverage import blueprint as coverage_api_blueprint
     from portal.api.data import blueprint as data_api_blueprint
     from portal.api.editing import blueprint as editing_api_blueprint
     from portal.api.maps import blueprint as api_blueprint
@@ -75,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(openapi_blueprint, url_prefix="/api")
     app.register_blueprint(rasters_blueprint)
     app.register_blueprint(rasters_api_blueprint)
+    app.register_blueprint(coverage_api_blueprint, url_prefix="/api")
 
 
 def _register_commands(app: Flask) -> None:

@@ -336,6 +336,24 @@ OPERATIONS: dict[str, dict[str, Any]] = {
                                       "content": {"image/*": {"schema": FILE}}}}),
     "editing_api.edit_config": _get("editing", [], _answer("401 403", ANY_OBJECT),
                                     EDITOR_READ),
+    "coverage_api.coverage_estimate": _write("post", [*_p("as_of")], _answer(
+        "400 401 403 404 409 422", _obj(("ok", "area", "villages"), ok=BOOL, area=ANY_OBJECT,
+                                        villages={"type": "array", "items": ANY_OBJECT})),
+        {"required": True, "content": {JSON: {"schema": _obj(
+            ("mast_height", "radius"), lon=NUM, lat=NUM, record_id=INT,
+            mast_height={"type": "number", "minimum": 1, "maximum": 150},
+            radius={"type": "number", "minimum": 100, "maximum": 15000},
+            target_height={"type": "number", "minimum": 0, "maximum": 30})}}}, tag="coverage"),
+    "coverage_api.coverage_record_values": _get("coverage", [
+        *_p("layer_query", "as_of"),
+        _param("kind", "query", {"type": "string", "enum": ["elevation", "population",
+                                                            "flood_depth", "landslide_hazard"]},
+               "The raster kind.", required=True),
+        _param("radius", "query", {"type": "number", "minimum": 100, "maximum": 5000},
+               "population: metres around each record (1,000)."),
+        _param("threshold", "query", {"type": "number", "minimum": 0},
+               "flood_depth, landslide_hazard: the value a record is flagged at.")],
+        _answer("400 403 404 409 422", ANY_OBJECT)),
     "tiles.layer_tile": _get("tiles", _p("layer_id", "z", "x", "y", "as_of"), _answer(
         "304 400 403 404", FILE, MVT, "A Mapbox Vector Tile 2.1 (one layer named after the "
         "layer id; empty when nothing is there)")),

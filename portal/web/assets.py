@@ -200,7 +200,7 @@ PAGE_ASSETS: dict[str, tuple[str, ...]] = {
     "chart_js": (_vendor("chart.js/chart.umd.min.js"),),
     "import_js": (_vendor("leaflet/leaflet.js"), CORE_JS, "js/import-preview.js", "js/import.js"),
     "import_css": (_vendor("leaflet/leaflet.css"), "css/forms.css", RASTER_CSS),
-    "telecom_js": ("js/charts.js", "js/telecom.js"),
+    "telecom_js": ("js/charts.js", "js/telecom.js", "js/telecom-coverage.js"),
     "planning_js": ("js/planning.js",),
     # The public geopark page draws its own small map (no planning colours, statuses or ids).
     "geopark_css": (

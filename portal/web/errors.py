@@ -24,6 +24,7 @@ from geodata.errors import GeodataError
 from geodata.problems import Problem
 from layers import UnknownLayer
 from portal.services.boundaries import BoundariesMissing
+from portal.services.coverage import RasterNotKept
 from portal.services.editing.values import EditConflict, InvalidEdit, RecordNotFound
 from portal.services.errors import PermissionDenied
 from portal.store.db import is_busy
@@ -58,6 +59,7 @@ STATUS_CODES: dict[type[Exception], int] = {
     RecordNotFound: 404,
     EditConflict: 409,
     BoundariesMissing: 409,  # the store lacks boundaries: the same file goes in once they exist
+    RasterNotKept: 409,  # the store lacks the raster an estimate needs
     GeodataError: 422,  # ImportRejected and BoundariesRejected too
     InvalidEdit: 422,  # WorkflowViolation too
     RateLimitExceeded: 429,

@@ -51,6 +51,7 @@ QUERIES = {
     "/api/changes": "?since=2025-01-01&until=2025-11-30",
     "/changes": "?layer=housing&since=2025-01-01&until=2025-11-30",
     "/planning": "?layer=housing",
+    "/api/coverage/record-values": "?layer=housing&kind=elevation",
 }
 
 
@@ -455,6 +456,9 @@ def policy(rule: str, target: Target, who: Who) -> int:
     status = _maps_policy(rule, target, who)
     if status is not None:
         return status
+    if rule == "/api/coverage/record-values":
+        # The households' readers pass and meet the world's missing elevation raster (409).
+        return 409 if who.role in HOUSING_READERS else 403
     if rule in PUBLIC_RULES:
         return 200
     pytest.fail(f"No privacy policy for {rule}: add it to policy() in this file.")

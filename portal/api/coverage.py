@@ -1,0 +1,80 @@
+"""Coverage estimates and raster values at records.
+
+``POST /api/coverage``: the line-of-sight estimate of a mast (``portal.services.coverage``) for
+telecom editors, planners and admins, with the CSRF header like every write-like call, though
+it changes nothing. ``GET /api/coverage/record-values``: the value of the current raster of a
+kind at each record of a layer (``portal.services.record_values``), read as the features API
+reads: records of a personal layer only for their readers (their areas, logged), private
+rasters only for signed-in accounts.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.services import coverage, record_values
+from portal.services.access import restricted_scope, signed_in
+from portal.services.errors import PermissionDenied
+from portal.web import params
+from portal.web.audit_log import personal_read
+from portal.web.auth import require_roles
+from portal.web.database import get_session
+from portal.web.i18n import current_locale
+
+blueprint = Blueprint("coverage_api", __name__)
+
+
+def _instance_path():
+    return current_app.config["PORTAL_SETTINGS"].instance_path
+
+
+@blueprint.post("/coverage")
+@require_roles("telecom_editor", "planner")
+def coverage_estimate() -> Response:
+    """Estimate what a mast would see: the visible area and the dead-zone villages in reach.
+
+    JSON in: ``lon`` and ``lat`` (WGS 84) or ``record_id`` (a signal record), ``mast_height``
+    and ``radius`` (metres), optional ``target_height`` (1.5 m). A line-of-sight estimate on the
+    current elevation raster, not a radio-propagation model; nothing is written.
+    """
+    inputs = coverage.read_inputs(request.get_json(silent=True))
+    answer = coverage.estimate(get_session(), _instance_path(), inputs, params.as_of())
+    response = jsonify(answer)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@blueprint.get("/coverage/record-values")
+def coverage_record_values() -> Response:
+    """Return the value of the current raster of ``kind`` at each record of ``layer``.
+
+    ``kind``: ``elevation`` (the cell under the record), ``population`` (people within
+    ``radius`` metres, 1,000 by default), ``flood_depth`` or ``landslide_hazard`` (the value and
+    whether it is at or over ``threshold``).
+    """
+    layer = params.layer_arg()
+    kind = record_values.check_kind(request.args.get("kind"))
+    radius = record_values.check_number(request.args.get("radius"), "radius",
+                                        record_values.POPULATION_RADIUS_M,
+                                        record_values.RADIUS_RANGE_M)
+    threshold = request.args.get("threshold")
+    limit = None if threshold in (None, "") else record_values.check_number(
+        threshold, "threshold", 0.0)
+    scope = None
+    if not layer.records_public:
+        scope = restricted_scope(current_user, layer.id)
+        if scope is None:
+            raise PermissionDenied(_(
+                "Records of the layer %(layer)s are personal data: only per-area counts are "
+                "public.", layer=layer.name(current_locale())))
+    answer = record_values.record_values(
+        get_session(), _instance_path(), layer.id, kind, params.as_of(), areas=scope,
+        public_rasters_only=not signed_in(current_user), radius=radius, threshold=limit)
+    if scope is not None:
+        personal_read(layer.id, [v["id"] for v in answer["values"]], "record-values")
+    response = jsonify(answer)
+    if scope is not None or signed_in(current_user):
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
