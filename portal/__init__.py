@@ -43,6 +43,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.api.ogc import blueprint as ogc_blueprint
     from portal.api.openapi import blueprint as openapi_blueprint
     from portal.api.search import blueprint as search_api_blueprint
+    from portal.api.targets import blueprint as targets_api_blueprint
     from portal.api.templates import blueprint as templates_api_blueprint
     from portal.api.tiles import blueprint as tiles_blueprint
     from portal.views import auth as auth_views
@@ -51,6 +52,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.views.changes import blueprint as changes_blueprint
     from portal.views.data import blueprint as data_blueprint
     from portal.views.maps import blueprint as maps_blueprint
+    from portal.views.targets import blueprint as targets_blueprint
 
     app.register_blueprint(maps_blueprint)
     auth_views.register(app)
@@ -65,6 +67,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(changes_api_blueprint, url_prefix="/api")
     app.register_blueprint(tiles_blueprint)
     app.register_blueprint(ogc_blueprint)
+    app.register_blueprint(targets_blueprint)
+    app.register_blueprint(targets_api_blueprint, url_prefix="/api")
     app.register_blueprint(templates_api_blueprint, url_prefix="/api")
     app.register_blueprint(openapi_blueprint, url_prefix="/api")
 

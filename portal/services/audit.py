@@ -57,6 +57,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("photo_add", "Thêm ảnh", "Photo added"),
     Action("photo_delete", "Xóa ảnh", "Photo deleted"),
     Action("boundaries_import", "Nhập ranh giới hành chính", "Boundaries imported"),
+    Action("target_save", "Lưu chỉ tiêu kế hoạch", "Plan target saved"),
+    Action("target_value", "Thêm số liệu chỉ tiêu", "Target value added"),
+    Action("targets_import", "Nhập chỉ tiêu từ tệp", "Targets imported"),
 )
 
 ACTIONS_BY_ID: dict[str, Action] = {a.id: a for a in ACTIONS}
