@@ -7,8 +7,9 @@ import datetime as dt
 
 import openpyxl
 import pytest
-import shapely
 from sqlalchemy import select, update
+
+import shapely
 
 from portal.services import bootstrap
 from portal.services.plan_computed import RULES, per_area, records_behind, value_on
