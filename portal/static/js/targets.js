@@ -2,6 +2,8 @@
  * targets.js: the plan's targets board (templates/targets.html): the status filter buttons show
  * only the cards of one status; the count stays the server's. A card's link opens its page.
  *
+ * On paper the status rule is printed open (its <details> opened before printing).
+ *
  * Portal.targets (after portal-core.js):
  *   filter(status)   shows the cards of ``status`` ("" or null: every card); returns how many
  */
@@ -34,6 +36,10 @@ window.Portal.define('targets', function () {
       if (button) filter(button.dataset.filter);
     });
   }
+
+  window.addEventListener('beforeprint', function () {
+    document.querySelectorAll('details.target-rule').forEach(function (d) { d.open = true; });
+  });
 
   return { filter: filter };
 });
