@@ -42,7 +42,11 @@ PUBLIC_RULES = {
     "/", "/planning", "/area/<level>/<code>", "/geopark", "/telecom", "/about", "/changes",
     "/api/layers", "/api/layers/<layer_id>", "/api/areas", "/api/progress", "/api/search",
     "/api/progress/export", "/api/changes", "/api/openapi.json", "/api/docs",
+    "/targets", "/targets/<code>", "/api/targets", "/api/targets/<code>",
+    "/targets/template/<kind>.xlsx",
 }
+#: The plan's targets pages that only planners (and admins) open.
+TARGET_EDITOR_RULES = {"/targets/new", "/targets/<code>/edit", "/targets/import"}
 QUERIES = {
     "/api/progress": "?layer=housing&level=commune",
     "/api/progress/export": "?layer=housing&level=commune&format=csv",
@@ -297,8 +301,13 @@ def targets(rule, world: World) -> list[Target]:
     """Concrete URLs of a rule: every layer, level, record and photo it can take."""
     args = set(rule.arguments)
     known = {"layer_id", "level", "code", "fid", "pid", "user_id", "z", "x", "y",
-             "collection_id", "feature_id"}
+             "collection_id", "feature_id", "kind"}
     assert args <= known, f"{rule.rule}: give the test values for {sorted(args - known)}"
+    if "kind" in args:
+        return [Target(_fill(rule.rule, world, {"kind": k})) for k in ("targets", "values")]
+    if "code" in args and rule.rule.startswith(("/targets", "/api/targets")):
+        # The households left in temporary houses: computed from the personal layer.
+        return [Target(_fill(rule.rule, world, {"code": c})) for c in ("NHA-TAM", "NGHEO")]
     if "collection_id" in args:
         return ogc_targets(rule, world)
     if "z" in args:  # vector tiles: the world's one tile at zoom 0 holds every record
@@ -387,6 +396,8 @@ def policy(rule: str, target: Target, who: Who) -> int:
         return 200 if who.role is None else 302
     if rule == "/import":
         return _guarded(who, who.role == "admin" or who.role in EDITORS, page=True)
+    if rule in TARGET_EDITOR_RULES:
+        return _guarded(who, who.role in ("admin", "planner"), page=True)
     if rule == "/api/template":
         return _guarded(who, who.role == "admin" or who.role in EDITORS, page=False)
     if rule == "/api/layers/<layer_id>/template":
