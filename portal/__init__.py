@@ -46,6 +46,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.api.openapi import blueprint as openapi_blueprint
     from portal.api.rasters import blueprint as rasters_api_blueprint
     from portal.api.search import blueprint as search_api_blueprint
+    from portal.api.targets import blueprint as targets_api_blueprint
     from portal.api.templates import blueprint as templates_api_blueprint
     from portal.api.tiles import blueprint as tiles_blueprint
     from portal.views import auth as auth_views
@@ -56,6 +57,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.views.data import blueprint as data_blueprint
     from portal.views.maps import blueprint as maps_blueprint
     from portal.views.rasters import blueprint as rasters_blueprint
+    from portal.views.targets import blueprint as targets_blueprint
 
     app.register_blueprint(maps_blueprint)
     auth_views.register(app)
@@ -72,6 +74,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(tiles_blueprint)
     app.register_blueprint(basemaps_blueprint)
     app.register_blueprint(ogc_blueprint)
+    app.register_blueprint(targets_blueprint)
+    app.register_blueprint(targets_api_blueprint, url_prefix="/api")
     app.register_blueprint(templates_api_blueprint, url_prefix="/api")
     app.register_blueprint(openapi_blueprint, url_prefix="/api")
     app.register_blueprint(rasters_blueprint)

@@ -115,6 +115,17 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         bands=INT, width=INT, height=INT, style=ANY_OBJECT, withdrawn=BOOL,
         legend={"type": "array", "items": _obj(("value", "color"), value=NUM, color=STR)},
         tiles=STR, stats={"type": "array", "items": ANY_OBJECT}),
+    "Target": _obj(
+        ("code", "name_vi", "name_en", "unit", "direction", "target", "status", "history"),
+        code=STR, name_vi=STR, name_en=STR, unit=STR,
+        direction={"type": "string", "enum": ["at_least", "at_most", "exactly"]},
+        year=INT, target=NUM, baseline=_nullable(NUM), baseline_date=_nullable(DATE),
+        department=STR, milestones={"type": "array"}, computed=_nullable(ANY_OBJECT),
+        illustrative=BOOL, as_of=DATE, area=_nullable(ANY_OBJECT),
+        status={"type": "string", "enum": ["on_track", "at_risk", "off_track", "no_data"]},
+        value=_nullable(NUM), value_date=_nullable(DATE), source=_nullable(STR),
+        provenance=_nullable(STR), expected=_nullable(NUM), history={"type": "array"},
+        areas=ANY_OBJECT),
     "Edit": _obj(version={"type": "integer", "description": "The record's current version."},
                  reason={"type": "string", "description": "Why (required by some layers)."},
                  date=DATE, status=STR, progress=_nullable(NUM),
@@ -276,6 +287,12 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         WRITE_ERRORS, RECORD, status="201", description="Created (Location: the record)"),
         _json_body()),
     "api.list_areas": _get("areas", _p("level", "as_of"), _answer("304 400", FEATURES)),
+    "targets_api.list_targets": _get("targets", _p("as_of"), _answer(
+        "400", _obj(("as_of", "counts", "total", "targets"), as_of=DATE, counts=ANY_OBJECT,
+                    total=INT, targets={"type": "array", "items": ref("schemas", "Target")}))),
+    "targets_api.get_target": _get("targets", [
+        _param("code", "path", {"type": "string", "maxLength": 40}, "A target's code."),
+        *_p("as_of")], _answer("400 404", ref("schemas", "Target"))),
     "api.progress": _get("areas", _p("layer_query", "level", "as_of"), _answer(
         "304 400 404", {"type": "array", "items": ref("schemas", "Progress")})),
     "changes_api.api_changes": _get("areas", [

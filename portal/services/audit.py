@@ -59,6 +59,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("boundaries_import", "Nhập ranh giới hành chính", "Boundaries imported"),
     Action("raster_add", "Thêm lớp raster", "Raster layer added"),
     Action("raster_withdraw", "Rút lớp raster", "Raster layer withdrawn"),
+    Action("target_save", "Lưu chỉ tiêu kế hoạch", "Plan target saved"),
+    Action("target_value", "Thêm số liệu chỉ tiêu", "Target value added"),
+    Action("targets_import", "Nhập chỉ tiêu từ tệp", "Targets imported"),
 )
 
 ACTIONS_BY_ID: dict[str, Action] = {a.id: a for a in ACTIONS}

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from geodata.boundaries import BoundarySet, build_approximate_boundaries
 from geodata.official_boundaries import PROVENANCE
 from layers.demo import DemoDataset, build_demo
-from portal.store import loader
+from layers.demo_targets import SOURCE, demo_plan_targets
+from portal.store import loader, plan_targets
 from portal.store.db import Database
 from portal.store.migrate import upgrade
 from portal.store.models import Area, Feature
@@ -81,6 +82,29 @@ def demo_targets(demo: DemoDataset) -> list[dict[str, Any]]:
     ]
 
 
+def write_demo_plan_targets(session: Any, seed: int = 2025) -> int:
+    """Replace the illustrative plan targets (issue 14) with the demo's; return how many."""
+    plan_targets.delete_illustrative_targets(session)
+    demo = demo_plan_targets(seed)
+    for position, t in enumerate(demo, start=1):
+        target = plan_targets.add_target(
+            session, code=t.code, name_vi=t.name_vi, name_en=t.name_en, unit=t.unit,
+            direction=t.direction, year=t.year, target_value=t.target_value,
+            baseline_value=t.baseline_value, baseline_date=t.baseline_date,
+            department=t.department, computed=t.computed, illustrative=True, position=position,
+            milestones=[{"date": d.isoformat(), "value": v} for d, v in t.milestones],
+            updated_by="demo",
+        )  # fmt: skip
+        for day, value in t.values:
+            plan_targets.add_value(session, target, date=day, value=value, source=SOURCE,
+                                   provenance="illustrative", recorded_by="demo")
+        for level, code, day, value in t.area_values:
+            plan_targets.add_value(session, target, date=day, value=value, source=SOURCE,
+                                   provenance="illustrative", level=level, area_code=code,
+                                   recorded_by="demo")  # fmt: skip
+    return len(demo)
+
+
 def seed_demo(db: Database, seed: int = 2025) -> int:
     """Replace every illustrative record and target with freshly built demo data.
 
@@ -95,6 +119,7 @@ def seed_demo(db: Database, seed: int = 2025) -> int:
         loader.delete_illustrative(session)
         count = loader.write_records(session, demo_records(demo))
         loader.write_targets(session, demo_targets(demo))
+        write_demo_plan_targets(session, seed)
     return count
 
 

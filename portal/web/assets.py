@@ -202,6 +202,9 @@ PAGE_ASSETS: dict[str, tuple[str, ...]] = {
     "import_css": (_vendor("leaflet/leaflet.css"), "css/forms.css", RASTER_CSS),
     "telecom_js": ("js/charts.js", "js/telecom.js", "js/telecom-coverage.js"),
     "planning_js": ("js/planning.js",),
+    # The plan's targets board and pages (portal/views/targets.py).
+    "targets_css": ("css/targets.css",),
+    "targets_js": (CORE_JS, "js/targets.js"),
     # The public geopark page draws its own small map (no planning colours, statuses or ids).
     "geopark_css": (
         _vendor("leaflet/leaflet.css"),

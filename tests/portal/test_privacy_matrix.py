@@ -42,7 +42,11 @@ PUBLIC_RULES = {
     "/", "/planning", "/area/<level>/<code>", "/geopark", "/telecom", "/about", "/changes",
     "/api/layers", "/api/layers/<layer_id>", "/api/areas", "/api/progress", "/api/search",
     "/api/progress/export", "/api/changes", "/api/openapi.json", "/api/docs", "/api/rasters",
+    "/targets", "/targets/<code>", "/api/targets", "/api/targets/<code>",
+    "/targets/template/<kind>.xlsx",
 }
+#: The plan's targets pages that only planners (and admins) open.
+TARGET_EDITOR_RULES = {"/targets/new", "/targets/<code>/edit", "/targets/import"}
 QUERIES = {
     "/api/progress": "?layer=housing&level=commune",
     "/api/progress/export": "?layer=housing&level=commune&format=csv",
@@ -315,30 +319,41 @@ def _fill(rule: str, world: World, arguments: dict[str, object]) -> str:
     return url + QUERIES.get(rule, "")
 
 
+def _file_and_plan_targets(rule, world: World, args: set[str]) -> list[Target] | None:
+    """URLs of basemap and raster tiles, rasters and the plan's targets; None for others."""
+    if "ext" in args:  # a basemap's tile: the world keeps no basemap
+        return [Target(_fill(rule.rule, world, {"name": "nen", "z": 9, "x": 407, "y": 224,
+                                                "ext": "png"}))]
+    if "raster_id" in args:  # a raster, or its tile at zoom 0
+        tile = {"z": 0, "x": 0, "y": 0} if "z" in args else {}
+        return [Target(_fill(rule.rule, world, {"raster_id": world.rasters[k], **tile}),
+                       record=k) for k in world.rasters]
+    if "kind" in args:
+        return [Target(_fill(rule.rule, world, {"kind": k})) for k in ("targets", "values")]
+    if "code" in args and rule.rule.startswith(("/targets", "/api/targets")):
+        # The households left in temporary houses: computed from the personal layer.
+        return [Target(_fill(rule.rule, world, {"code": c})) for c in ("NHA-TAM", "NGHEO")]
+    return None
+
+
 def targets(rule, world: World) -> list[Target]:
     """Concrete URLs of a rule: every layer, level, record and photo it can take."""
     args = set(rule.arguments)
     known = {"layer_id", "level", "code", "fid", "pid", "user_id", "z", "x", "y",
-             "collection_id", "feature_id", "name", "ext", "raster_id"}
+             "collection_id", "feature_id", "name", "ext", "raster_id", "kind"}
     assert args <= known, f"{rule.rule}: give the test values for {sorted(args - known)}"
-    if "ext" in args:  # a basemap's tile: the world keeps no basemap
-        return [Target(_fill(rule.rule, world, {"name": "nen", "z": 9, "x": 407, "y": 224,
-                                                "ext": "png"}))]
+    special = _file_and_plan_targets(rule, world, args)
+    if special is not None:
+        return special
     if "collection_id" in args:
         return ogc_targets(rule, world)
     if "z" in args:  # vector tiles: the world's one tile at zoom 0 holds every record
         world_tile = {"z": 0, "x": 0, "y": 0}
-        if "raster_id" in args:
-            return [Target(_fill(rule.rule, world, {"raster_id": world.rasters[k], **world_tile}),
-                           record=k) for k in world.rasters]
         if "layer_id" in args:
             return [Target(_fill(rule.rule, world, {"layer_id": layer.id, **world_tile}),
                            layer.id) for layer in CATALOGUE]
         return [Target(_fill(rule.rule, world, {"level": level, **world_tile}))
                 for level in LEVELS]
-    if "raster_id" in args:
-        return [Target(_fill(rule.rule, world, {"raster_id": world.rasters[k]}), record=k)
-                for k in world.rasters]
     if "pid" in args:
         return [Target(_fill(rule.rule, world, {"pid": world.pids[k]}), record=k)
                 for k in world.pids]
@@ -418,7 +433,7 @@ def _records_policy(rule: str, target: Target, who: Who) -> int:
 
 
 def _maps_policy(rule: str, target: Target, who: Who) -> int | None:
-    """The status for basemap, raster and vector tiles and raster pages; None for other rules."""
+    """The status for tiles, rasters and raster values at records; None for other rules."""
     if rule.startswith("/basemap/"):
         # Basemap tiles are public files; the world keeps none, so every reader gets a 404.
         return 404
@@ -427,6 +442,9 @@ def _maps_policy(rule: str, target: Target, who: Who) -> int | None:
     if rule.startswith("/tiles/"):
         # Tiles hold public fields only; the personal layer is refused to every reader.
         return 403 if target.layer == "housing" else 200
+    if rule == "/api/coverage/record-values":
+        # The households' readers pass and meet the world's missing elevation raster (409).
+        return 409 if who.role in HOUSING_READERS else 403
     return None
 
 
@@ -438,6 +456,8 @@ def policy(rule: str, target: Target, who: Who) -> int:
         return 200 if who.role is None else 302
     if rule == "/import":
         return _guarded(who, who.role == "admin" or who.role in EDITORS, page=True)
+    if rule in TARGET_EDITOR_RULES:
+        return _guarded(who, who.role in ("admin", "planner"), page=True)
     if rule == "/api/template":
         return _guarded(who, who.role == "admin" or who.role in EDITORS, page=False)
     if rule == "/api/layers/<layer_id>/template":
@@ -456,9 +476,6 @@ def policy(rule: str, target: Target, who: Who) -> int:
     status = _maps_policy(rule, target, who)
     if status is not None:
         return status
-    if rule == "/api/coverage/record-values":
-        # The households' readers pass and meet the world's missing elevation raster (409).
-        return 409 if who.role in HOUSING_READERS else 403
     if rule in PUBLIC_RULES:
         return 200
     pytest.fail(f"No privacy policy for {rule}: add it to policy() in this file.")
