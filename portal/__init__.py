@@ -45,6 +45,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.api.search import blueprint as search_api_blueprint
     from portal.api.templates import blueprint as templates_api_blueprint
     from portal.api.tiles import blueprint as tiles_blueprint
+    from portal.api.zonal import blueprint as zonal_api_blueprint
     from portal.views import auth as auth_views
     from portal.views.admin import blueprint as admin_blueprint
     from portal.views.boundaries import blueprint as boundaries_blueprint
@@ -67,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(ogc_blueprint)
     app.register_blueprint(templates_api_blueprint, url_prefix="/api")
     app.register_blueprint(openapi_blueprint, url_prefix="/api")
+    app.register_blueprint(zonal_api_blueprint, url_prefix="/api")
 
 
 def _register_commands(app: Flask) -> None:
