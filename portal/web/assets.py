@@ -191,7 +191,7 @@ PAGE_ASSETS: dict[str, tuple[str, ...]] = {
     "import_js": (_vendor("leaflet/leaflet.js"), CORE_JS, "js/import-preview.js", "js/import.js"),
     "import_css": (_vendor("leaflet/leaflet.css"), "css/forms.css"),
     "telecom_js": ("js/charts.js", "js/telecom.js"),
-    "planning_js": ("js/planning.js",),
+    "planning_js": ("js/planning.js", "js/raster-zonal.js"),
     # The public geopark page draws its own small map (no planning colours, statuses or ids).
     "geopark_css": (
         _vendor("leaflet/leaflet.css"),
