@@ -80,14 +80,20 @@ window.Portal.define('rasterZonal', function (Portal) {
     legend.textContent = '';
   }
 
-  // Up to five quantile classes; equal limits (many areas at 0 %) merge into one class.
+  // Five quantile classes; when many areas share a value (0 % or 100 % of steep land) and
+  // the quantiles collapse, five equal steps from the lowest to the highest value instead.
   function breaks(values) {
     var sorted = values.slice().sort(function (a, b) { return a - b; });
+    var low = sorted[0], high = sorted[sorted.length - 1];
+    var steps = [0.2, 0.4, 0.6, 0.8];
     var limits = [];
-    [0.2, 0.4, 0.6, 0.8].forEach(function (q) {
+    steps.forEach(function (q) {
       var limit = sorted[Math.floor(q * (sorted.length - 1))];
-      if (limit > sorted[0] && limit < sorted[sorted.length - 1] && limits.indexOf(limit) < 0) limits.push(limit);
+      if (limit > low && limit < high && limits.indexOf(limit) < 0) limits.push(limit);
     });
+    if (limits.length < steps.length && high > low) {
+      limits = steps.map(function (q) { return low + q * (high - low); });
+    }
     return limits;
   }
 
