@@ -42,6 +42,7 @@ PUBLIC_RULES = {
     "/", "/planning", "/area/<level>/<code>", "/geopark", "/telecom", "/about", "/changes",
     "/api/layers", "/api/layers/<layer_id>", "/api/areas", "/api/progress", "/api/search",
     "/api/progress/export", "/api/changes", "/api/openapi.json", "/api/docs",
+    "/api/zonal/rasters",
 }
 QUERIES = {
     "/api/progress": "?layer=housing&level=commune",
@@ -297,7 +298,7 @@ def targets(rule, world: World) -> list[Target]:
     """Concrete URLs of a rule: every layer, level, record and photo it can take."""
     args = set(rule.arguments)
     known = {"layer_id", "level", "code", "fid", "pid", "user_id", "z", "x", "y",
-             "collection_id", "feature_id"}
+             "collection_id", "feature_id", "raster_id"}
     assert args <= known, f"{rule.rule}: give the test values for {sorted(args - known)}"
     if "collection_id" in args:
         return ogc_targets(rule, world)
@@ -328,6 +329,8 @@ def targets(rule, world: World) -> list[Target]:
         return [Target(_fill(rule.rule, world, {"level": lv, "code": c})) for lv, c in places]
     if "user_id" in args:
         return [Target(_fill(rule.rule, world, {"user_id": world.user_id}))]
+    if "raster_id" in args:  # this store keeps no raster (tests/portal/test_zonal_api.py does)
+        return [Target(_fill(rule.rule, world, {"raster_id": 1}))]
     return [Target(_fill(rule.rule, world, {}))]
 
 
@@ -405,6 +408,8 @@ def policy(rule: str, target: Target, who: Who) -> int:
     if rule.startswith("/tiles/"):
         # Tiles hold public fields only; the personal layer is refused to every reader.
         return 403 if target.layer == "housing" else 200
+    if rule == "/api/rasters/<int:raster_id>/zonal":
+        return 404  # no raster in this store, whoever asks
     if rule in PUBLIC_RULES:
         return 200
     pytest.fail(f"No privacy policy for {rule}: add it to policy() in this file.")
