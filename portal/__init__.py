@@ -49,6 +49,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.api.targets import blueprint as targets_api_blueprint
     from portal.api.templates import blueprint as templates_api_blueprint
     from portal.api.tiles import blueprint as tiles_blueprint
+    from portal.api.zonal import blueprint as zonal_api_blueprint
     from portal.views import auth as auth_views
     from portal.views.admin import blueprint as admin_blueprint
     from portal.views.basemaps_admin import blueprint as basemaps_admin_blueprint
@@ -81,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(rasters_blueprint)
     app.register_blueprint(rasters_api_blueprint)
     app.register_blueprint(coverage_api_blueprint, url_prefix="/api")
+    app.register_blueprint(zonal_api_blueprint, url_prefix="/api")
 
 
 def _register_commands(app: Flask) -> None:

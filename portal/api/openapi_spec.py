@@ -391,4 +391,17 @@ OPERATIONS: dict[str, dict[str, Any]] = {
                                                           description="This document")),
     "openapi.openapi_docs": _get("about", [], _answer("", {"type": "string"}, "text/html",
                                               "A page listing the operations")),
+    "zonal_api.raster_zonal": _get("rasters", [
+        _param("raster_id", "path", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+               "A raster's id (a private one is 404 to visitors)."), *_p("level", "as_of"),
+        _param("threshold", "query", NUM, "Add the share of each area beyond this value."),
+        _param("above", "query", {"type": "string", "enum": ["0", "1"]},
+               "1 (default): above the threshold; 0: below it."),
+        _param("layer", "query", {"type": "string", "enum": LAYER_IDS},
+               "Add this layer's records per 1,000 people (a population raster current)."),
+        _param("format", "query", {"type": "string", "enum": ["json", "csv", "xlsx"]},
+               "json (default), or a download.")],
+        {**_answer("400 404", ANY_OBJECT), "200": {"description": "The table", "content": {
+            JSON: {"schema": ANY_OBJECT}, **EXPORT_MEDIA}}}),
+    "zonal_api.zonal_rasters": _get("rasters", _p("as_of"), _answer("400", ANY_OBJECT)),
 }
