@@ -17,6 +17,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, render_templ
 from flask_babel import gettext as _
 
 from portal.api import openapi_spec as described
+from portal.api.openapi_schemas import SCHEMAS
 
 blueprint = Blueprint("openapi", __name__)
 
@@ -47,7 +48,7 @@ def build_document(app: Flask) -> dict[str, Any]:
         info={"description": "Layers, records, areas, progress, changes, files and vector tiles "
                              "of the portal. Errors answer one JSON shape (Error)."},
     )
-    for name, schema in described.SCHEMAS.items():
+    for name, schema in SCHEMAS.items():
         spec.components.schema(name, schema)
     for name, parameter in described.PARAMETERS.items():
         spec.components.parameter(name, parameter["in"], parameter)

@@ -12,12 +12,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from layers import CATALOGUE
+from portal.api.openapi_schemas import (
+    ANY_OBJECT,
+    BOOL,
+    DATE,
+    INT,
+    LAYER_IDS,
+    NUM,
+    STR,
+    nullable,
+    obj,
+    ref,
+)
 from portal.store.progress import LEVELS
 
 JSON = "application/json"
 MVT = "application/vnd.mapbox-vector-tile"
-LAYER_IDS = [layer.id for layer in CATALOGUE]
 EXPORT_FORMATS = ["geojson", "csv", "xlsx", "gpkg", "shapefile", "kml"]
 #: Security of a read: anyone; the session cookie or an API token show more.
 READ = [{}, {"session": []}, {"bearer": []}]
@@ -26,111 +36,6 @@ WRITE = [{"session": [], "csrf": []}]
 #: Security of an editor's read: a session or an API token of an editor.
 EDITOR_READ = [{"session": []}, {"bearer": []}]
 
-
-def ref(kind: str, name: str) -> dict[str, str]:
-    """Return a reference to a component."""
-    return {"$ref": f"#/components/{kind}/{name}"}
-
-
-def _obj(required: tuple[str, ...] = (), **properties: Any) -> dict[str, Any]:
-    found: dict[str, Any] = {"type": "object", "properties": properties}
-    if required:
-        found["required"] = list(required)
-    return found
-
-
-def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    return {**schema, "nullable": True}
-
-
-STR, INT, NUM = {"type": "string"}, {"type": "integer"}, {"type": "number"}
-BOOL = {"type": "boolean"}
-DATE = {"type": "string", "format": "date"}
-ANY_OBJECT: dict[str, Any] = {"type": "object"}
-
-SCHEMAS: dict[str, dict[str, Any]] = {
-    "Error": _obj(
-        ("ok", "status", "error", "errors"),
-        ok={"type": "boolean", "enum": [False]}, status={"type": "integer", "minimum": 400},
-        error=STR,
-        errors={"type": "array", "items": _obj(
-            ("message",), row=_nullable(INT), field=_nullable(STR), value={},
-            message=STR)},
-    ),
-    "Feature": _obj(("type", "geometry", "properties"), type={"type": "string",
-                    "enum": ["Feature"]}, id={}, geometry=_nullable(ANY_OBJECT),
-                    properties=ANY_OBJECT),
-    "FeatureCollection": _obj(
-        ("type", "features"), type={"type": "string", "enum": ["FeatureCollection"]},
-        numberMatched={"type": "integer", "minimum": 0},
-        numberReturned={"type": "integer", "minimum": 0}, asOf=DATE, clustered=BOOL,
-        features={"type": "array", "items": ref("schemas", "Feature")},
-    ),
-    "Layer": _obj(
-        ("id", "name", "names", "recordsPublic", "statuses", "fields"),
-        id={"type": "string", "enum": LAYER_IDS}, name=STR, names=_obj(("vi", "en"), vi=STR,
-                                                                      en=STR),
-        description=STR, geometryTypes={"type": "array", "items": STR}, color=STR, icon=STR,
-        cluster=BOOL, recordsPublic=BOOL, workflow=BOOL, deadline=DATE, target=STR,
-        progressRule=STR, fieldLabels=ANY_OBJECT,
-        statuses={"type": "array", "items": _obj(("id", "label", "done"), id=STR, label=STR,
-                                                 color=STR, done=BOOL)},
-        fields={"type": "array", "items": _obj(("name", "label", "type"), name=STR, label=STR,
-                                               type=STR, choices=ANY_OBJECT)},
-        popupFields={"type": "array", "items": ANY_OBJECT},
-    ),
-    "Progress": _obj(("code", "name", "count", "lagging"), code=STR, name=STR,
-                     count=_nullable(INT), target=_nullable(NUM), done=_nullable(NUM),
-                     percent=_nullable(NUM), expected_percent=_nullable(NUM), lagging=BOOL,
-                     suppressed=BOOL, status_counts=ANY_OBJECT),
-    "Changes": _obj(("since", "until", "level", "counts", "layers", "records", "areas"),
-                    since=DATE, until=DATE, level={"type": "string", "enum": list(LEVELS)},
-                    layer=_nullable(STR), counts=ANY_OBJECT,
-                    layers={"type": "array", "items": ANY_OBJECT},
-                    records={"type": "array", "items": ANY_OBJECT},
-                    areas={"type": "array", "items": ANY_OBJECT}),
-    "SearchResult": _obj(("kind", "name"), kind=STR, name=STR, id={}, layer=_nullable(STR),
-                         level=_nullable(STR), code=_nullable(STR)),
-    "Record": _obj(("type", "id", "layer", "version", "properties"), type={"type": "string",
-                   "enum": ["Feature"]}, id=INT, layer={"type": "string", "enum": LAYER_IDS},
-                   version=INT, deleted=BOOL, canEdit=BOOL, restricted=BOOL,
-                   geometry=_nullable(ANY_OBJECT), properties=ANY_OBJECT,
-                   photos={"type": "array", "items": ref("schemas", "Photo")}),
-    "History": _obj(("id", "history"), id=INT, version=INT,
-                    history={"type": "array", "items": _obj(
-                        ("valid_from", "status"), valid_from=DATE, valid_to=_nullable(DATE),
-                        status=STR, status_label=STR, progress=_nullable(NUM),
-                        author=_nullable(STR), note=_nullable(STR))}),
-    "Photo": _obj(("id", "url", "thumb"), id=INT, url=STR, thumb=STR, width=INT, height=INT,
-                  caption=STR, uploaded_at=STR),
-    "ImportResult": _obj(("ok", "dry_run", "summary"), ok={"type": "boolean", "enum": [True]},
-                         dry_run=BOOL, file=STR, summary=ANY_OBJECT, notes={"type": "array"},
-                         columns={}, rows_read=INT, preview={}),
-    "Raster": _obj(
-        ("id", "kind", "names", "unit", "provenance", "bounds", "legend", "tiles"),
-        id=INT, kind=STR, kindName=STR, name=STR, names=_obj(("vi", "en"), vi=STR, en=STR),
-        unit=STR, source=STR, asOf=DATE,
-        provenance={"type": "string", "enum": ["official", "approximate", "illustrative"]},
-        public=BOOL, bounds={"type": "array", "items": NUM, "minItems": 4, "maxItems": 4},
-        bands=INT, width=INT, height=INT, style=ANY_OBJECT, withdrawn=BOOL,
-        legend={"type": "array", "items": _obj(("value", "color"), value=NUM, color=STR)},
-        tiles=STR, stats={"type": "array", "items": ANY_OBJECT}),
-    "Target": _obj(
-        ("code", "name_vi", "name_en", "unit", "direction", "target", "status", "history"),
-        code=STR, name_vi=STR, name_en=STR, unit=STR,
-        direction={"type": "string", "enum": ["at_least", "at_most", "exactly"]},
-        year=INT, target=NUM, baseline=_nullable(NUM), baseline_date=_nullable(DATE),
-        department=STR, milestones={"type": "array"}, computed=_nullable(ANY_OBJECT),
-        illustrative=BOOL, as_of=DATE, area=_nullable(ANY_OBJECT),
-        status={"type": "string", "enum": ["on_track", "at_risk", "off_track", "no_data"]},
-        value=_nullable(NUM), value_date=_nullable(DATE), source=_nullable(STR),
-        provenance=_nullable(STR), expected=_nullable(NUM), history={"type": "array"},
-        areas=ANY_OBJECT),
-    "Edit": _obj(version={"type": "integer", "description": "The record's current version."},
-                 reason={"type": "string", "description": "Why (required by some layers)."},
-                 date=DATE, status=STR, progress=_nullable(NUM),
-                 properties={"type": "object"}, geometry=_nullable(ANY_OBJECT)),
-}
 
 SECURITY_SCHEMES = {
     "session": {"type": "apiKey", "in": "cookie", "name": "session",
@@ -241,7 +146,7 @@ def _json_body(required: bool = True) -> dict[str, Any]:
 def _upload_body(*fields: str) -> dict[str, Any]:
     properties = {"file": {"type": "string", "format": "binary"},
                   **{name: {"type": "string"} for name in fields}}
-    return {"required": True, "content": {"multipart/form-data": {"schema": _obj(
+    return {"required": True, "content": {"multipart/form-data": {"schema": obj(
         ("file",), **properties)}}}
 
 
@@ -272,7 +177,7 @@ def _download(tag: str, params: list, errors: str, security: list | None = None)
 
 
 OPERATIONS: dict[str, dict[str, Any]] = {
-    "api.list_layers": _get("layers", [], _answer("304", _obj(("layers",), layers={
+    "api.list_layers": _get("layers", [], _answer("304", obj(("layers",), layers={
         "type": "array", "items": ref("schemas", "Layer")}))),
     "api.get_layer_route": _get("layers", _p("layer_id"),
                                 _answer("404", ref("schemas", "Layer"))),
@@ -288,7 +193,7 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         _json_body()),
     "api.list_areas": _get("areas", _p("level", "as_of"), _answer("304 400", FEATURES)),
     "targets_api.list_targets": _get("targets", _p("as_of"), _answer(
-        "400", _obj(("as_of", "counts", "total", "targets"), as_of=DATE, counts=ANY_OBJECT,
+        "400", obj(("as_of", "counts", "total", "targets"), as_of=DATE, counts=ANY_OBJECT,
                     total=INT, targets={"type": "array", "items": ref("schemas", "Target")}))),
     "targets_api.get_target": _get("targets", [
         _param("code", "path", {"type": "string", "maxLength": 40}, "A target's code."),
@@ -347,16 +252,16 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         **_answer("403 404"), "200": {"description": "The image",
                                       "content": {"image/*": {"schema": FILE}}}}),
     "editing_api.delete_photo": _write("delete", _p("pid"), _answer(
-        "400 401 403 404", _obj(("ok", "id"), ok=BOOL, id=INT))),
+        "400 401 403 404", obj(("ok", "id"), ok=BOOL, id=INT))),
     "editing_api.photo_thumbnail": _get("editing", _p("pid"), {
         **_answer("403 404"), "200": {"description": "The thumbnail (at most 320 px)",
                                       "content": {"image/*": {"schema": FILE}}}}),
     "editing_api.edit_config": _get("editing", [], _answer("401 403", ANY_OBJECT),
                                     EDITOR_READ),
     "coverage_api.coverage_estimate": _write("post", [*_p("as_of")], _answer(
-        "400 401 403 404 409 422", _obj(("ok", "area", "villages"), ok=BOOL, area=ANY_OBJECT,
+        "400 401 403 404 409 422", obj(("ok", "area", "villages"), ok=BOOL, area=ANY_OBJECT,
                                         villages={"type": "array", "items": ANY_OBJECT})),
-        {"required": True, "content": {JSON: {"schema": _obj(
+        {"required": True, "content": {JSON: {"schema": obj(
             ("mast_height", "radius"), lon=NUM, lat=NUM, record_id=INT,
             mast_height={"type": "number", "minimum": 1, "maximum": 150},
             radius={"type": "number", "minimum": 100, "maximum": 15000},
@@ -381,7 +286,7 @@ OPERATIONS: dict[str, dict[str, Any]] = {
     "rasters_api.raster_list": _get("rasters", [_param(
         "as_of", "query", {"type": "string", "format": "date"},
         "The day (1990-01-01 to 2100-12-31; dd/mm/yyyy too); default: the latest of each kind.")],
-        _answer("400", _obj(("rasters",), asOf=_nullable(DATE), rasters={
+        _answer("400", obj(("rasters",), asOf=nullable(DATE), rasters={
             "type": "array", "items": ref("schemas", "Raster")}))),
     "rasters_api.raster_detail": _get("rasters", [RASTER_ID], _answer(
         "404", ref("schemas", "Raster"))),
