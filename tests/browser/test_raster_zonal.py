@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from affine import Affine
-from sqlalchemy import make_url
 
 import rasterio
 
@@ -30,9 +29,9 @@ PLANNING = "/planning?layer=signal&level=commune&as_of=2025-09-30"
 LOADED = "() => window.PortalMap && PortalMap.state && PortalMap.state.loaded"
 
 
-def _prepare(url: str) -> None:
-    """Put a slope grid into the served instance (the SQLite store's folder)."""
-    folder = raster_folder(Path(make_url(url).database).parent)
+def _prepare(url: str, instance: Path) -> None:
+    """Put a slope grid into the served instance's rasters folder and register it."""
+    folder = raster_folder(instance)
     folder.mkdir(exist_ok=True)
     path = folder / "do_doc.tif"
     slope = np.where(np.arange(WIDTH) < WIDTH // 2, 10.0, 30.0)[None, :].repeat(HEIGHT, 0)
@@ -41,7 +40,8 @@ def _prepare(url: str) -> None:
                        transform=Affine(CELL, 0.0, WEST, 0.0, -CELL, NORTH)) as sink:
         sink.write(slope.astype("float32"), 1)
         wkt = sink.crs.to_wkt()
-    with open_database(url).transaction() as session:
+    db = open_database(url)
+    with db.transaction() as session:
         add_raster(session, kind="slope", name_vi="Độ dốc", name_en="Slope", unit="độ",
                    source="Sở NN&MT (thử)", as_of=dt.date(2025, 1, 1),
                    provenance="illustrative", public=True, file_name=path.name,
@@ -49,13 +49,20 @@ def _prepare(url: str) -> None:
                    file_bytes=path.stat().st_size, crs=wkt, width=WIDTH, height=HEIGHT,
                    band_count=1, dtype="float32", nodata=-9999.0, west=106.0, south=21.3,
                    east=107.4, north=22.5, style={}, stats=[], created_by="test")
+    db.engine.dispose()
 
 
 @pytest.fixture(scope="module")
-def zonal_server(serve_portal):
-    """A portal whose store has one public slope grid."""
-    with serve_portal("zonal", prepare=_prepare) as (base, _url):
-        yield base
+def zonal_server(stores, template_url, tmp_path_factory, portal_process):
+    """A portal whose store (SQLite or PostgreSQL) has one public slope grid."""
+    folder = tmp_path_factory.mktemp("zonal")
+    db_url = stores.new(folder, template_url)
+    try:
+        _prepare(db_url, folder)
+        with portal_process(db_url, folder) as portal:
+            yield portal.base
+    finally:
+        stores.drop(db_url)
 
 
 def test_a_visitor_colours_the_map_by_the_share_of_steep_land_and_sorts_the_table(
