@@ -36,6 +36,20 @@ class GeodataError(Exception):
         return error
 
 
+class BilingualError(GeodataError):
+    """An error the raising code words itself, in English (``user_msg``) and Vietnamese.
+
+    ``field`` names what is wrong (a form field, a parameter, ``file``); subclasses set the
+    usual one as ``default_field``.
+    """
+
+    default_field: str | None = "file"
+
+    def __init__(self, message_en: str, message_vi: str, field: str | None = None) -> None:
+        super().__init__(message_en, field=field or self.default_field)
+        self.user_msg_vi = message_vi
+
+
 class InvalidCRS(GeodataError):
     """A coordinate reference system is missing, unknown or wrong for the data."""
 

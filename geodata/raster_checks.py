@@ -27,7 +27,7 @@ from rasterio.warp import transform_bounds
 from rasterio.windows import Window
 from shapely.geometry.base import BaseGeometry
 
-from geodata.errors import GeodataError
+from geodata.errors import BilingualError
 
 #: Cells (width x height x bands) a raster may declare, by default: 400 million.
 DEFAULT_MAX_CELLS = 400_000_000
@@ -55,12 +55,8 @@ SAFE_GDAL_OPTIONS: dict[str, Any] = {
 _TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 
 
-class RasterRejected(GeodataError):
+class RasterRejected(BilingualError):
     """An uploaded raster that cannot be kept; ``user_msg`` / ``user_msg_vi`` say why."""
-
-    def __init__(self, message_en: str, message_vi: str, *, field: str = "file") -> None:
-        super().__init__(message_en, field=field)
-        self.user_msg_vi = message_vi
 
 
 @dataclass(frozen=True)

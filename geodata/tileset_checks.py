@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pmtiles.tile import TileType
 
 from geodata.crs import LANGSON_BBOX
-from geodata.errors import GeodataError
+from geodata.errors import BilingualError
 
 #: Largest tile accepted, as stored and once unpacked (a zip bomb declares far more).
 MAX_TILE_BYTES = 16 * 1024 * 1024
@@ -38,12 +38,8 @@ VIEW_FUNCTIONS = {"length", "lower", "upper", "substr", "coalesce", "ifnull", "a
                    "min", "count", "cast", "hex", "typeof"}
 
 
-class TilesetError(GeodataError):
+class TilesetError(BilingualError):
     """A tile archive the portal will not keep; ``user_msg`` (en) and ``user_msg_vi`` say why."""
-
-    def __init__(self, message_en: str, message_vi: str) -> None:
-        super().__init__(message_en, field="file")
-        self.user_msg_vi = message_vi
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from pyproj import CRS
 from shapely.geometry import shape
 
 from geodata.crs import to_wgs84
-from geodata.errors import GeodataError
+from geodata.errors import BilingualError
 
 #: The earth's mean radius (metres) used for curvature.
 EARTH_RADIUS_M = 6_371_000.0
@@ -54,12 +54,10 @@ WGS84_E2 = 0.00669437999014
 NO_GROUND = -1.0e9
 
 
-class ViewshedError(GeodataError):
+class ViewshedError(BilingualError):
     """The observer is off the DEM, or a parameter cannot be used."""
 
-    def __init__(self, message_en: str, message_vi: str, field: str | None = None) -> None:
-        super().__init__(message_en, field=field)
-        self.user_msg_vi = message_vi
+    default_field = None
 
 
 @dataclass(frozen=True)

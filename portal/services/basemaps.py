@@ -23,7 +23,7 @@ import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from geodata.errors import GeodataError
+from geodata.errors import BilingualError
 from geodata.tileset_checks import TilesetInfo
 from geodata.tilesets import inspect_tileset, open_tileset, sniff_container
 
@@ -36,12 +36,10 @@ _MIMETYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp",
 EXTENSIONS = {"png": ("png",), "jpg": ("jpg", "jpeg"), "webp": ("webp",), "mvt": ("mvt", "pbf")}
 
 
-class BasemapError(GeodataError):
+class BasemapError(BilingualError):
     """A basemap the portal refuses to add, find or remove; messages in vi and en."""
 
-    def __init__(self, message_en: str, message_vi: str, field: str = "name") -> None:
-        super().__init__(message_en, field=field)
-        self.user_msg_vi = message_vi
+    default_field = "name"
 
 
 @dataclass(frozen=True)

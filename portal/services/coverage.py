@@ -24,7 +24,7 @@ from pyproj import CRS, Geod
 
 from geodata import raster_sample
 from geodata.crs import from_wgs84
-from geodata.errors import GeodataError
+from geodata.errors import BilingualError
 from geodata.viewshed import Viewshed, viewshed
 from layers import get_layer
 from portal.services.editing.values import RecordNotFound
@@ -60,12 +60,10 @@ class RasterNotKept(Exception):
         self.user_msg_vi = message_vi
 
 
-class CoverageError(GeodataError):
+class CoverageError(BilingualError):
     """A parameter of the estimate is missing or out of range; ``field`` names it."""
 
-    def __init__(self, message_en: str, message_vi: str, field: str) -> None:
-        super().__init__(message_en, field=field)
-        self.user_msg_vi = message_vi
+    default_field = ""
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 import shapely
 
 from geodata import raster_sample
-from geodata.errors import GeodataError
+from geodata.errors import BilingualError
 from portal.services.coverage import RasterNotKept
 from portal.store import features as feature_store
 from portal.store.rasters import current_raster, raster_path
@@ -35,12 +35,10 @@ POPULATION_RADIUS_M = 1000.0
 RADIUS_RANGE_M = (100.0, 5000.0)
 
 
-class RecordValuesError(GeodataError):
+class RecordValuesError(BilingualError):
     """A parameter is not one this answers; ``field`` names it."""
 
-    def __init__(self, message_en: str, message_vi: str, field: str) -> None:
-        super().__init__(message_en, field=field)
-        self.user_msg_vi = message_vi
+    default_field = ""
 
 
 def check_kind(kind: str | None) -> str:
