@@ -243,11 +243,16 @@ def test_build_hillshade_refuses_a_file_that_is_no_raster(runner, tmp_path):
     assert kept_files(tmp_path) == []
 
 
-def test_backup_and_restore_carry_the_basemaps(app, tmp_path):
+def test_backup_and_restore_carry_the_basemaps(db_path, tmp_path):
+    # Both ends on SQLite whatever the suite runs on: a PostgreSQL backup is never restored
+    # into SQLite, and the basemap files travel the same way on either.
+    source = create_app({"instance_path": tmp_path, "auto_seed": False,
+                         "database_url": f"sqlite:///{db_path}"})
     tiles = png_tiles()
     service.add_basemap(tmp_path, write_pmtiles(tmp_path / "langson.pmtiles", tiles))
     service.set_default(tmp_path, "langson")
-    manifest = create_backup(get_database(app).engine, tmp_path, tmp_path / "b.zip", "0.1.0")
+    manifest = create_backup(get_database(source).engine, tmp_path, tmp_path / "b.zip", "0.1.0")
+    get_database(source).engine.dispose()
     assert {"files/basemaps/langson.pmtiles", "files/basemaps/langson.json",
             "files/basemaps/default.json"} <= set(manifest["files"])
     instance = tmp_path / "new"
