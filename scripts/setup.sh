@@ -27,6 +27,11 @@ if [[ ! -f "$stamp" ]]; then
   rm -f .venv/.installed-*; touch "$stamp"
 fi
 
+# WeasyPrint (the PDF reports) draws text with Pango; DejaVu covers Vietnamese
+if ! ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' || [[ ! -d /usr/share/fonts/truetype/dejavu ]]; then
+  apt_install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+fi
+
 # 2. Front-end packages from the npm registry, copied to portal/static/vendor
 command -v npm >/dev/null || apt_install nodejs npm
 lock_stamp="node_modules/.installed-$(cat package-lock.json | sha1sum | cut -c1-12)"

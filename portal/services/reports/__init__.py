@@ -1,0 +1,1 @@
+"""Printable documents: the PDF renderer and what it draws (report cards, briefings)."""
