@@ -58,6 +58,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.views.data import blueprint as data_blueprint
     from portal.views.maps import blueprint as maps_blueprint
     from portal.views.rasters import blueprint as rasters_blueprint
+    from portal.views.reports import blueprint as reports_blueprint
     from portal.views.targets import blueprint as targets_blueprint
 
     app.register_blueprint(maps_blueprint)
@@ -83,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(rasters_api_blueprint)
     app.register_blueprint(coverage_api_blueprint, url_prefix="/api")
     app.register_blueprint(zonal_api_blueprint, url_prefix="/api")
+    app.register_blueprint(reports_blueprint)
 
 
 def _register_commands(app: Flask) -> None:
@@ -91,6 +93,7 @@ def _register_commands(app: Flask) -> None:
     from portal.cli.basemaps import register as register_basemap_commands
     from portal.cli.data import register as register_data_commands
     from portal.cli.rasters import register as register_raster_commands
+    from portal.cli.reports import register as register_report_commands
     from portal.cli.users import register as register_auth_commands
 
     register_auth_commands(app.cli)
@@ -98,6 +101,7 @@ def _register_commands(app: Flask) -> None:
     register_backup_commands(app.cli)
     register_basemap_commands(app.cli)
     register_raster_commands(app.cli)
+    register_report_commands(app.cli)
 
 
 def create_app(overrides: dict | None = None) -> Flask:

@@ -8,6 +8,7 @@ from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
 from portal.cli.backup import register as register_backup_commands
 from portal.cli.basemaps import register as register_basemap_commands
 from portal.cli.data import register as register_data_commands
+from portal.cli.reports import register as register_report_commands
 from portal.cli.serve import register as register_serve_command
 from portal.cli.tokens import register as register_token_commands
 from portal.cli.users import register as register_auth_commands
@@ -74,5 +75,6 @@ register_backup_commands(main)
 register_serve_command(main)
 register_token_commands(main)
 register_basemap_commands(main)
+register_report_commands(main)
 main.add_command(routes_command)
 main.add_command(shell_command)

@@ -11,8 +11,8 @@ from flask_login import current_user
 from geodata.old_names import predecessors
 from layers import CATALOGUE, get_layer
 from portal.services import exports
-from portal.services.access import can_read_restricted, restricted_scope
 from portal.services.disclosure import ShownProgress, shown_progress
+from portal.services.reports.area_card import area_progress_rows, area_records
 from portal.services.villages import villages_to_do
 from portal.store import features as feature_store
 from portal.store import queries
@@ -112,23 +112,13 @@ def planning():
 def _area_records(level: str, code: str, as_of) -> dict[str, list]:
     """Return the records listed on an area's page, personal ones only for their readers.
 
-    Personal records are limited to the reader's areas, each checked, and their reading is
-    written to the audit log.
+    The rule is `area_card.area_records` (the printed card uses it too); the personal records
+    shown are written to the audit log.
     """
-    session, records = get_session(), {}
-    for layer in CATALOGUE:
-        scope = () if layer.records_public else restricted_scope(current_user, layer.id)
-        if scope is None:
-            continue
-        rows = feature_store.read_features(
-            session, layer.id, as_of, area=(level, code), limit=200, areas=scope
-        )
-        if not layer.records_public:
-            rows = [r for r in rows if can_read_restricted(
-                current_user, layer.id, (r.commune_code, r.district_code))]  # fmt: skip
-            personal_read(layer.id, [r.id for r in rows], "area_page", area=code)
-        records[layer.id] = rows
-    return records
+    found = area_records(get_session(), current_user, level, code, as_of)
+    for layer_id, ids in found.personal_ids.items():
+        personal_read(layer_id, ids, "area_page", area=code)
+    return found.by_layer
 
 
 @blueprint.get("/area/<level>/<code>")
@@ -141,10 +131,7 @@ def area_page(level: str, code: str):
     if area is None:
         abort(404)
     as_of = parse_date(request.args.get("as_of"))
-    progress = []
-    for layer in CATALOGUE:
-        rows = {r.code: r for r in _shown(layer, level, as_of)}
-        progress.append((layer, rows.get(code)))
+    progress = area_progress_rows(lambda layer: _progress(layer, level, as_of), current_user, code)
     records = _area_records(level, code, as_of) if level != "province" else {}
     state = read_map_state(default_layer=request.args.get("layer", "signal"))
     state = state.__class__(**{**state.__dict__, "area": code, "level": level})

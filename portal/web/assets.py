@@ -205,6 +205,8 @@ PAGE_ASSETS: dict[str, tuple[str, ...]] = {
     # The plan's targets board and pages (portal/views/targets.py).
     "targets_css": ("css/targets.css",),
     "targets_js": (CORE_JS, "js/targets.js"),
+    # The report cards page (portal/views/reports.py): the batch's progress bar.
+    "report_cards_js": (CORE_JS, "js/report-cards.js"),
     # The public geopark page draws its own small map (no planning colours, statuses or ids).
     "geopark_css": (
         _vendor("leaflet/leaflet.css"),
