@@ -134,9 +134,13 @@ def _present(state: State | None, deleted_at: dt.datetime | None, day: dt.date) 
 
 
 def record_changes(
-    session: Session, layer: LayerSpec, since: dt.date, until: dt.date
+    session: Session, layer: LayerSpec, since: dt.date, until: dt.date,
+    area: tuple[str, str] | None = None,
 ) -> list[RecordChange]:
-    """Return every record of ``layer`` that existed on either date, with its class."""
+    """Return every record of ``layer`` that existed on either date, with its class.
+
+    ``area`` (level, code) keeps the records of one commune or district (one area's card).
+    """
     first = states_on(layer.id, since).alias("state_before")
     second = states_on(layer.id, until).alias("state_after")
     rows = session.execute(
@@ -150,6 +154,7 @@ def record_changes(
         .outerjoin(second, second.c.feature_id == Feature.id)
         .where(Feature.layer_id == layer.id)
         .where((first.c.feature_id.is_not(None)) | (second.c.feature_id.is_not(None)))
+        .where(*_area_filter(area))
         .order_by(Feature.record_id)
     ).all()
     result = []
@@ -170,6 +175,13 @@ def record_changes(
             )
         )
     return result
+
+
+def _area_filter(area: tuple[str, str] | None) -> list:
+    if area is None or area[0] == "province":
+        return []
+    column = Feature.commune_code if area[0] == "commune" else Feature.district_code
+    return [column == area[1]]
 
 
 def _area_code(change: RecordChange, level: str) -> str | None:

@@ -59,7 +59,7 @@ def build_zip(session, reader: Reader, level: str, as_of: dt.date, since: dt.dat
     holds personal records is written to the audit log for ``reader``.
     """
     codes = level_codes(session, level)
-    source = CardSource(session, as_of, since)
+    source = CardSource(session, as_of, since, whole_layers=True)
     progress(0, len(codes))
     partial = target.with_suffix(".part")
     with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED) as archive:

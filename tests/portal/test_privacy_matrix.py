@@ -29,6 +29,7 @@ from portal.store import loader
 from portal.store.db import open_database
 from portal.store.models import Area, Feature
 from portal.web.database import get_database
+from tests.pdf_reading import pdf_pages_text
 
 PASSWORD = "correct horse battery staple"
 HOUSING_READERS = {"admin", "planner", "viewer", "housing_editor"}
@@ -45,6 +46,9 @@ PUBLIC_RULES = {
     "/targets", "/targets/<code>", "/api/targets", "/api/targets/<code>",
     "/targets/template/<kind>.xlsx",
     "/api/zonal/rasters",
+    # A printed area card: counts only for visitors, household names for their readers (the
+    # canaries below read the PDF's text).
+    "/reports/area/<level>/<code>.pdf",
 }
 #: The plan's targets pages that only planners (and admins) open.
 TARGET_EDITOR_RULES = {"/targets/new", "/targets/<code>/edit", "/targets/import"}
@@ -341,8 +345,10 @@ def targets(rule, world: World) -> list[Target]:
     """Concrete URLs of a rule: every layer, level, record and photo it can take."""
     args = set(rule.arguments)
     known = {"layer_id", "level", "code", "fid", "pid", "user_id", "z", "x", "y",
-             "collection_id", "feature_id", "name", "ext", "raster_id", "kind"}
+             "collection_id", "feature_id", "name", "ext", "raster_id", "kind", "job"}
     assert args <= known, f"{rule.rule}: give the test values for {sorted(args - known)}"
+    if "job" in args:  # a report cards job: none was started in this world
+        return [Target(_fill(rule.rule, world, {"job": "qzNoSuchJob0123456789"}))]
     special = _file_and_plan_targets(rule, world, args)
     if special is not None:
         return special
@@ -436,7 +442,12 @@ def _records_policy(rule: str, target: Target, who: Who) -> int:
 
 
 def _maps_policy(rule: str, target: Target, who: Who) -> int | None:
-    """The status for tiles, rasters and raster values at records; None for other rules."""
+    """The status for tiles, rasters, raster values and report card jobs; None for others."""
+    if rule.startswith("/reports/cards"):
+        # The report cards batch: any signed-in account; a job only to whoever started it.
+        if rule == "/reports/cards":
+            return _guarded(who, who.role is not None, page=True)
+        return 302 if who.role is None else 404
     if rule.startswith("/basemap/"):
         # Basemap tiles are public files; the world keeps none, so every reader gets a 404.
         return 404
@@ -488,6 +499,8 @@ def readable_text(response) -> str:
     """The response's text, archives (XLSX, zipped Shapefile, KMZ) unpacked."""
     data = response.get_data()
     parts = [data]
+    if data[:5] == b"%PDF-":  # a printed card: its text, as a reader would copy it
+        parts.append("\n".join(pdf_pages_text(data)).encode())
     if data[:2] == b"PK":
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             parts += [archive.read(name) for name in archive.namelist()]

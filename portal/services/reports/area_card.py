@@ -154,8 +154,10 @@ class CardSource:
     """What the cards of one store, day and pair of dates share; read once, kept per batch."""
 
     def __init__(self, session: Session, as_of: dt.date, since: dt.date | None = None,
-                 progress_of: Callable[[LayerSpec, str], Sequence[Any]] | None = None) -> None:
+                 progress_of: Callable[[LayerSpec, str], Sequence[Any]] | None = None,
+                 whole_layers: bool = False) -> None:
         self.session, self.as_of, self.since = session, as_of, since
+        self.whole_layers = whole_layers
         self._progress_of = progress_of
         self._progress: dict[tuple[str, str], Sequence[Any]] = {}
         self._changes: dict[str, list[RecordChange]] = {}
@@ -172,13 +174,19 @@ class CardSource:
                 else area_progress(self.session, layer, level, self.as_of))
         return self._progress[key]
 
-    def changes(self, layer: LayerSpec) -> list[RecordChange]:
-        """Return the records of ``layer`` that changed between ``since`` and the day."""
+    def changes(self, layer: LayerSpec, level: str, code: str) -> list[RecordChange]:
+        """Return the records of ``layer`` in an area that changed between ``since`` and the day.
+
+        A batch (``whole_layers``) reads each layer's changes once for every area; one card
+        reads its area's only.
+        """
         if self.since is None:
             return []
+        if not self.whole_layers:
+            return record_changes(self.session, layer, self.since, self.as_of, (level, code))
         if layer.id not in self._changes:
             self._changes[layer.id] = record_changes(self.session, layer, self.since, self.as_of)
-        return self._changes[layer.id]
+        return [c for c in self._changes[layer.id] if _in_area(c, level, code)]
 
     def targets(self) -> list:
         """Return the plan's targets (read once)."""
@@ -196,7 +204,7 @@ def _in_area(change: RecordChange, level: str, code: str) -> bool:
 def _changes(source: CardSource, user: Any, level: str, code: str) -> list[LayerChanges]:
     result = []
     for layer in CATALOGUE:
-        here = [c for c in source.changes(layer) if _in_area(c, level, code)]
+        here = source.changes(layer, level, code)
         counts = {c: sum(1 for r in here if r.change == c) for c in CLASSES}
         if layer.records_public:
             named = [r for r in here if r.change in ("advanced", "regressed", "new", "removed")]
