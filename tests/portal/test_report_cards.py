@@ -155,7 +155,7 @@ def test_a_commune_card_holds_the_figures_of_the_screen_and_the_warnings(world, 
     changes = text[text.index("Thay đổi từ ngày 30/06/2025"):]
     assert f"{ON_AIR} (tiến triển)" in changes
     targets = text[text.index("Chỉ tiêu kế hoạch có số liệu"):]
-    assert TARGET_VI in targets and "87,5 %" in targets and "31/10/2025" in targets
+    assert TARGET_VI in targets and "87,5%" in targets and "31/10/2025" in targets
     assert "Chính thức" in targets  # the figure's provenance badge
     # The demo store: derived boundaries and invented data, both said on the card.
     assert "Ranh giới gần đúng" in text and "Dữ liệu minh họa" in text
@@ -170,7 +170,7 @@ def test_the_english_card_is_in_english(world):
     text = _text(world.card("ke-hoach", "commune", world.codes["A"], lang="en"))
     assert "Progress per layer against target" in text and "Page 1/" in text
     assert "Tiến độ từng lớp" not in text and "Trang 1/" not in text
-    assert TARGET_EN in text and "87.5 %" in text and "as of 30/11/2025" in text
+    assert TARGET_EN in text and "87.5%" in text and "as of 30/11/2025" in text
     assert "Illustrative demo data" in text and "Approximate boundary" in text
 
 

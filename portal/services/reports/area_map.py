@@ -40,8 +40,9 @@ class MapRecord:
 def to_utm(geometry):
     """Return ``geometry`` (degrees) in UTM 48N metres.
 
-    >>> round(to_utm(shapely.Point(106.76, 21.85)).x)
-    681346
+    >>> point = to_utm(shapely.Point(105.0, 21.85))  # central meridian: 0.9996 of the arc
+    >>> round(point.x), round(point.y / 1000)
+    (500000, 2416)
     """
     return shapely.transform(
         geometry, lambda xy: np.column_stack(_TO_UTM.transform(xy[:, 0], xy[:, 1])))
