@@ -103,8 +103,9 @@ def coverage_hazard_records() -> Response:
                                                            public_only=public_only)
             except RasterNotKept:
                 continue
-            hazards[kind] = {"kind": kind, "raster": answers[kind]["raster"],
-                             "threshold": answers[kind]["threshold"]}
+            raster = answers[kind]["raster"]
+            hazards[kind] = {"kind": kind, "threshold": answers[kind]["threshold"], "raster": {
+                **raster, "name": raster["name_en"] if locale == "en" else raster["name_vi"]}}
         flagged = sorted({v["id"] for a in answers.values() for v in a["values"] if v.get("over")})
         records = feature_store.read_features(session, layer_id, as_of, ids=flagged) if flagged \
             else []
