@@ -57,7 +57,7 @@ def test_a_planner_sees_the_flooded_projects_in_the_table_the_popup_and_the_filt
         assert names == sorted(FLOODED)
         assert "Dự án trong vùng thiên tai" in tab.locator("#hazard-zones h2").inner_text()
         first = table.first.locator("td")  # sorted by value, deepest first: 1,2 m
-        assert first.nth(5).inner_text() == "1,2 m"
+        assert first.nth(1).inner_text() == "1,2 m"
         tab.locator("#hazard-table th[data-key='name'] button").click()
         assert table.first.locator("td").first.inner_text() == sorted(FLOODED)[0]
         csv_href = tab.locator("#hazard-csv").get_attribute("href")
@@ -75,6 +75,7 @@ def test_a_planner_sees_the_flooded_projects_in_the_table_the_popup_and_the_filt
         section.wait_for(timeout=15000)
         text = section.inner_text()
         assert "Địa hình và thiên tai" in text and "Độ cao: 400 m" in text
+        assert "Dân số trong bán kính 1 km: 7.853 người" in text
         assert section.locator(".portal-hazard-badge").inner_text() == "Trong vùng ngập ≥ 0,5 m"
         assert section.locator(".badge-illustrative").count() == 1  # the flood grid's badge
         assert section.locator(".badge-approximate").count() == 1  # the elevation model's
@@ -107,3 +108,11 @@ def test_a_planner_sees_the_flooded_projects_in_the_table_the_popup_and_the_filt
         assert section.locator(".portal-hazard-badge").inner_text() == "In a flood zone ≥ 0.5 m"
         assert "Elevation: 400 m" in section.inner_text()
         tab.screenshot(path=str(SHOTS / "hazard-popup-390.png"))
+
+        tab.goto(base + "/planning?layer=industry&level=commune&lang=en")
+        tab.wait_for_selector("#hazard-zones[data-loaded='true']", timeout=30000)
+        assert tab.locator("#hazard-zones h2").inner_text() == "Projects in hazard zones"
+        deepest = tab.locator("#hazard-table tbody tr.hazard-row").first.locator("td")
+        assert deepest.nth(1).inner_text() == "1.2 m"
+        tab.locator("#hazard-zones").scroll_into_view_if_needed()
+        tab.screenshot(path=str(SHOTS / "hazard-planning-390.png"))

@@ -6,7 +6,9 @@ within them), as a provincial office hands them over: float32 GeoTIFFs with -999
 Flood depth (m): dry land 0; the wet rectangle rows 20-39, cols 30-59 at 1.2 m with a nodata
 hole at rows 25-29, cols 40-44 (a gap in the survey); a shallow pond at rows 60-69, cols 10-29
 (0.3 m); a patch at exactly the threshold, rows 70-74, cols 70-79 (0.5 m); the last ten columns
-nodata (outside the survey). Elevation (m): 300 + 2 x column, no nodata.
+nodata (outside the survey). Elevation (m): 300 + 2 x column, no nodata. Population: 25 people
+per 100 m cell on a 6 km grid around both (official), so 1 km around any project on the flood
+grid holds 2,500 people per km² times the area of the 256-gon.
 
 Industry records stand at cell centres (row, col), one polygon covers cells inside the wet
 rectangle, one point is off both grids; two housing records stand in the water, the second
@@ -35,6 +37,8 @@ WEST, NORTH, CELL, SIZE = 737_000.0, 2_393_000.0, 20.0, 100
 CRS = "EPSG:32648"
 NODATA = -9999.0
 DAY = dt.date(2025, 3, 1)
+#: The population grid: 60 x 60 cells of 100 m around the flood grid, 25 people in each.
+PEOPLE_PER_CELL = 25.0
 
 #: name, (row, col) of the cell whose centre the record stands on, status; and what it is.
 PROJECTS = (
@@ -85,36 +89,42 @@ def centre(cell: tuple[int, int]) -> tuple[float, float]:
 
 
 def _write_raster(session, instance: Path, name: str, data: np.ndarray, *, kind: str,
-                  names: tuple[str, str], unit: str, provenance: str) -> int:
+                  names: tuple[str, str], unit: str, provenance: str,
+                  grid: tuple[float, float, float] = (WEST, NORTH, CELL)) -> int:
     folder = raster_folder(instance)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
-    with rasterio.open(path, "w", driver="GTiff", width=SIZE, height=SIZE, count=1,
+    left, top, cell = grid
+    height, width = data.shape
+    with rasterio.open(path, "w", driver="GTiff", width=width, height=height, count=1,
                        dtype="float32", crs=CRS, nodata=NODATA,
-                       transform=Affine(CELL, 0, WEST, 0, -CELL, NORTH)) as sink:
+                       transform=Affine(cell, 0, left, 0, -cell, top)) as sink:
         sink.write(data, 1)
         wkt = sink.crs.to_wkt()
-    west, north = lonlat(0, 0)
-    east, south = lonlat(SIZE, SIZE)
+    west, north = lonlat((NORTH - top) / CELL, (left - WEST) / CELL)
+    east, south = lonlat((NORTH - top + height * cell) / CELL, (left - WEST + width * cell) / CELL)
     row = add_raster(
         session, kind=kind, name_vi=names[0], name_en=names[1], unit=unit,
         source="Sở Nông nghiệp và Môi trường (thử)", as_of=dt.date(2025, 1, 1),
         provenance=provenance, public=True, file_name=name,
         sha256=hashlib.sha256(path.read_bytes()).hexdigest(), file_bytes=path.stat().st_size,
-        crs=wkt, width=SIZE, height=SIZE, band_count=1, dtype="float32", nodata=NODATA,
+        crs=wkt, width=width, height=height, band_count=1, dtype="float32", nodata=NODATA,
         west=west, south=south, east=east, north=north, style={}, stats=[],
         created_by="test")
     return row.id
 
 
 def add_rasters(session, instance: Path) -> None:
-    """Write the flood-depth and elevation grids into ``instance`` and register them."""
+    """Write the flood-depth, elevation and population grids into ``instance``; register them."""
     _write_raster(session, instance, "ngap_lut.tif", flood_depth(), kind="flood_depth",
                   names=("Độ sâu ngập lũ 2024", "Flood depth 2024"), unit="m",
                   provenance="illustrative")
     _write_raster(session, instance, "do_cao.tif", elevation(), kind="elevation",
                   names=("Mô hình số độ cao", "Elevation model"), unit="m",
                   provenance="approximate")
+    _write_raster(session, instance, "dan_so.tif", np.full((60, 60), PEOPLE_PER_CELL, "float32"),
+                  kind="population", names=("Dân số 2024", "Population 2024"), unit="người",
+                  provenance="official", grid=(WEST - 2000.0, NORTH + 2000.0, 100.0))
 
 
 def add_records(session) -> dict[str, int]:

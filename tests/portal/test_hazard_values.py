@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 
 import pytest
 from sqlalchemy import select
 
+from geodata.raster_sample import circle_area_ratio
 from portal import create_app
 from portal.services.accounts import create_user
 from portal.store.models import AuditEvent
@@ -24,6 +26,7 @@ from tests.conftest import LOGIN_PASSWORD, _sign_in_form_token
 from tests.portal.hazard_store import (
     FLOODED,
     HOUSEHOLDS,
+    PEOPLE_PER_CELL,
     add_rasters,
     add_records,
     commune_of,
@@ -92,6 +95,11 @@ def test_the_flood_grid_flags_exactly_the_records_at_or_over_half_a_metre(hazard
     elevation = client.get("/api/coverage/record-values?layer=industry&kind=elevation")
     heights = {v["id"]: v["value"] for v in elevation.get_json()["values"]}
     assert heights[ids["KCN Vùng Trũng"]] == 400.0 and heights[ids["CCN Bờ Ngoài"]] == 420.0
+    people = client.get("/api/coverage/record-values?layer=industry&kind=population").get_json()
+    near = {v["id"]: v["value"] for v in people["values"]}
+    expected = PEOPLE_PER_CELL / 100.0**2 * math.pi * 1000.0**2 * circle_area_ratio()
+    assert near[ids["KCN Vùng Trũng"]] == pytest.approx(expected, abs=0.01)  # 7,853.2
+    assert near[ids["CCN Xa Lưới"]] == 0.0  # off the grid
 
 
 def test_the_features_api_keeps_the_records_in_a_hazard_zone_or_between_two_heights(
@@ -175,3 +183,15 @@ def test_the_planning_table_lists_the_flooded_projects_with_commune_status_and_d
     assert table[0][:3] == ["Lớp (Layer)", "Mã (Id)", "Tên (Name)"]
     assert sorted(r[2] for r in table[1:]) == sorted(FLOODED)
     assert ids  # the ids come with the store; names are what the table shows
+
+
+def test_the_export_of_the_shown_records_follows_the_raster_filter(hazard_app, client):
+    answer = client.get("/api/layers/industry/export?format=csv&hazard=flood_depth"
+                        "&elev_max=410")
+    assert answer.status_code == 200
+    text = answer.get_data(as_text=True)
+    # Flooded and at most 410 m high: the deep project (400 m), the polygon (about 370 m).
+    assert "KCN Vùng Trũng" in text and "KCN Ven Suối" in text
+    for name in ("CCN Bờ Trong", "Nhà máy Mức Ngưỡng", "CCN Bờ Ngoài"):
+        assert name not in text
+    assert len(text.strip().splitlines()) == 3

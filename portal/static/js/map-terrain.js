@@ -145,6 +145,14 @@ window.Portal.define('terrain', function (Portal) {
       return row;
     }
 
+    // The popup grew after it opened: fit and pan it again (map-place.js keeps it clear of
+    // the controls), unless it was closed or shows another record meanwhile.
+    function refit(box) {
+      var popup = view.map && view.map._popup;
+      var node = popup && popup.isOpen() && popup.getElement();
+      if (node && node.contains(box)) popup.update();
+    }
+
     function section(spec, props) {
       if (!spec || draw.countsOnly(spec) || props.id === undefined || props.id === null) return null;
       var box = el('div', 'portal-terrain');
@@ -152,14 +160,20 @@ window.Portal.define('terrain', function (Portal) {
       box.appendChild(el('div', 'portal-terrain-title', t('terrain_title')));
       var body = el('div', 'portal-terrain-body');
       box.appendChild(body);
+      // Each kind shows as soon as its values are in (people within 1 km take longest), in
+      // KINDS order: a slot per kind, dropped when its raster does not answer.
       loadRasters().then(function (rasters) {
         var kinds = KINDS.filter(function (k) { return rasters[k]; });
-        return Promise.all(kinds.map(function (k) { return layerValues(spec, k); })).then(function (answers) {
-          answers.forEach(function (answer, i) {
-            if (!answer) return;
-            body.appendChild(line(kinds[i], answer, answer.byId[props.id]));
+        return Promise.all(kinds.map(function (kind) {
+          var slot = body.appendChild(el('div', 'portal-terrain-slot'));
+          return layerValues(spec, kind).then(function (answer) {
+            if (answer) slot.appendChild(line(kind, answer, answer.byId[props.id]));
+            else body.removeChild(slot);
+            box.hidden = !body.querySelector('.portal-terrain-row');
+            refit(box);
           });
-          box.hidden = body.childNodes.length === 0;
+        })).then(function () {
+          box.hidden = !body.querySelector('.portal-terrain-row');
           box.setAttribute('data-loaded', 'true');
         });
       });

@@ -3,7 +3,7 @@
  * (templates/_hazard_zones.html).
  *
  * Asks GET /api/coverage/hazard-records?as_of= once (the page's date) and fills the table: one
- * row per project and hazard (name, layer, commune, status, hazard, value with its unit), one
+ * row per project and hazard (name, value with its unit, hazard, commune, status, layer), one
  * line per hazard raster (its date, threshold and provenance badge), the CSV download link.
  * The section stays hidden while no hazard raster is current. The table sorts by any column (a
  * click on its header: numbers as numbers, text in the reader's language); values are written
@@ -20,7 +20,7 @@ window.Portal.define('planningHazards', function (Portal) {
   var el = core.el;
   var words = core.dataStrings(root);
   var table = document.getElementById('hazard-table');
-  var COLUMNS = ['name', 'layer_name', 'commune', 'status_label', 'hazard_name', 'value'];
+  var COLUMNS = ['name', 'value', 'hazard_name', 'commune', 'status_label', 'layer_name'];
   var HEADS = { name: 'name', layer_name: 'layer', commune: 'commune', status_label: 'status', hazard_name: 'hazard', value: 'value' };
   var rows = [];
   var sortKey = 'value';
