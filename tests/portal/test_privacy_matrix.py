@@ -45,6 +45,8 @@ PUBLIC_RULES = {
     "/targets", "/targets/<code>", "/api/targets", "/api/targets/<code>",
     "/targets/template/<kind>.xlsx",
     "/api/zonal/rasters",
+    # Projects in hazard zones: the project layers are public; visitors meet public rasters.
+    "/api/coverage/hazard-records",
 }
 #: The plan's targets pages that only planners (and admins) open.
 TARGET_EDITOR_RULES = {"/targets/new", "/targets/<code>/edit", "/targets/import"}

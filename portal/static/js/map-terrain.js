@@ -268,6 +268,8 @@ window.Portal.define('terrain', function (Portal) {
       return chosen.hazards.length > 0 || chosen.min !== null || chosen.max !== null;
     }
 
+    // An edit may have moved a record: its layer's values are asked for again.
+    document.addEventListener('portal:data-changed', function () { values = {}; });
     // A new date: other rasters may be current; the values are asked for again per date.
     core.on('map:options', function () {
       if (currentDay === day()) return;
