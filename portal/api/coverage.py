@@ -14,10 +14,12 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.services import coverage, record_values
+from portal.services import coverage, hazard_zones, record_values
 from portal.services.access import restricted_scope, signed_in
+from portal.services.coverage import RasterNotKept
 from portal.services.errors import PermissionDenied
-from portal.web import params
+from portal.store import features as feature_store
+from portal.web import params, raster_values
 from portal.web.audit_log import personal_read
 from portal.web.auth import require_roles
 from portal.web.database import get_session
@@ -69,12 +71,52 @@ def coverage_record_values() -> Response:
             raise PermissionDenied(_(
                 "Records of the layer %(layer)s are personal data: only per-area counts are "
                 "public.", layer=layer.name(current_locale())))
-    answer = record_values.record_values(
-        get_session(), _instance_path(), layer.id, kind, params.as_of(), areas=scope,
-        public_rasters_only=not signed_in(current_user), radius=radius, threshold=limit)
+    answer = raster_values.layer_values(
+        layer.id, kind, params.as_of(), scope=scope, public_only=not signed_in(current_user),
+        radius=radius, threshold=limit)
     if scope is not None:
         personal_read(layer.id, [v["id"] for v in answer["values"]], "record-values")
     response = jsonify(answer)
     if scope is not None or signed_in(current_user):
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@blueprint.get("/coverage/hazard-records")
+def coverage_hazard_records() -> Response:
+    """Return the records of the project layers in a flood or landslide zone on ``as_of``.
+
+    One row per record and hazard: layer, name, commune, status, the raster's value, unit,
+    date and provenance; the current public rasters to visitors. ``format=csv`` downloads them.
+    """
+    from layers import get_layer
+
+    as_of, session, locale = params.as_of(), get_session(), current_locale()
+    public_only = not signed_in(current_user)
+    communes = feature_store.area_names(session, "commune")
+    hazards, rows = {}, []
+    for layer_id in hazard_zones.PROJECT_LAYERS:
+        layer, answers = get_layer(layer_id), {}
+        for kind in hazard_zones.HAZARD_NAMES:
+            try:
+                answers[kind] = raster_values.layer_values(layer_id, kind, as_of,
+                                                           public_only=public_only)
+            except RasterNotKept:
+                continue
+            raster = answers[kind]["raster"]
+            hazards[kind] = {"kind": kind, "threshold": answers[kind]["threshold"], "raster": {
+                **raster, "name": raster["name_en"] if locale == "en" else raster["name_vi"]}}
+        flagged = sorted({v["id"] for a in answers.values() for v in a["values"] if v.get("over")})
+        records = feature_store.read_features(session, layer_id, as_of, ids=flagged) if flagged \
+            else []
+        rows += hazard_zones.hazard_rows(layer, records, answers, communes, locale)
+    if request.args.get("format") == "csv":
+        response = Response(hazard_zones.rows_csv(rows), mimetype="text/csv")
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="hazard-projects-{as_of.isoformat()}.csv"')
+    else:
+        response = jsonify({"as_of": as_of.isoformat(), "hazards": list(hazards.values()),
+                            "rows": rows})
+    if not public_only:
         response.headers["Cache-Control"] = "private, no-store"
     return response

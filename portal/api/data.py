@@ -19,6 +19,7 @@ from portal.services.access import (
     can_read_restricted,
     layers_edited_by,
     restricted_scope,
+    signed_in,
 )
 from portal.services.disclosure import shown_progress
 from portal.services.errors import PermissionDenied
@@ -29,6 +30,7 @@ from portal.web.auth import require_roles
 from portal.web.database import get_database, get_session
 from portal.web.errors import BadRequest
 from portal.web.i18n import current_locale
+from portal.web.raster_values import matching_ids, read_filter
 from portal.web.uploads import max_upload_bytes
 
 blueprint = Blueprint("data_api", __name__)
@@ -78,8 +80,9 @@ def export_layer(layer_id: str) -> Response:
     """Download a layer's records on ``as_of``: public fields for the public.
 
     Personal records are exported to their readers, those of the reader's areas only, and
-    each such export is written to the audit log with the records' ids. ``incomplete=1`` and
-    ``status=paused,cancelled`` filter the records as the features API does.
+    each such export is written to the audit log with the records' ids. ``incomplete=1``,
+    ``status=paused,cancelled``, ``hazard``, ``elev_min`` and ``elev_max`` filter the records as
+    the features API does.
     """
     layer = get_layer(layer_id)
     restricted = request.args.get("restricted") == "1"
@@ -91,14 +94,16 @@ def export_layer(layer_id: str) -> Response:
             field="format",
         )
     area, as_of, bbox = params.area(params.level()), params.as_of(), params.bbox()
-    incomplete, statuses = params.incomplete(), params.statuses(layer)
+    incomplete, statuses, wanted = params.incomplete(), params.statuses(layer), read_filter()
+    kept = sorted(matching_ids(layer.id, as_of, wanted, scope=scope or None,
+                               public_only=not signed_in(current_user)).ids) if wanted else None
     code = area[1] if area else None
     session = get_session()
     content, mime, name = exports.export_layer(
         session, layer, fmt, as_of, locale=current_locale(), bbox=bbox,
         area=area, crs=request.args.get("crs") or None,
         include_restricted=restricted or not layer.records_public, areas=scope,
-        incomplete=incomplete, statuses=statuses,
+        incomplete=incomplete, statuses=statuses, ids=kept,
     )
     if restricted or not layer.records_public:
         record_now("export_restricted", actor=current_user.username, layer_id=layer.id,
@@ -107,6 +112,7 @@ def export_layer(layer_id: str) -> Response:
     if not layer.records_public:
         shown = feature_store.feature_ids(session, layer.id, as_of, bbox, area, scope,
                                           incomplete, statuses)
+        shown = shown if kept is None else sorted(set(shown) & set(kept))
         personal_read(layer.id, shown, "export", format=fmt, file=name)
     return _download(content, mime, name)
 

@@ -18,7 +18,7 @@ from shapely.ops import polylabel
 from layers import CATALOGUE
 from layers.base import LayerSpec
 from portal.services import disclosure
-from portal.services.access import can_read_restricted, restricted_scope
+from portal.services.access import can_read_restricted, restricted_scope, signed_in
 from portal.services.errors import PermissionDenied
 from portal.store import features as feature_store
 from portal.store import point_index as points
@@ -31,6 +31,7 @@ from portal.web.cache import VersionedCache, cached_answer, get_cache, get_view_
 from portal.web.database import get_area_index, get_point_index, get_session
 from portal.web.feature_pages import FeatureFragments, collection_bytes
 from portal.web.i18n import current_locale
+from portal.web.raster_values import matching_ids, read_filter
 from portal.web.serialize import cluster_json, feature_json, layer_json
 
 blueprint = Blueprint("api", __name__)
@@ -211,23 +212,32 @@ def _clusters(index: points.PointIndex, as_of: dt.date, bbox, zoom: int) -> dict
 
 def _restricted_features(layer: LayerSpec, scope: tuple[str, ...], as_of: dt.date, bbox,
                          limit: int, offset: int, incomplete: bool = False,
-                         statuses: tuple[str, ...] = ()) -> Response:
+                         statuses: tuple[str, ...] = (),
+                         kept: frozenset[int] | None = None) -> Response:
     """Answer the restricted records the user may read, filtered by area in the query.
 
     Never cached (neither here nor by a browser or proxy); every record shown is checked once
-    more with ``can_read_restricted`` and the read is written to the audit log.
+    more with ``can_read_restricted`` and the read is written to the audit log. ``kept``: the
+    ids a raster filter keeps (None: no such filter).
     """
     session = get_session()
-    rows = [r for r in feature_store.read_features(session, layer.id, as_of, bbox, limit, offset,
-                                                   areas=scope, incomplete=incomplete,
-                                                   statuses=statuses)
+    filters = {"areas": scope, "incomplete": incomplete, "statuses": statuses}
+    if kept is not None:
+        matched = feature_store.read_features(session, layer.id, as_of, bbox, ids=sorted(kept),
+                                              **filters)
+        rows, count = matched[offset : offset + limit], len(matched)
+    else:
+        rows = feature_store.read_features(session, layer.id, as_of, bbox, limit, offset,
+                                           **filters)
+        count = feature_store.count_features(session, layer.id, as_of, bbox, scope, incomplete,
+                                             statuses)
+    rows = [r for r in rows
             if can_read_restricted(current_user, layer.id, (r.commune_code, r.district_code))]
     communes = feature_store.area_names(session, "commune")
     districts = feature_store.area_names(session, "district")
     answer = {
         "type": "FeatureCollection",
-        "numberMatched": feature_store.count_features(session, layer.id, as_of, bbox, scope,
-                                                      incomplete, statuses),
+        "numberMatched": count,
         "numberReturned": len(rows),
         "asOf": as_of.isoformat(),
         "features": [feature_json(layer, r, communes, districts, include_restricted=True)
@@ -246,8 +256,10 @@ def layer_features(layer_id: str) -> Response:
     A layer of personal records answers only its readers, with the records of their areas
     (restricted fields included), never clustered and never cached. ``incomplete=1`` keeps only
     the records missing some of their layer's required fields, ``status=paused,cancelled``
-    those in one of these statuses of the layer (an unknown one: 422); a filtered answer is
-    never clustered either.
+    those in one of these statuses of the layer (an unknown one: 422); ``hazard=flood_depth``
+    (and/or ``landslide_hazard``) those in a hazard zone of the current raster, ``elev_min`` /
+    ``elev_max`` those whose ground elevation lies between (``portal.web.raster_values``); a
+    filtered answer is never clustered either.
     """
     from layers import get_layer
 
@@ -260,20 +272,25 @@ def layer_features(layer_id: str) -> Response:
     limit = params.integer("limit", settings.max_features_page, 1, settings.max_features_page)
     offset = params.integer("offset", 0, 0, 10**9)
     zoom = params.integer("zoom", 10, 0, 22)
-    incomplete, statuses = params.incomplete(), params.statuses(layer)
-    clustering = request.args.get("cluster", "false") == "auto" and not (incomplete or statuses)
+    incomplete, statuses, wanted = params.incomplete(), params.statuses(layer), read_filter()
+    clustering = request.args.get("cluster", "false") == "auto" and not (
+        incomplete or statuses or wanted)
+    matches = matching_ids(layer.id, as_of, wanted, scope=scope,
+                           public_only=not signed_in(current_user)) if wanted else None
     if scope is not None:
         return _restricted_features(layer, scope, as_of, bbox, limit, offset, incomplete,
-                                    statuses)
+                                    statuses, matches.ids if matches else None)
 
     def compute() -> dict[str, Any] | bytes:
         ids = _ids_in_view(layer, as_of, bbox, zoom, clustering, (incomplete, statuses))
+        if ids is not None and matches is not None:
+            ids = [i for i in ids if i in matches.ids]
         if ids is None:
             return _clusters(_point_index(layer, as_of), as_of, bbox or WHOLE_WORLD, zoom)
         return _features_page(layer, as_of, ids, limit, offset)
 
     key = ("features", layer.id, as_of, bbox, limit, offset, zoom, clustering, incomplete,
-           statuses, current_locale())
+           statuses, wanted, matches and matches.rasters, current_locale())
     return cached_json(key, compute, view=bbox is not None)
 
 

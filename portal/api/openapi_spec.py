@@ -176,6 +176,18 @@ def _download(tag: str, params: list, errors: str, security: list | None = None)
     return _get(tag, params, responses, security)
 
 
+#: The raster filter of the features API and the exports (``portal.web.raster_values``).
+RASTER_FILTER = [
+    _param("hazard", "query", {"type": "string"}, "flood_depth and/or landslide_hazard "
+           "(comma-separated): the records in a hazard zone of the current raster."),
+    *[_param(name, "query", {"type": "number", "minimum": -500, "maximum": 9000},
+             f"Ground elevation {word} (m).")
+      for name, word in (("elev_min", "at least"), ("elev_max", "at most"))]]
+HAZARD_ANSWER = _answer("400", obj(("as_of", "hazards", "rows"), as_of=DATE, hazards={
+    "type": "array", "items": ANY_OBJECT}, rows={"type": "array", "items": ANY_OBJECT}))
+HAZARD_ANSWER["200"]["content"]["text/csv"] = {"schema": {"type": "string"}}
+
+
 OPERATIONS: dict[str, dict[str, Any]] = {
     "api.list_layers": _get("layers", [], _answer("304", obj(("layers",), layers={
         "type": "array", "items": ref("schemas", "Layer")}))),
@@ -186,8 +198,8 @@ OPERATIONS: dict[str, dict[str, Any]] = {
                    _param("limit", "query", {"type": "integer", "minimum": 1},
                           "Most records returned (at most the portal's page size)."),
                    _param("cluster", "query", {"type": "string", "enum": ["false", "auto"]},
-                          "auto: bubbles of counts when the view is dense.")],
-        _answer("304 400 403 404 422", FEATURES)),
+                          "auto: bubbles of counts when the view is dense."), *RASTER_FILTER],
+        _answer("304 400 403 404 409 422", FEATURES)),
     "editing_api.create_record": _write("post", _p("layer_id"), _answer(
         WRITE_ERRORS, RECORD, status="201", description="Created (Location: the record)"),
         _json_body()),
@@ -215,7 +227,7 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         _param("code", "query", STR, "A stored area of the level: its records only."),
         _param("crs", "query", STR, "Output CRS (EPSG code, VN-2000 zone)."),
         _param("restricted", "query", {"type": "string", "enum": ["0", "1"]},
-               "1: with the fields only staff may read.")], "400 403 404 422"),
+               "1: with the fields only staff may read."), *RASTER_FILTER], "400 403 404 409 422"),
     "data_api.export_progress": _download("files", [
         *_p("layer_query", "level", "as_of", "format_table"),
         _param("order", "query", {"type": "string", "enum": ["rank", "left"]}, "Row order."),
@@ -276,6 +288,9 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         _param("threshold", "query", {"type": "number", "minimum": 0},
                "flood_depth, landslide_hazard: the value a record is flagged at.")],
         _answer("400 403 404 409 422", ANY_OBJECT)),
+    "coverage_api.coverage_hazard_records": _get("coverage", [
+        *_p("as_of"), _param("format", "query", {"type": "string", "enum": ["json", "csv"]},
+                             "csv: download the rows.")], HAZARD_ANSWER),
     "tiles.layer_tile": _get("tiles", _p("layer_id", "z", "x", "y", "as_of"), _answer(
         "304 400 403 404", FILE, MVT, "A Mapbox Vector Tile 2.1 (one layer named after the "
         "layer id; empty when nothing is there)")),

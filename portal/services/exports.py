@@ -96,16 +96,18 @@ def layer_frame(
     areas: Sequence[str] | None = None,
     incomplete: bool = False,
     statuses: Sequence[str] = (),
+    ids: Sequence[int] | None = None,
 ) -> gpd.GeoDataFrame:
     """Return a layer's records on ``as_of`` (public fields unless told otherwise).
 
     ``areas`` limits the records to a reader's areas (commune or district codes; empty: all);
     ``incomplete`` keeps the records missing some required fields, ``statuses`` (status ids;
-    empty: all) those in one of them on ``as_of``, as the map's filters do.
+    empty: all) those in one of them on ``as_of``, as the map's filters do; ``ids`` only these
+    records (the map's raster filter; None: all).
     """
     rows = feature_store.read_features(
         session, layer.id, as_of, bbox=bbox, area=area, areas=areas, incomplete=incomplete,
-        statuses=statuses,
+        statuses=statuses, ids=ids,
     )
     communes = feature_store.area_names(session, "commune")
     districts = feature_store.area_names(session, "district")
@@ -135,17 +137,18 @@ def export_layer(
     areas: Sequence[str] | None = None,
     incomplete: bool = False,
     statuses: Sequence[str] = (),
+    ids: Sequence[int] | None = None,
 ) -> tuple[bytes, str, str]:
     """Write a layer's records as a file: (content, mime type, file name).
 
-    ``incomplete`` and ``statuses`` filter the records as in `layer_frame`.
+    ``incomplete``, ``statuses`` and ``ids`` filter the records as in `layer_frame`.
     """
     if fmt not in EXPORT_FORMATS:
         raise UnknownFormat(fmt)
     frame = layer_frame(
         session, layer, as_of, locale=locale, bbox=bbox, area=area,
         include_restricted=include_restricted, areas=areas, incomplete=incomplete,
-        statuses=statuses,
+        statuses=statuses, ids=ids,
     )
     suffix = f"_{area[0]}_{area[1]}" if area else ""
     return write_table(

@@ -24,7 +24,7 @@ from geodata import raster_sample
 from geodata.errors import BilingualError
 from portal.services.coverage import RasterNotKept
 from portal.store import features as feature_store
-from portal.store.rasters import current_raster, raster_path
+from portal.store.rasters import Raster, current_raster, raster_path
 
 #: The raster kinds this answers and how: the value under the record, or a sum around it.
 KINDS = ("elevation", "population", "flood_depth", "landslide_hazard")
@@ -79,6 +79,17 @@ def record_values(
     raster = current_raster(session, kind, as_of, public_only=public_rasters_only)
     if raster is None:
         raise RasterNotKept(kind)
+    return values_of_raster(session, instance_path, raster, layer_id, as_of, areas=areas,
+                            radius=radius, threshold=threshold)
+
+
+def values_of_raster(
+    session: Session, instance_path: Path, raster: Raster, layer_id: str, as_of: dt.date, *,
+    areas: Sequence[str] | None = None, radius: float = POPULATION_RADIUS_M,
+    threshold: float | None = None,
+) -> dict[str, Any]:
+    """Return :func:`record_values`'s answer for one kept ``raster`` (of one of ``KINDS``)."""
+    kind = raster.kind
     rows = feature_store.read_features(session, layer_id, as_of, areas=areas)
     points = shapely.point_on_surface(shapely.from_wkb([r.geom for r in rows])) if rows else []
     lons, lats = shapely.get_x(points), shapely.get_y(points)

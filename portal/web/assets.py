@@ -163,6 +163,7 @@ MAP_JS: tuple[str, ...] = (
     "js/map-layers.js",
     "js/map-search.js",
     "js/map-controls.js",
+    "js/map-terrain.js",
     "js/map-filters.js",
     "js/map-rasters.js",
     "js/portal-map.js",
@@ -201,7 +202,7 @@ PAGE_ASSETS: dict[str, tuple[str, ...]] = {
     "import_js": (_vendor("leaflet/leaflet.js"), CORE_JS, "js/import-preview.js", "js/import.js"),
     "import_css": (_vendor("leaflet/leaflet.css"), "css/forms.css", RASTER_CSS),
     "telecom_js": ("js/charts.js", "js/telecom.js", "js/telecom-coverage.js"),
-    "planning_js": ("js/planning.js", "js/raster-zonal.js"),
+    "planning_js": ("js/planning.js", "js/raster-zonal.js", "js/planning-hazards.js"),
     # The plan's targets board and pages (portal/views/targets.py).
     "targets_css": ("css/targets.css",),
     "targets_js": (CORE_JS, "js/targets.js"),

@@ -95,9 +95,9 @@ def level_options() -> list[dict[str, str]]:
 
 def client_strings() -> dict[str, str]:
     """Return every word the map client shows, in the request's language."""
-    from portal.web.strings import filter_strings, map_client_strings
+    from portal.web.strings import filter_strings, map_client_strings, terrain_strings
 
-    return {**map_client_strings(), **filter_strings()}
+    return {**map_client_strings(), **filter_strings(), **terrain_strings()}
 
 
 def tiled_layers(mode: str, counts: Mapping[str, int], threshold: int,

@@ -69,3 +69,29 @@ def filter_strings() -> dict[str, str]:
         "filter_hint": _("Nothing ticked: every record is shown."),
         "filter_download": _("Download the records shown"),
     }
+
+
+def terrain_strings() -> dict[str, str]:
+    """Return the words of terrain and hazards at records (static/js/map-terrain.js)."""
+    return {
+        "terrain_title": _("Terrain & hazards"),
+        "terrain_elevation": _("Elevation:"),
+        "terrain_people": _("People within 1 km:"),
+        "terrain_people_value": _("{count} people"),
+        "terrain_flood": _("Flood depth:"),
+        "terrain_flood_in": _("In a flood zone ≥ {threshold} m"),
+        "terrain_flood_out": _("{value} m (below {threshold} m)"),
+        "terrain_landslide": _("Landslide hazard:"),
+        "terrain_landslide_in": _("In a landslide zone (class ≥ {threshold})"),
+        "terrain_landslide_out": _("class {value} (below {threshold})"),
+        "terrain_no_value": _("no data here"),
+        "terrain_source": _("raster of {date}"),
+        "terrain_approximate": _("approximate"),
+        "terrain_illustrative": _("illustrative"),
+        "terrain_filter_title": _("Terrain and hazards"),
+        "terrain_filter_flood": _("Only records in a flood zone"),
+        "terrain_filter_landslide": _("Only records in a landslide zone"),
+        "terrain_filter_elevation": _("Elevation between"),
+        "terrain_filter_min": _("from (m)"),
+        "terrain_filter_max": _("to (m)"),
+    }

@@ -49,6 +49,8 @@ PUBLIC_RULES = {
     # A printed area card: counts only for visitors, household names for their readers (the
     # canaries below read the PDF's text).
     "/reports/area/<level>/<code>.pdf",
+    # Projects in hazard zones: the project layers are public; visitors meet public rasters.
+    "/api/coverage/hazard-records",
 }
 #: The plan's targets pages that only planners (and admins) open.
 TARGET_EDITOR_RULES = {"/targets/new", "/targets/<code>/edit", "/targets/import"}

@@ -49,6 +49,8 @@ window.Portal.define('filters', function (Portal, L) {
   function create(view) {
     var ticked = fromUrl();
     var links = null;
+    // Terrain and hazards (map-terrain.js): its fields join this panel, its query this one's.
+    var terrain = view.terrain = Portal.terrain ? Portal.terrain.create(view) : null;
 
     function params(spec) {
       var out = {};
@@ -56,7 +58,7 @@ window.Portal.define('filters', function (Portal, L) {
       var statuses = STATUSES.filter(function (id) { return ticked.indexOf(id) >= 0 && known.indexOf(id) >= 0; });
       if (statuses.length) out.status = statuses.join(',');
       if (ticked.indexOf('incomplete') >= 0) out.incomplete = '1';
-      return out;
+      return terrain ? Object.assign(out, terrain.params(spec)) : out;
     }
 
     function exportUrl(spec, fmt) {
@@ -112,6 +114,7 @@ window.Portal.define('filters', function (Portal, L) {
         wrap.appendChild(label);
         body.appendChild(wrap);
       });
+      if (terrain) terrain.fill(body, changed);
       body.appendChild(el('div', 'form-text', t('filter_hint')));
       body.appendChild(el('div', 'portal-settings-field form-label', t('filter_download')));
       links = el('div', 'portal-filter-exports small');
@@ -123,7 +126,7 @@ window.Portal.define('filters', function (Portal, L) {
       options: { position: 'topright' },
       onAdd: function () {
         var box = el('details', 'leaflet-control portal-settings portal-filters');
-        box.open = ticked.length > 0 && view.mapWidth() >= 900;
+        box.open = (ticked.length > 0 || (terrain && terrain.active())) && view.mapWidth() >= 900;
         core.stopMapEvents(box);
         fill(box);
         return box;

@@ -144,6 +144,8 @@ window.Portal.define('popups', function (Portal, L) {
         shell.root.appendChild(el('div', 'portal-popup-note portal-popup-approximate', t('position_approximate')));
       }
       if (props.illustrative) shell.root.appendChild(el('div', 'portal-popup-note', t('illustrative_note')));
+      var terrain = view.terrain && view.terrain.section(spec, props);
+      if (terrain) shell.root.appendChild(terrain);
       return shell.root;
     }
 
