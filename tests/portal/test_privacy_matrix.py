@@ -44,7 +44,6 @@ PUBLIC_RULES = {
     "/api/progress/export", "/api/changes", "/api/openapi.json", "/api/docs", "/api/rasters",
     "/targets", "/targets/<code>", "/api/targets", "/api/targets/<code>",
     "/targets/template/<kind>.xlsx",
-    "/api/zonal/rasters",
 }
 #: The plan's targets pages that only planners (and admins) open.
 TARGET_EDITOR_RULES = {"/targets/new", "/targets/<code>/edit", "/targets/import"}
