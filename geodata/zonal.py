@@ -28,8 +28,9 @@ fraction ``c`` of the cell the polygon covers, and the figures are weighted by i
 ``share``, ``share_km2`` (with a ``threshold``)
     The share of the covered area whose value is above the threshold (``above=True``, strictly
     greater) or below it (strictly less), by area as the mean is (a cell counts with its covered
-    area, not as a whole): computed as the area-weighted mean of a 0/1 grid built beside the
-    raster cell for cell (in memory, one byte a cell). ``share_km2 = share * covered_km2``.
+    area, not as a whole): computed as the area-weighted mean of a 0/1 band made from each
+    window of the raster as exactextract reads it, in the same call as the other figures (the
+    raster is read once). ``share_km2 = share * covered_km2``.
 
 An area without any valid cell (outside the raster, or all nodata) has ``None`` for ``sum``,
 ``mean``, ``min``, ``max`` and ``share``: "no data", never a zero.
@@ -43,19 +44,31 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from exactextract import exact_extract
+from exactextract.operation import Operation
+from exactextract.raster import RasterSource
 
 import geopandas as gpd
 import pyproj
 import rasterio
 import shapely
+from rasterio.enums import MaskFlags
+from rasterio.windows import Window
 
 from geodata.crs import bind_vn2000, from_wgs84
 
 #: The columns of :func:`zonal_stats`'s answer after the areas' own columns.
 FIGURES = ("area_km2", "covered_km2", "covered_share", "cells", "mean", "sum", "min", "max")
 THRESHOLD_FIGURES = ("share", "share_km2")
-#: Nodata of the 0/1 grid behind a threshold share.
+#: Nodata of the 0/1 band behind a threshold share.
 _INDICATOR_NODATA = 255
+#: Cells exactextract reads at a time: a commune or the province is read in pieces of at most
+#: this many cells, which stay in the CPU's caches (``scripts/bench_zonal.py``: 4 million cells
+#: took less CPU than the default 30 million and than 1 million, for both).
+MAX_CELLS_IN_MEMORY = 4_000_000
+#: Threads GDAL decompresses a window's blocks with, for the call only: one (two took 20 % more
+#: CPU in ``scripts/bench_zonal.py`` on a loaded machine, and a server has other work).
+GDAL_THREADS = "1"
 _GEOD = pyproj.Geod(ellps="WGS84")
 #: A cylindrical equal-area projection on a sphere: areas on the sphere, as exactextract's
 #: ``area_spherical`` weights (the radius does not matter: only ratios are taken).
@@ -63,7 +76,8 @@ _SPHERE_AREA = "+proj=cea +lon_0=0 +lat_ts=0 +R=6371008.8 +units=m +no_defs"
 
 
 def zonal_stats(raster_path: str | Path, areas: gpd.GeoDataFrame, band: int = 1,
-                threshold: float | None = None, above: bool = True) -> pd.DataFrame:
+                threshold: float | None = None, above: bool = True, *,
+                max_cells_in_memory: int = MAX_CELLS_IN_MEMORY) -> pd.DataFrame:
     """Return one row of figures per area of ``areas`` (its columns first, in its order).
 
     Parameters
@@ -79,28 +93,30 @@ def zonal_stats(raster_path: str | Path, areas: gpd.GeoDataFrame, band: int = 1,
         (``above=True``) or below it.
     above : bool
         Whether the share counts values strictly above (True) or strictly below the threshold.
+    max_cells_in_memory : int
+        The cells exactextract reads at a time (a larger area is read in pieces); the figures
+        do not depend on it.
     """
     raster_path = Path(raster_path)
-    with rasterio.open(raster_path) as source:
-        raster_crs = pyproj.CRS.from_wkt(source.crs.to_wkt())
-        transform = source.transform
     wgs84 = areas.to_crs(4326) if areas.crs is not None and not areas.crs.equals(4326) else areas
-    moved = _to_raster_crs(wgs84.geometry.values, raster_crs)
     frame = pd.DataFrame(areas.drop(columns=areas.geometry.name)).reset_index(drop=True)
-    geographic = raster_crs.is_geographic
-    # Projected: every cell has one area, so the coverage fraction is the area weight.
-    weight = "area_spherical_m2" if geographic else "fraction"
-    ops = ["cells=count", "total=sum", "low=min", "high=max",
-           f"average=mean(coverage_weight={weight})"]
-    if geographic:
-        ops.append(f"covered=count(coverage_weight={weight})")
-    figures = _extract(raster_path, moved, raster_crs, band, ops)
+    with rasterio.Env(GDAL_NUM_THREADS=GDAL_THREADS), rasterio.open(raster_path) as dataset:
+        raster_crs = pyproj.CRS.from_wkt(dataset.crs.to_wkt())
+        transform = dataset.transform
+        moved = _to_raster_crs(wgs84.geometry.values, raster_crs)
+        geographic = raster_crs.is_geographic
+        values = _Band(dataset, band)
+        beyond = None if threshold is None else _Beyond(values, threshold, above)
+        figures = _extract(values, beyond, moved, raster_crs, geographic, max_cells_in_memory)
     cells = figures["cells"].to_numpy(dtype=float)
     covered = (figures["covered"].to_numpy(dtype=float) if geographic
                else cells * abs(transform.a * transform.e - transform.b * transform.d))
     polygon_area = _polygon_areas(moved, wgs84.geometry.values, raster_crs)
     with np.errstate(divide="ignore", invalid="ignore"):
         share_covered = np.where(polygon_area > 0, covered / polygon_area, 0.0)
+        # Projected: every cell has one area, so the coverage-weighted mean is sum / cells.
+        mean = (figures["average"].to_numpy(dtype=float) if geographic
+                else figures["total"].to_numpy(dtype=float) / cells)
     share_covered = np.clip(share_covered, 0.0, 1.0)
     frame["area_km2"] = np.abs([_GEOD.geometry_area_perimeter(g)[0] for g in
                                 wgs84.geometry.values]) / 1e6
@@ -108,11 +124,11 @@ def zonal_stats(raster_path: str | Path, areas: gpd.GeoDataFrame, band: int = 1,
     frame["covered_share"] = share_covered
     frame["cells"] = cells
     empty = cells <= 0
-    for column, found in (("mean", "average"), ("sum", "total"), ("min", "low"),
-                          ("max", "high")):
+    frame["mean"] = _nulls_where(mean, empty)
+    for column, found in (("sum", "total"), ("min", "low"), ("max", "high")):
         frame[column] = _nulls_where(figures[found].to_numpy(dtype=float), empty)
-    if threshold is not None:
-        share = _threshold_share(raster_path, moved, raster_crs, band, threshold, above, weight)
+    if beyond is not None:
+        share = figures["share"].to_numpy(dtype=float)
         frame["share"] = _nulls_where(share, empty)
         frame["share_km2"] = _nulls_where(share * frame["covered_km2"].to_numpy(), empty)
     return frame
@@ -148,50 +164,131 @@ def _polygon_areas(moved: np.ndarray, wgs84: np.ndarray, crs: pyproj.CRS) -> np.
         sphere.transform(c[:, 0], c[:, 1]))) for g in wgs84]))
 
 
-def _extract(raster: Any, geometries: np.ndarray, crs: pyproj.CRS, band: int,
-             ops: list[str]) -> pd.DataFrame:
-    """Run exactextract over one band for every polygon, in order."""
+class _Band(RasterSource):
+    """One band of an open dataset for exactextract, the last window read kept.
+
+    Nodata and NaN are left for exactextract to skip (no mask array built) unless the band has
+    a mask of its own (an alpha band, an internal mask) or a scale and offset, which are read
+    as a masked array and applied as :class:`exactextract.raster.RasterioRasterSource` does.
+    """
+
+    def __init__(self, dataset: Any, band: int) -> None:
+        super().__init__()
+        self.dataset, self.band = dataset, band
+        self.set_name("values")  # exactextract keeps one pass per raster name
+        scale, offset = dataset.scales[band - 1], dataset.offsets[band - 1]
+        self.scaled = (scale, offset) != (1.0, 0.0)
+        flags = set(dataset.mask_flag_enums[band - 1])
+        self.masked = self.scaled or not flags <= {MaskFlags.all_valid, MaskFlags.nodata}
+        self.floating = np.issubdtype(np.dtype(dataset.dtypes[band - 1]), np.floating)
+        self._last: tuple[tuple[int, int, int, int], Any] | None = None
+
+    def res(self) -> tuple[float, float]:
+        """Return the cell's width and height."""
+        return abs(self.dataset.transform.a), abs(self.dataset.transform.e)
+
+    def srs_wkt(self) -> str:
+        """Return the raster's CRS as WKT."""
+        return self.dataset.crs.to_wkt()
+
+    def extent(self) -> tuple[float, float, float, float]:
+        """Return (left, bottom, right, top)."""
+        box = self.dataset.bounds
+        return box.left, box.bottom, box.right, box.top
+
+    def nodata_value(self) -> float | int | None:
+        """Return the nodata value exactextract compares cells with (None when masked)."""
+        nodata = self.dataset.nodata
+        if nodata is None or self.masked:
+            return None
+        return float(nodata) if self.floating else int(nodata)
+
+    def read_window(self, x0: int, y0: int, nx: int, ny: int) -> Any:
+        """Return the cells of a window (the last one read again from memory)."""
+        key = (x0, y0, nx, ny)
+        if self._last is not None and self._last[0] == key:
+            return self._last[1]
+        window = Window(x0, y0, nx, ny)
+        if self.masked:
+            cells = self.dataset.read(self.band, window=window, masked=True)
+            if self.scaled:
+                cells = (cells.astype("float64") * self.dataset.scales[self.band - 1]
+                         + self.dataset.offsets[self.band - 1])
+        else:
+            cells = self.dataset.read(self.band, window=window)
+        self._last = (key, cells)
+        return cells
+
+    def invalid(self, cells: Any) -> np.ndarray:
+        """Return where ``cells`` (from :meth:`read_window`) hold no data."""
+        data = np.ma.getdata(cells)
+        invalid = np.ma.getmaskarray(cells).copy()
+        nodata = self.nodata_value()
+        if nodata is not None:
+            invalid |= data == nodata
+        if self.floating:
+            invalid |= np.isnan(data)
+        return invalid
+
+
+class _Beyond(RasterSource):
+    """A 0/1 band, 1 where a valid cell is beyond the threshold, built from the band's reads.
+
+    exactextract reads the band and then this one for the same window, so the band's last
+    window serves both: the raster is read and decompressed once for every figure.
+    """
+
+    def __init__(self, values: _Band, threshold: float, above: bool) -> None:
+        super().__init__()
+        self.values, self.threshold, self.above = values, threshold, above
+        self.set_name("beyond")
+
+    def res(self) -> tuple[float, float]:
+        """Return the band's cell size."""
+        return self.values.res()
+
+    def srs_wkt(self) -> str:
+        """Return the band's CRS."""
+        return self.values.srs_wkt()
+
+    def extent(self) -> tuple[float, float, float, float]:
+        """Return the band's extent."""
+        return self.values.extent()
+
+    def nodata_value(self) -> int:
+        """Return the nodata of the 0/1 band (where the band has no data)."""
+        return _INDICATOR_NODATA
+
+    def read_window(self, x0: int, y0: int, nx: int, ny: int) -> np.ndarray:
+        """Return 1 beyond the threshold, 0 otherwise, nodata where the band has none."""
+        cells = self.values.read_window(x0, y0, nx, ny)
+        data = np.ma.getdata(cells)
+        with np.errstate(invalid="ignore"):
+            hit = data > self.threshold if self.above else data < self.threshold
+        return np.where(self.values.invalid(cells), _INDICATOR_NODATA, hit).astype("uint8")
+
+
+def _extract(values: _Band, beyond: _Beyond | None, geometries: np.ndarray,
+             crs: pyproj.CRS, geographic: bool, max_cells: int) -> pd.DataFrame:
+    """Run exactextract once for every figure of every polygon, in order.
+
+    Count, sum, min and max share one pass over the cells (the same raster and options); in
+    degrees the area-weighted mean and count take a second, and a threshold share one over
+    the 0/1 band, all in the same call, so each window of the raster is read once.
+    """
     frame = gpd.GeoDataFrame({"_row": np.arange(len(geometries))},
                              geometry=list(geometries), crs=crs)
-    from exactextract import exact_extract
-    from exactextract.raster import RasterioRasterSource
-
+    ops = [Operation("count", "cells", values), Operation("sum", "total", values),
+           Operation("min", "low", values), Operation("max", "high", values)]
+    # Projected: every cell has one area, so the coverage fraction is the area weight.
+    weight = {"coverage_weight": "area_spherical_m2" if geographic else "fraction"}
+    if geographic:
+        ops += [Operation("mean", "average", values, options=weight),
+                Operation("count", "covered", values, options=weight)]
+    if beyond is not None:
+        ops.append(Operation("mean", "share", beyond, options=weight))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "spatial reference systems differ" on equal WKTs
-        if isinstance(raster, Path):
-            with rasterio.open(raster) as dataset:
-                source = RasterioRasterSource(dataset, band_idx=band)
-                found = exact_extract(source, frame, ops, include_cols=["_row"],
-                                      output="pandas")
-        else:
-            found = exact_extract(raster, frame, ops, include_cols=["_row"], output="pandas")
+        found = exact_extract(values, frame, ops, include_cols=["_row"], output="pandas",
+                              strategy="feature-sequential", max_cells_in_memory=max_cells)
     return found.sort_values("_row").drop(columns="_row").reset_index(drop=True)
-
-
-def _threshold_share(raster_path: Path, moved: np.ndarray, crs: pyproj.CRS, band: int,
-                     threshold: float, above: bool, weight: str) -> np.ndarray:
-    """Return per polygon the area-weighted share of valid cells beyond the threshold.
-
-    The 0/1 grid is built in memory on the raster's own grid, block by block (one byte a
-    cell: 100 MB for 10,000 x 10,000 cells), then summarised as the raster's own values are.
-    """
-    from exactextract.raster import NumPyRasterSource
-
-    with rasterio.open(raster_path) as source:
-        hits = np.empty((source.height, source.width), dtype="uint8")
-        for _, window in source.block_windows(band):
-            values = source.read(band, window=window, masked=True)
-            data = np.ma.getdata(values)
-            invalid = np.ma.getmaskarray(values)
-            if np.issubdtype(data.dtype, np.floating):
-                invalid = invalid | np.isnan(data)
-            with np.errstate(invalid="ignore"):
-                hit = data > threshold if above else data < threshold
-            rows = slice(window.row_off, window.row_off + window.height)
-            cols = slice(window.col_off, window.col_off + window.width)
-            hits[rows, cols] = np.where(invalid, _INDICATOR_NODATA, hit)
-        box = source.bounds
-    grid = NumPyRasterSource(hits, box.left, box.bottom, box.right, box.top,
-                             nodata=_INDICATOR_NODATA, srs_wkt=crs.to_wkt())
-    found = _extract(grid, moved, crs, 1, [f"share=mean(coverage_weight={weight})"])
-    return found["share"].to_numpy(dtype=float)

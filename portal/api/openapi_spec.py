@@ -323,5 +323,4 @@ OPERATIONS: dict[str, dict[str, Any]] = {
                "json (default), or a download.")],
         {**_answer("400 404", ANY_OBJECT), "200": {"description": "The table", "content": {
             JSON: {"schema": ANY_OBJECT}, **EXPORT_MEDIA}}}),
-    "zonal_api.zonal_rasters": _get("rasters", _p("as_of"), _answer("400", ANY_OBJECT)),
 }

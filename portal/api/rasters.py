@@ -11,7 +11,7 @@ import math
 import threading
 from collections import OrderedDict
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -20,6 +20,7 @@ from portal.services.raster_tiles import MEDIA_TYPE, OutsideRaster, render_tile,
 from portal.services.rasters import describe
 from portal.store import rasters as store
 from portal.web import params
+from portal.web.basemaps import PublicFileSessions
 from portal.web.database import get_session
 from portal.web.errors import MissingResource
 from portal.web.i18n import current_locale
@@ -33,6 +34,13 @@ TILE_CACHE_SIZE = 1024
 PUBLIC_MAX_AGE_S = 30 * 24 * 3600
 MAX_ZOOM = 22
 _lock = threading.Lock()
+
+
+@blueprint.record_once
+def _public_file_sessions(state) -> None:
+    """Install the sessions that save nothing on a public file (as the basemaps' tiles do)."""
+    if not isinstance(state.app.session_interface, PublicFileSessions):
+        state.app.session_interface = PublicFileSessions()
 
 
 def _not_found() -> MissingResource:
@@ -135,6 +143,10 @@ def raster_tile(raster_id: int, z: str, x: str, y: str) -> Response:
     zoom = _coordinate(z, "z", MAX_ZOOM)
     col, row_number = _coordinate(x, "x", 2**zoom - 1), _coordinate(y, "y", 2**zoom - 1)
     row = _visible(raster_id, need_current=True)
+    if row.public:
+        # The same tile for everyone: no session read or saved (``PublicFileSessions``), so no
+        # ``Set-Cookie`` or ``Vary: Cookie`` keeps a shared cache from keeping it.
+        g.public_file = True
     west, south, east, north = _tile_box(zoom, col, row_number)
     if west >= row.east or east <= row.west or south >= row.north or north <= row.south:
         raise _not_found()

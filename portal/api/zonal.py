@@ -1,7 +1,7 @@
 """``GET /api/rasters/<id>/zonal``: a raster's figures per area, as JSON, CSV or XLSX.
 
 Private rasters answer 404 to visitors (as if they did not exist); any signed-in account reads
-them. ``/api/zonal/rasters`` lists the rasters the reader may summarise on a date.
+them. The rasters a reader may summarise on a date are those ``/api/rasters?as_of=`` lists.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from flask_login import current_user
 from layers import get_layer
 from portal.services import zonal
 from portal.services.access import signed_in
-from portal.store.rasters import Raster, current_rasters, get_raster
+from portal.store.rasters import Raster, get_raster
 from portal.web import params
 from portal.web.database import get_area_index, get_session
 from portal.web.errors import BadRequest, MissingResource
@@ -99,12 +99,3 @@ def raster_zonal(raster_id: int):
     if not raster.public:
         response.headers["Cache-Control"] = "private, no-store"
     return response
-
-
-@blueprint.get("/zonal/rasters")
-def zonal_rasters():
-    """List the rasters the reader may summarise on ``as_of``: the latest of each kind."""
-    as_of = params.as_of()
-    shown = current_rasters(get_session(), as_of, public_only=not signed_in(current_user))
-    return jsonify({"as_of": as_of.isoformat(),
-                    "rasters": [zonal.raster_facts(r) for r in shown]})

@@ -19,9 +19,9 @@ from portal.services import basemaps as basemap_service
 class PublicFileSessions(SecureCookieSessionInterface):
     """Flask's cookie sessions, but nothing saved and no ``Vary: Cookie`` on a public file.
 
-    Flask-Login looks into the session after every request; on a basemap tile
-    (``g.public_file``) that look would add ``Vary: Cookie`` and keep shared caches from
-    keeping the tile for everyone.
+    Flask-Login looks into the session after every request; on a basemap tile or a public
+    raster's tile (``g.public_file``) that look would add ``Vary: Cookie`` and keep shared
+    caches from keeping the tile for everyone.
     """
 
     def save_session(self, app, session, response) -> None:

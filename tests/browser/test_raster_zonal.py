@@ -87,5 +87,15 @@ def test_a_visitor_colours_the_map_by_the_share_of_steep_land_and_sorts_the_tabl
         shares = page.locator("#zonal-table tbody tr td:nth-child(10)").all_inner_texts()
         assert shares[0] == "100\u00a0%" and shares[-1] == "0\u00a0%"  # the Vietnamese percent
         assert header.get_attribute("aria-sort") == "descending"
+        # A table row under the pointer outlines its area, which keeps the raster's colour.
+        fill_of = ("code => document.querySelector("
+                   "`.leaflet-portal-areas-pane path[data-code='${code}']`).getAttribute('fill')")
+        code = rows.first.get_attribute("data-code")
+        before = page.evaluate(fill_of, code)
+        rows.first.hover()
+        page.wait_for_function(
+            "code => document.querySelector(`.leaflet-portal-areas-pane "
+            "path[data-code='${code}']`).getAttribute('stroke-width') === '4'", arg=code)
+        assert page.evaluate(fill_of, code) == before
         csv_link = page.locator("#zonal-csv").get_attribute("href")
         assert "format=csv" in csv_link and "threshold=25" in csv_link

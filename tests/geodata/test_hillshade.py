@@ -12,6 +12,7 @@ from PIL import Image
 
 import rasterio
 from pyproj import Transformer
+from rasterio.enums import Resampling
 
 from geodata.hillshade import hillshade, hillshade_tiles, png_grey_alpha, z_factor_for_degrees
 from tests.tilesets_data import tile_of
@@ -106,3 +107,59 @@ def test_a_vn2000_dem_gives_tiles_where_it_lies(tmp_path):
     pixels = np.array(Image.open(io.BytesIO(tiles[corner])))
     assert (pixels[..., 1] == 0).any()
     assert tile_of(22.4, 107.3, 13) not in tiles
+
+
+def _cone_dem(path, apex_lon: float, apex_lat: float, cell: float = 60.0, size: int = 1000):
+    """A smooth cone (30 % slope, UTM 48N, 60 m cells, overviews) with its apex at a point."""
+    cx, cy = Transformer.from_crs(4326, 32648, always_xy=True).transform(apex_lon, apex_lat)
+    west, north = cx - cell * size / 2, cy + cell * size / 2
+    xs = west + cell * (np.arange(size) + 0.5)
+    ys = north - cell * (np.arange(size) + 0.5)
+    dem = 9000.0 - 0.3 * np.hypot(xs[None, :] - cx, ys[:, None] - cy)
+    with rasterio.open(path, "w", driver="GTiff", width=size, height=size, count=1,
+                       dtype="float32", crs="EPSG:32648", nodata=NODATA,
+                       transform=Affine(cell, 0.0, west, 0.0, -cell, north)) as dataset:
+        dataset.write(dem.astype("float32"), 1)
+        dataset.build_overviews([2, 4, 8], Resampling.average)
+    return path
+
+
+def _steps(first: np.ndarray, second: np.ndarray, axis: int, width: int = 60) -> np.ndarray:
+    """Mean grey steps between neighbouring pixels of ``width`` pixels each side of an edge.
+
+    ``second`` lies after ``first`` along ``axis`` (1: east of it, 0: south of it); the answer
+    has ``2 * width - 1`` steps, the one across the edge at ``width - 1``.
+    """
+    both = np.concatenate([np.take(first, range(256 - width, 256), axis=axis),
+                           np.take(second, range(width), axis=axis)], axis=axis).astype(float)
+    grey, opaque = both[..., 0], both[..., 1] == 255
+    step = np.abs(np.diff(grey, axis=axis))
+    shown = np.delete(opaque, 0, axis=axis) & np.delete(opaque, -1, axis=axis)
+    return np.where(shown, step, 0.0).sum(axis=1 - axis) / shown.sum(axis=1 - axis)
+
+
+def test_neighbouring_tiles_of_a_cone_continue_each_other_at_zoom_10(tmp_path):
+    """No seam: the edge pixels of a tile are shaded with their neighbours in the next tile.
+
+    On a cone the grey changes smoothly with the direction the slope faces, so the step from a
+    pixel to the next near a tile edge is no larger than inside the tile, give or take one grey
+    level (the PNG rounds to whole levels). A tile shaded without its one-pixel border (Horn's
+    kernel short of the neighbouring column) makes steps of about 15 levels there against
+    about 4 inside.
+    """
+    _, x, y = tile_of(21.85, 106.76, 10)
+    n = 1 << 10
+    east = (x + 1) / n * 360 - 180  # the tile's south-east corner, the apex 9 km inside
+    south = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * (y + 1) / n))))
+    to_utm = Transformer.from_crs(4326, 32648, always_xy=True)
+    back = Transformer.from_crs(32648, 4326, always_xy=True)
+    cx, cy = to_utm.transform(east, south)
+    dem = _cone_dem(tmp_path / "non.tif", *back.transform(cx - 9000.0, cy + 9000.0))
+    tiles = {key: np.array(Image.open(io.BytesIO(png)))
+             for key, png in hillshade_tiles(dem, 10, 10)}
+    for neighbour, axis in (((10, x + 1, y), 1), ((10, x, y + 1), 0)):
+        steps = _steps(tiles[(10, x, y)], tiles[neighbour], axis)
+        at_edge = steps[55:64]  # the step across the edge and four on each side of it
+        inside = np.r_[steps[:50], steps[69:]]
+        assert np.isfinite(at_edge).all() and np.isfinite(inside).all()
+        assert at_edge.max() <= inside.max() + 1.0, (neighbour, at_edge, inside.max())

@@ -199,3 +199,49 @@ def test_a_grid_over_half_the_province_gives_nulls_outside_and_the_covered_share
             assert row.sum == pytest.approx(7.0 * inside / cell**2, rel=1e-6)
             assert row.share == 1.0
     assert kinds == {"outside", "partly", "inside"}
+
+
+def test_figures_read_in_small_pieces_equal_those_read_whole(tmp_path, communes):
+    """exactextract reads a large area in pieces (``max_cells_in_memory``): same figures.
+
+    A grid of varied values with a nodata band and NaN cells, over only the western part of
+    the chosen communes (some partly outside), with a threshold share: read whole, and in
+    pieces of 2,000 cells (each piece read once for every figure, threshold share included).
+    """
+    cell = 200.0
+    chosen = communes.iloc[:6].reset_index(drop=True)
+    west, north, width, height = _grid_over(chosen, UTM48N, cell)
+    rng = np.random.default_rng(13)
+    values = rng.gamma(2.0, 3.0, size=(height, width * 2 // 3)).astype("float32")
+    values[:, 40:55] = NODATA
+    values[10:30, 60:70] = np.nan
+    path = write_grid(tmp_path / "manh.tif", values, UTM48N, west, north, cell)
+    whole = zonal_stats(path, chosen, threshold=6.0, max_cells_in_memory=10**8)
+    pieces = zonal_stats(path, chosen, threshold=6.0, max_cells_in_memory=2_000)
+    shares = whole["covered_share"]
+    assert (shares == 0).any() and ((shares > 0) & (shares < 0.9)).any()  # outside, partly
+    for column in ("cells", "covered_share", "mean", "sum", "min", "max", "share", "share_km2"):
+        for one, other in zip(whole[column], pieces[column], strict=True):
+            assert (one is None) == (other is None), column
+            if one is not None:
+                assert abs(one - other) <= 1e-9 * max(1.0, abs(one)), (column, one, other)
+
+
+def test_a_scaled_integer_grid_gives_the_figures_of_its_float_twin(tmp_path, communes):
+    """Elevations kept as int16 with a scale and an offset (0.5 m steps from 100 m)."""
+    cell = 250.0
+    chosen = communes.iloc[:4].reset_index(drop=True)
+    west, north, width, height = _grid_over(chosen, UTM48N, cell)
+    steps = np.random.default_rng(5).integers(0, 1600, size=(height, width)).astype("int16")
+    steps[:, :20] = -32768
+    metres = np.where(steps == -32768, NODATA, 100.0 + 0.5 * steps).astype("float32")
+    twin = write_grid(tmp_path / "do_cao_thuc.tif", metres, UTM48N, west, north, cell)
+    scaled = write_grid(tmp_path / "do_cao_nguyen.tif", steps, UTM48N, west, north, cell,
+                        nodata=-32768)
+    with rasterio.open(scaled, "r+") as dataset:
+        dataset.scales, dataset.offsets = (0.5,), (100.0,)
+    expected = zonal_stats(twin, chosen, threshold=500.0)
+    found = zonal_stats(scaled, chosen, threshold=500.0)
+    for column in ("cells", "covered_share", "mean", "sum", "min", "max", "share"):
+        assert found[column].astype(float).to_numpy() == pytest.approx(
+            expected[column].astype(float).to_numpy(), rel=1e-9), column

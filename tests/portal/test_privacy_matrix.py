@@ -45,7 +45,6 @@ PUBLIC_RULES = {
     "/api/progress/export", "/api/changes", "/api/openapi.json", "/api/docs", "/api/rasters",
     "/targets", "/targets/<code>", "/api/targets", "/api/targets/<code>",
     "/targets/template/<kind>.xlsx",
-    "/api/zonal/rasters",
     # A printed area card: counts only for visitors, household names for their readers (the
     # canaries below read the PDF's text).
     "/reports/area/<level>/<code>.pdf",

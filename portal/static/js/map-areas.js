@@ -12,6 +12,10 @@
  *   bounds(code)          bounds of a drawn area (null when not drawn); without an argument,
  *                         of all drawn areas (not valid before the first drawing)
  *   approximate()         whether the drawn boundaries are approximate
+ *   paint(fills)          fills the areas with other colours ({code: CSS colour}; an area left
+ *                         out: the "no target" grey) until unpaint(), over selection, hover
+ *                         and redraws (raster-zonal.js: a raster's figure per area)
+ *   unpaint()             the progress colours again
  * Document events listened to: "portal:area-hover" {code|null} outlines an area (a table row
  * under the pointer), "portal:area-focus" {code} selects it and zooms to it.
  *
@@ -45,6 +49,7 @@ window.Portal.define('areas', function (Portal, L) {
     var shapes = {};
     var areaLayer = L.featureGroup();
     var approximate = false;
+    var painted = null;  // {code: fill} of paint(), null: the progress colours
     var renderer = L.svg({ pane: 'portal-areas', padding: 0.5 });
     var group = L.featureGroup();
     group.portalLayerId = BOUNDARIES_ID;
@@ -59,6 +64,12 @@ window.Portal.define('areas', function (Portal, L) {
         });
       }
       return cache[level];
+    }
+
+    function styleOf(code, selected) {
+      var style = areaStyle(progress[code], selected);
+      if (painted) style.fillColor = painted[code] || draw.colors.noTarget;
+      return style;
     }
 
     function tooltip(props, row) {
@@ -81,7 +92,7 @@ window.Portal.define('areas', function (Portal, L) {
         renderer,
         style: function (feature) {
           var row = byCode[feature.properties.code];
-          var style = areaStyle(row, feature.properties.code === selectedCode);
+          var style = styleOf(feature.properties.code, feature.properties.code === selectedCode);
           var cls = draw.classIndex(row);
           style.className = 'area-shape area-class-' + (cls >= 0 ? cls : 'none') + (row && row.lagging ? ' area-lagging' : '');
           return style;
@@ -125,10 +136,10 @@ window.Portal.define('areas', function (Portal, L) {
     function select(code, options) {
       var previous = shapes[view.get('area')];
       view.setArea(code);
-      if (previous) previous.setStyle(areaStyle(progress[previous.feature.properties.code], false));
+      if (previous) previous.setStyle(styleOf(previous.feature.properties.code, false));
       var shape = shapes[code];
       if (shape) {
-        shape.setStyle(areaStyle(progress[code], true));
+        shape.setStyle(styleOf(code, true));
         if (map.hasLayer(shape)) shape.bringToFront();
         if (options && options.fit) map.fitBounds(shape.getBounds(), { maxZoom: 13, padding: [20, 20] });
         if (options && options.openPopup) shape.openPopup(shape.getBounds().getCenter());
@@ -140,13 +151,20 @@ window.Portal.define('areas', function (Portal, L) {
       return areaLayer.getBounds();
     }
 
+    function paint(fills) {
+      painted = fills || null;
+      Object.keys(shapes).forEach(function (code) {
+        shapes[code].setStyle(styleOf(code, code === view.get('area')));
+      });
+    }
+
     // A page's table talks to the map through two document events (planning.js):
     // "portal:area-hover" {code | null} outlines an area, "portal:area-focus" {code} selects it
     // and zooms to it.
     var hovered = null;
     document.addEventListener('portal:area-hover', function (e) {
       var code = e.detail && e.detail.code;
-      if (hovered && shapes[hovered]) shapes[hovered].setStyle(areaStyle(progress[hovered], hovered === view.get('area')));
+      if (hovered && shapes[hovered]) shapes[hovered].setStyle(styleOf(hovered, hovered === view.get('area')));
       hovered = code && shapes[code] ? code : null;
       if (hovered) shapes[hovered].setStyle({ color: draw.colors.selected, weight: 4 }).bringToFront();
     });
@@ -160,6 +178,8 @@ window.Portal.define('areas', function (Portal, L) {
       boundaries,
       select,
       bounds,
+      paint,
+      unpaint: function () { paint(null); },
       approximate: function () { return approximate; }
     };
   }

@@ -25,6 +25,8 @@
  *                         (this page's own path), areaPageUrl
  *   layerSpec(id)         the catalogue entry of a layer (config.layers), or null
  *   group(id)             the Leaflet feature group that draws a layer's records
+ *   areas()               the drawn areas' interface (map-areas.js: paint, unpaint, ...), null
+ *                         before init
  *   refresh()             redraws areas and records (after an edit); the map also does so on
  *                         every "portal:data-changed" document event (see portal-core.js)
  *   state                 read-only view for the browser tests and debugging: map, loaded,
@@ -359,6 +361,7 @@ window.Portal.define('map', function (Portal, L) {
     option,
     layerSpec,
     group: function (id) { return view ? view.layers.group(id) : null; },
+    areas: function () { return view ? view.areas : null; },
     refresh: refreshSoon,
     state: null
   };

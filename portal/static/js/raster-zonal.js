@@ -7,12 +7,12 @@
  *                     then fills the table, the download links and the map's colours
  *   colour(figure)    colours the map's areas by one figure of the table (null: the map's own
  *                     progress colours again)
- * The rasters offered are those /api/zonal/rasters lists for the page's date (public ones to
- * visitors). The table sorts by any column (a click on its header; numbers in the reader's
- * language through Portal.core.fmtNum). The map is coloured through its drawn areas: every
- * area shape map-areas.js draws carries data-code (Portal.draw.setDomData); their fill is set
- * here in five quantile classes of Portal.draw's colours and put back when the map redraws
- * ("map:areas") or the choice is cleared. Areas without data keep the "no target" grey.
+ * The rasters offered are those /api/rasters?as_of= lists for the page's date (the latest of
+ * each kind; public ones to visitors). The table sorts by any column (a click on its header; numbers in the reader's
+ * language through Portal.core.fmtNum). The map's areas are coloured through map-areas.js
+ * (Portal.map.areas().paint / unpaint) in five quantile classes of Portal.draw's colours,
+ * again when the map redraws ("map:areas"), and given back their progress colours when the
+ * choice is cleared. Areas without data take the "no target" grey.
  *
  * UI words: the data-t-* attributes of #raster-zonal.
  */
@@ -33,7 +33,7 @@ window.Portal.define('rasterZonal', function (Portal) {
   var legend = document.getElementById('zonal-legend');
   var note = document.getElementById('zonal-note');
   var downloads = document.getElementById('zonal-downloads');
-  var api = root.dataset.api.replace(/\/zonal\/rasters$/, '');
+  var api = root.dataset.api.replace(/\/rasters$/, '');
   var LABELS = {
     mean: words.mean, sum: words.sum, min: words.min, max: words.max, cells: words.cells,
     covered_km2: words.covered, covered_share: words.covered_share, area_km2: words.area_km2,
@@ -67,16 +67,12 @@ window.Portal.define('rasterZonal', function (Portal) {
     return Portal.map && Portal.map.option ? Portal.map.option('level') : null;
   }
 
-  function shapes() {
-    return document.querySelectorAll('.leaflet-portal-areas-pane path[data-code]');
+  function areas() {
+    return Portal.map && Portal.map.areas ? Portal.map.areas() : null;
   }
 
   function restore() {
-    shapes().forEach(function (path) {
-      if (path.dataset.zonalFill === undefined) return;
-      path.setAttribute('fill', path.dataset.zonalFill);
-      delete path.dataset.zonalFill;
-    });
+    if (areas()) areas().unpaint();
     legend.textContent = '';
   }
 
@@ -114,19 +110,14 @@ window.Portal.define('rasterZonal', function (Portal) {
     var last = colours.length - 1;
     var palette = limits.map(function (_, i) { return colours[Math.round(i * last / limits.length)]; })
       .concat([colours[last]]);
-    var none = (Portal.draw && Portal.draw.colors.noTarget) || '#cccccc';
-    var byCode = {};
-    answer.rows.forEach(function (r) { byCode[r.code] = r[figure]; });
     function classOf(value) {
       var cls = 0;
       while (cls < limits.length && value > limits[cls]) cls += 1;
       return cls;
     }
-    shapes().forEach(function (path) {
-      var value = byCode[path.dataset.code];
-      if (path.dataset.zonalFill === undefined) path.dataset.zonalFill = path.getAttribute('fill') || '';
-      path.setAttribute('fill', core.isNum(value) ? palette[classOf(value)] : none);
-    });
+    var fills = {};
+    answer.rows.forEach(function (r) { if (core.isNum(r[figure])) fills[r.code] = palette[classOf(r[figure])]; });
+    if (areas()) areas().paint(fills);
     palette.forEach(function (fill, i) {
       var item = core.el('li', 'list-inline-item');
       var swatch = core.el('span', 'swatch me-1');
@@ -240,7 +231,7 @@ window.Portal.define('rasterZonal', function (Portal) {
       return;
     }
     listed.rasters.forEach(function (r, i) {
-      core.option(pick, String(r.id), (core.locale() === 'en' ? r.name_en : r.name_vi) + ' (' + core.fmtDate(r.as_of) + ')', i === 0);
+      core.option(pick, String(r.id), (core.locale() === 'en' ? r.names.en : r.names.vi) + ' (' + core.fmtDate(r.asOf) + ')', i === 0);
     });
     load();
   }
