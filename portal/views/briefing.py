@@ -13,12 +13,13 @@ from portal.services.plan_target_svg import sparkline
 from portal.services.reports.briefing import build_briefing, month_before
 from portal.services.reports.pdf import render_pdf
 from portal.web.auth import require_roles
+from portal.web.cache import per_version
 from portal.web.database import get_session
 from portal.web.errors import BadRequest
 from portal.web.formats import fmt_day
 from portal.web.i18n import current_locale
 from portal.web.params import parse_date
-from portal.web.target_board import cached_board
+from portal.web.target_board import cached_board, targets_version
 
 blueprint = Blueprint("briefing", __name__)
 
@@ -73,12 +74,21 @@ def briefing_pdf():
     """Print the monthly briefing as a PDF (A4): cover, board, lagging areas, changes, notes."""
     as_of, since = briefing_dates()
     locale = current_locale()
-    briefing = build_briefing(get_session(), as_of, since, locale,
-                              board_now=cached_board(as_of), board_before=cached_board(since))
-    sparks = {r.target.code: _spark(r, locale) for r in briefing.reports}
-    html = render_template("reports/briefing.html", b=briefing, sparks=sparks, **_words(locale))
-    title = _("Monthly briefing, Lạng Sơn province, %(date)s", date=fmt_day(as_of, locale))
-    response = Response(render_pdf(html, title=title), mimetype="application/pdf")
+
+    def pdf() -> bytes:
+        briefing = build_briefing(get_session(), as_of, since, locale,
+                                  board_now=cached_board(as_of),
+                                  board_before=cached_board(since))  # fmt: skip
+        sparks = {r.target.code: _spark(r, locale) for r in briefing.reports}
+        html = render_template("reports/briefing.html", b=briefing, sparks=sparks,
+                               **_words(locale))  # fmt: skip
+        title = _("Monthly briefing, Lạng Sơn province, %(date)s", date=fmt_day(as_of, locale))
+        return render_pdf(html, title=title)
+
+    # The same for every reader allowed (no personal data in it): kept until the data change.
+    content = per_version("briefing_pdf", pdf, as_of, since, locale,
+                          targets_version(get_session()))  # fmt: skip
+    response = Response(content, mimetype="application/pdf")
     name = f"briefing-{as_of.isoformat()}.pdf" if locale == "en" else \
         f"bao-cao-thang-{as_of.isoformat()}.pdf"
     response.headers["Content-Disposition"] = f'inline; filename="{name}"'
