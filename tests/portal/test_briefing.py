@@ -254,5 +254,6 @@ def test_a_store_without_targets_still_prints_a_briefing_that_says_so(empty_db_u
         assert "the board is empty" in text
         assert "No record of the portal's layers changed between 30/10/2025 and 30/11/2025" in text
         assert "The boundaries are the official ones." in text and "approximate" not in text
+        assert "Notable records" not in text
     finally:
         app.extensions["portal_db"].engine.dispose()

@@ -200,7 +200,7 @@ def _notable(layer: LayerSpec, records: list[change_store.RecordChange],
                           r.progress_after)
             for r in moved[:NOTABLE_SHOWN]
         ]  # fmt: skip
-    return picked
+    return {change: rows for change, rows in picked.items() if rows}
 
 
 def _by_district(records: list[change_store.RecordChange]) -> dict[str | None, Counter]:
