@@ -54,6 +54,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.views.admin import blueprint as admin_blueprint
     from portal.views.basemaps_admin import blueprint as basemaps_admin_blueprint
     from portal.views.boundaries import blueprint as boundaries_blueprint
+    from portal.views.briefing import blueprint as briefing_blueprint
     from portal.views.changes import blueprint as changes_blueprint
     from portal.views.data import blueprint as data_blueprint
     from portal.views.maps import blueprint as maps_blueprint
@@ -77,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(basemaps_blueprint)
     app.register_blueprint(ogc_blueprint)
     app.register_blueprint(targets_blueprint)
+    app.register_blueprint(briefing_blueprint)
     app.register_blueprint(targets_api_blueprint, url_prefix="/api")
     app.register_blueprint(templates_api_blueprint, url_prefix="/api")
     app.register_blueprint(openapi_blueprint, url_prefix="/api")

@@ -9,6 +9,7 @@ from portal.services import plan_targets as service
 from portal.web.database import get_session
 from portal.web.errors import MissingResource
 from portal.web.params import as_of
+from portal.web.target_board import cached_board
 
 blueprint = Blueprint("targets_api", __name__)
 
@@ -20,7 +21,7 @@ def list_targets():
     ``counts`` says how many targets are on track, at risk, off track or without data.
     """
     day = as_of()
-    reports, counts = service.board(get_session(), day)
+    reports, counts = cached_board(day)
     return jsonify({"as_of": day.isoformat(), "counts": counts, "total": len(reports),
                     "targets": [r.as_dict() for r in reports]})  # fmt: skip
 

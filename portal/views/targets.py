@@ -31,6 +31,7 @@ from portal.web.database import get_database, get_session
 from portal.web.errors import row_errors
 from portal.web.i18n import current_locale
 from portal.web.params import as_of as requested_as_of
+from portal.web.target_board import cached_board
 
 blueprint = Blueprint("targets", __name__)
 
@@ -69,7 +70,7 @@ def _spark(report: service.TargetReport) -> str:
 def board_page():
     """Show every target of the plan as a card: value vs target, status, history, provenance."""
     as_of = requested_as_of()
-    reports, counts = service.board(get_session(), as_of)
+    reports, counts = cached_board(as_of)
     return render_template(
         "targets.html", reports=reports, counts=counts, total=len(reports), as_of=as_of,
         as_of_chosen=bool(request.args.get("as_of")), sparks={r.target.code: _spark(r)

@@ -53,6 +53,10 @@ PUBLIC_RULES = {
 }
 #: The plan's targets pages that only planners (and admins) open.
 TARGET_EDITOR_RULES = {"/targets/new", "/targets/<code>/edit", "/targets/import"}
+#: Pages only some roles open: the rule and its roles (the plan's targets forms; the monthly
+#: briefing, which the leaders' read-only accounts print too).
+GUARDED_PAGES = {**dict.fromkeys(TARGET_EDITOR_RULES, ("admin", "planner")),
+                 "/reports/briefing.pdf": ("admin", "planner", "viewer")}  # fmt: skip
 QUERIES = {
     "/api/progress": "?layer=housing&level=commune",
     "/api/progress/export": "?layer=housing&level=commune&format=csv",
@@ -471,8 +475,8 @@ def policy(rule: str, target: Target, who: Who) -> int:
         return 200 if who.role is None else 302
     if rule == "/import":
         return _guarded(who, who.role == "admin" or who.role in EDITORS, page=True)
-    if rule in TARGET_EDITOR_RULES:
-        return _guarded(who, who.role in ("admin", "planner"), page=True)
+    if rule in GUARDED_PAGES:
+        return _guarded(who, who.role in GUARDED_PAGES[rule], page=True)
     if rule == "/api/template":
         return _guarded(who, who.role == "admin" or who.role in EDITORS, page=False)
     if rule == "/api/layers/<layer_id>/template":
