@@ -277,7 +277,9 @@ def office_layout(rows: Sequence[Row]) -> OfficeLayout:
     """Find the header in the non-blank ``rows`` and the positions of the records below it.
 
     ``rows`` may be any sequence (a lazy one decoding each row when asked): only the header,
-    the rows around it and signature candidates are looked at twice.
+    the rows around it and signature candidates are looked at twice. A sequence with a
+    ``text_blocks(first)`` method (`geodata.readers_stream.CompactRows`) is read a block at a
+    time (`record_positions_by_block`), with the same result.
     """
     start = _header_index(rows)
     header_row, header = rows[start]
