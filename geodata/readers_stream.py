@@ -44,10 +44,8 @@ from geodata.readers_sheets import (
 )
 from geodata.sheet_layout import OfficeLayout, office_layout
 
-#: Rows per chunk: enough for vectorised checks, little enough to keep memory flat. An import
-#: holds two at once (one written while the next is parsed): 100,000 rows peak at 248 MB with
-#: 3,500, 256 MB with 5,000 (`scripts/bench_import.py`).
-CHUNK_ROWS = 3500
+#: Rows per chunk: enough for vectorised checks, little enough to keep memory flat.
+CHUNK_ROWS = 5000
 _SEP = "\x1f"  # the unit separator: never typed in a cell (a cell holding it is read whole)
 _ROW = "\x1e"  # the record separator, between the rows of a block
 _BLOCK = 1000  # rows per compressed block

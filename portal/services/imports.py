@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,34 +20,35 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+import geopandas as gpd
 import pyproj
 
 from geodata.archives import DEFAULT_MAX_UNPACKED
+from geodata.assign import assign_points, representative_xy
 from geodata.crs import resolve_crs
 from geodata.errors import GeodataError, LegacyEncoding
+from geodata.problems import Problem
 from geodata.readers_sheets import UNCOMPUTED_FORMULA
 from geodata.readers_stream import CHUNK_ROWS, TableChunks, read_table_chunks
 from layers import get_layer
 from layers.base import LayerSpec
-from layers.importing import ImportContext, ImportRejected, ImportReport
-from portal.services.boundaries import check_record_boundaries
-from portal.services.import_chunks import (
-    ChunkRun,
-    WriteScope,
-    chunk_writer,
-    new_records_without_status,
-    rows_outside_scope,
+from layers.importing import (
+    CountedNote,
+    ImportContext,
+    ImportRejected,
+    ImportReport,
+    ParsedRecord,
+    TableLike,
+    parse_records,
 )
+from portal.services.boundaries import check_record_boundaries
 from portal.services.import_preview import ReadScope, mark_actions, preview_rows
-from portal.services.import_writes import ImportPlan, write_chunk
+from portal.services.import_writes import ImportPlan, Stored, existing, plan_import, write_chunk
 from portal.store import loader
 from portal.store.db import Database
 from portal.store.spatial import LaterFills, rtree_fills_in_background
 
-__all__ = [
-    "ImportPlan", "ImportResult", "WriteScope", "import_context", "new_records_without_status",
-    "rows_outside_scope", "run_import",
-]  # fmt: skip
+__all__ = ["ImportPlan", "ImportResult", "WriteScope", "import_context", "run_import"]
 
 
 @dataclass
@@ -70,6 +71,65 @@ def import_context(session: Session, crs: pyproj.CRS | None, today: dt.date) -> 
                          legacy_communes=legacy)  # fmt: skip
 
 
+def _district_codes(
+    session: Session, records: list[ParsedRecord], districts: gpd.GeoDataFrame | None = None
+) -> list[str | None]:
+    xs, ys = representative_xy([r.geometry for r in records])
+    if districts is None:
+        districts = loader.load_areas(session, "district")
+    return list(assign_points(xs, ys, districts))
+
+
+#: Whether the importing user may write a record of this layer in these areas:
+#: ``may_write(layer_id, commune_code, district_code)``.
+WriteScope = Callable[[str, str | None, str | None], bool]
+
+
+def rows_outside_scope(
+    session: Session, records: list[ParsedRecord], may_write: WriteScope, stored: Stored,
+    districts: gpd.GeoDataFrame | None = None,
+) -> list[Problem]:
+    """Return a problem for each row the user may not write, checked at both ends.
+
+    A row is refused when its new place is outside the user's reach, and when the stored
+    record it updates (same layer and id) is: an import must never move, rename or overwrite a
+    record of another area. Both cases read the same, so a dry run tells nothing more about
+    records out of reach than that the row is refused.
+    """
+    problems = []
+    codes = _district_codes(session, records, districts)
+    for record, district in zip(records, codes, strict=True):
+        feature = stored.get((record.layer_id, record.record_id))
+        allowed = may_write(record.layer_id, record.commune_code, district) and (
+            feature is None
+            or may_write(feature.layer_id, feature.commune_code, feature.district_code)
+        )
+        if not allowed:
+            problems.append(Problem(
+                row=record.row, field=None, value=record.record_id, code="not_allowed",
+                message_en=f"You may not change records of layer {record.layer_id} in this area.",
+                message_vi=f"Bạn không có quyền cập nhật lớp {record.layer_id} tại địa bàn này.",
+            ))  # fmt: skip
+    return problems
+
+
+def new_records_without_status(records: list[ParsedRecord], stored: Stored) -> list[Problem]:
+    """Return a problem for each new record that has neither a status nor a progress.
+
+    A record the store already holds may leave them out (next month's list of names and
+    phones updates those and keeps the status); a new one needs a status to start from.
+    """
+    return [
+        Problem(
+            row=r.row, field="status", value=None, code="required",
+            message_en="A new record needs a status (e.g. in progress) or a progress percent.",
+            message_vi="Bản ghi mới cần có trạng thái (vd. đang triển khai) hoặc tiến độ (%).",
+        )
+        for r in records
+        if r.state is None and (r.layer_id, r.record_id) not in stored
+    ]
+
+
 def _read(
     path: str | Path, sheet: str | None, crs: pyproj.CRS | None, max_unpacked: int
 ) -> TableChunks:
@@ -82,6 +142,72 @@ def _read(
         if not (isinstance(exc, LegacyEncoding) or formulas) or not exc.problems:
             raise
         raise ImportRejected(exc.problems) from None
+
+
+def _add_note(notes: list[str], note: str) -> None:
+    """Add a chunk's note: a count to the same count of earlier chunks, other text once."""
+    if isinstance(note, CountedNote):
+        for i, earlier in enumerate(notes):
+            if isinstance(earlier, CountedNote) and earlier.key == note.key:
+                notes[i] = earlier.plus(note)
+                return
+    if note not in notes:
+        notes.append(note)
+
+
+@dataclass
+class _Chunks:
+    """One import's chunks as they are checked (and written, while none has a problem)."""
+
+    session: Session
+    context: ImportContext
+    layer: LayerSpec | None
+    may_write: WriteScope | None
+    districts: gpd.GeoDataFrame
+    write: Callable[[list[ParsedRecord], Stored], ImportPlan] | None
+    report: ImportReport = field(default_factory=ImportReport)
+    plan: ImportPlan = field(default_factory=ImportPlan)
+    seen: dict[str, int] = field(default_factory=dict)
+    first: tuple[TableLike, list[ParsedRecord]] | None = None
+    first_plan: ImportPlan = field(default_factory=ImportPlan)  # what the preview marks
+    later: list[Problem] = field(default_factory=list)  # scope and status, after the rows'
+
+    def take(self, table: TableLike) -> None:
+        """Check one chunk; write it or plan it while no chunk had a problem."""
+        session = self.session
+        records, report = parse_records(table, self.layer, self.context, self.seen)
+        self._merge(report)
+        stored = existing(session, records)  # the stored records this chunk names, no other
+        if self.may_write is not None and records:
+            self.later += rows_outside_scope(session, records, self.may_write, stored,
+                                             self.districts)  # fmt: skip
+        self.later += new_records_without_status(records, stored)
+        first = self.first is None
+        if first and self.write is None:  # a dry run previews its first rows
+            self.first = (table, records)
+        if self.report.problems or self.later:
+            return  # the import is refused: check the other rows, write and plan no more
+        if self.write is not None:
+            plan = self.write(records, stored)
+        else:
+            plan = plan_import(session, records, stored)  # reads only
+            if first:
+                self.first_plan = plan
+        self.plan.merge(plan)
+
+    def _merge(self, report: ImportReport) -> None:
+        """Add a chunk's report: problems in row order, the whole file's once, notes once."""
+        mine = self.report
+        if not mine.columns:
+            mine.columns = report.columns
+        mine.rows_read += report.rows_read
+        whole = [p for p in report.problems if p.row is None and p not in mine.problems]
+        rows = [p for p in report.problems if p.row is not None]
+        count = sum(p.row is None for p in mine.problems)
+        mine.problems[count:count] = whole
+        mine.problems += rows
+        for note in report.notes:
+            _add_note(mine.notes, note)
 
 
 class _FewerCollections:
@@ -189,23 +315,20 @@ def _check_chunks(
     session: Session, context: ImportContext, chunks: TableChunks, layer: LayerSpec | None,
     today: dt.date, dry_run: bool, author: str, may_write: WriteScope | None,
     later: LaterFills | None,
-) -> ChunkRun:  # fmt: skip
+) -> _Chunks:  # fmt: skip
     """Check every chunk, writing each while none had a problem (unless a dry run).
 
-    A chunk's database step runs in a thread (`import_chunks.ChunkWriter`) while the next
-    chunk is read and parsed; its R*Tree is filled in another (``later``).
+    A chunk's R*Tree is filled in a thread (``later``) while the next chunk is read and checked.
     """
     areas = (context.communes, loader.load_areas(session, "district"))
     write = None if dry_run else (
         lambda records, stored: write_chunk(session, records, today, author, stored, areas,
                                             later)  # fmt: skip
     )  # fmt: skip
-    run = ChunkRun(session, context, layer, may_write, areas[1], write)
-    with chunk_writer() as writer:
-        for table in chunks:
-            records, refused = run.parse(table)
-            writer.submit(run.store, table if dry_run else None, records, refused)
-            del table, records  # not held while the next chunk is read
+    run = _Chunks(session, context, layer, may_write, areas[1], write)
+    for table in chunks:
+        run.take(table)
+        del table  # not held while the next chunk is read
     return run
 
 
