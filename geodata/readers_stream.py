@@ -176,6 +176,18 @@ class CompactRows(Sequence):
             self._cached = (block, unpacked)
         return self._cached[1]
 
+    def text_blocks(self, first: int = 0) -> Iterator[tuple[int, list[str]]]:
+        """Yield the rows from position ``first`` on as ``(position, texts)``, block by block.
+
+        A row's text is its cells joined by the separator, as kept (`office_layout` reads them
+        so, a block at a time).
+        """
+        for block in range(first // _BLOCK, len(self._blocks) + 1):
+            start = max(first, block * _BLOCK)
+            texts = self._block(block)[start - block * _BLOCK :]
+            if texts:
+                yield start, texts
+
     def texts(self, positions: Sequence[int]) -> list[str]:
         """Return the rows at ``positions`` as kept: their cells joined by the separator."""
         return [self._block(p // _BLOCK)[p % _BLOCK] for p in positions]

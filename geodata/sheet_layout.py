@@ -12,12 +12,12 @@ which rows it left out and why.
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from geodata.sheet_blocks import SHORT_ROW, maybe_not_records
 from geodata.text import fold
 
 # (row number, cells)
@@ -34,7 +34,7 @@ _SIGNATURE = re.compile(
 # A header has at least this many filled cells (fewer in a table narrower than this).
 _HEADER_CELLS = 3
 # Signature and group rows fill at most this many cells.
-_SHORT_ROW = 3
+_SHORT_ROW = SHORT_ROW
 
 
 @dataclass
@@ -166,6 +166,56 @@ def _is_total(cell: str) -> bool:
     return bool(_SUBTOTAL.match(text) or _GRAND_TOTAL.match(text))
 
 
+def _classify(rows: Sequence[Row], position: int, skipped: dict[str, list[int]],
+              positions: array) -> bool:
+    """Keep the row at ``position`` as a record or note why it is left out; True at the end.
+
+    The end is the signature block: short rows from there to the last row.
+    """
+    number, cells = rows[position]
+    kind = _kind(cells)
+    if kind == "signature" and not _short_to_the_end(rows[position:]):
+        kind = None  # a record follows: this row is one too, checked like any other
+    if kind == "signature":
+        skipped["signature"] = [n for n, _ in rows[position:]]
+        return True
+    if kind is None:
+        positions.append(position)
+    else:
+        skipped.setdefault(kind, []).append(number)
+    return False
+
+
+def _record_positions(rows: Sequence[Row], first: int, skipped: dict[str, list[int]]) -> array:
+    """Return the positions of the records from ``first`` on, each row classified by `_kind`."""
+    positions = array("q")  # 8 bytes a record
+    for position in range(first, len(rows)):
+        if _classify(rows, position, skipped, positions):
+            break
+    return positions
+
+
+def record_positions_by_block(
+    rows: Sequence[Row], blocks: Iterable[tuple[int, list[str]]], skipped: dict[str, list[int]]
+) -> array:
+    r"""Return the positions of the records, as `_record_positions` does, a block at a time.
+
+    ``blocks`` are the rows from the first below the header on, as ``(position of the first,
+    texts)``: each row's cells joined by ``\x1f``. Only the rows `maybe_not_records` names are
+    classified one by one (`_classify`); the others are records.
+    """
+    positions = array("q")
+    for start, texts in blocks:
+        done = 0
+        for index in maybe_not_records(texts):
+            positions.extend(range(start + done, start + index))
+            if _classify(rows, start + index, skipped, positions):
+                return positions
+            done = index + 1
+        positions.extend(range(start + done, start + len(texts)))
+    return positions
+
+
 def _short_to_the_end(rest: Sequence[Row]) -> bool:
     """Tell whether no row of ``rest`` is longer than a signature row."""
     return all(len(_filled(cells)) <= _SHORT_ROW for _, cells in rest)
@@ -227,7 +277,9 @@ def office_layout(rows: Sequence[Row]) -> OfficeLayout:
     """Find the header in the non-blank ``rows`` and the positions of the records below it.
 
     ``rows`` may be any sequence (a lazy one decoding each row when asked): only the header,
-    the rows around it and signature candidates are looked at twice.
+    the rows around it and signature candidates are looked at twice. A sequence with a
+    ``text_blocks(first)`` method (`geodata.readers_stream.CompactRows`) is read a block at a
+    time (`record_positions_by_block`), with the same result.
     """
     start = _header_index(rows)
     header_row, header = rows[start]
@@ -246,18 +298,11 @@ def office_layout(rows: Sequence[Row]) -> OfficeLayout:
     if first < len(rows) and _numbering(rows[first][1]):
         skipped["numbering"] = [rows[first][0]]
         first += 1
-    positions = array("q")  # 8 bytes a record
-    for position, (number, cells) in enumerate(itertools.islice(rows, first, None), first):
-        kind = _kind(cells)
-        if kind == "signature" and not _short_to_the_end(rows[position:]):
-            kind = None  # a record follows: this row is one too, checked like any other
-        if kind == "signature":
-            skipped["signature"] = [n for n, _ in rows[position:]]
-            break
-        if kind is None:
-            positions.append(position)
-        else:
-            skipped.setdefault(kind, []).append(number)
+    blocks = getattr(rows, "text_blocks", None)
+    if blocks is None:
+        positions = _record_positions(rows, first, skipped)
+    else:
+        positions = record_positions_by_block(rows, blocks(first), skipped)
     for kind in ("above", "numbering", "group", "subtotal", "signature"):
         if skipped.get(kind):
             notes.append(_note(kind, skipped[kind]))

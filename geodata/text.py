@@ -5,8 +5,16 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Đ/đ is a letter of its own, not D plus a combining mark, so NFD leaves it alone.
-_D_STROKE = str.maketrans({"đ": "d", "Đ": "D"})
+
+def _no_d_stroke(text: str) -> str:
+    """Return ``text`` with Đ/đ as D/d: a letter of its own, not D and a mark, NFD keeps it.
+
+    Two ``str.replace`` calls: ``str.translate`` goes one character at a time through a table
+    of Python objects, several times slower on a long text.
+    """
+    return text.replace("đ", "d").replace("Đ", "D")
+
+
 # The combining diacritical marks block, but U+034F (the grapheme joiner, combining class 0).
 _MARKS = re.compile("[\u0300-\u034e\u0350-\u036f]+")
 
@@ -32,7 +40,7 @@ def fold(text: str) -> str:
     >>> fold("La\u0323ng So\u031bn")
     'lang son'
     """
-    decomposed = unicodedata.normalize("NFD", text.translate(_D_STROKE))
+    decomposed = unicodedata.normalize("NFD", _no_d_stroke(text))
     stripped = _MARKS.sub("", decomposed)  # the Vietnamese tone and vowel marks, at C speed
     if not stripped.isascii():  # any other combining mark, one character at a time
         stripped = "".join(ch for ch in stripped if not unicodedata.combining(ch))
@@ -51,7 +59,7 @@ def fold_many(texts: list[str]) -> list[str]:
     joined = _APART.join(texts)
     if len(texts) < 2 or joined.count(_APART) != len(texts) - 1:
         return [fold(text) for text in texts]
-    decomposed = unicodedata.normalize("NFD", joined.translate(_D_STROKE))
+    decomposed = unicodedata.normalize("NFD", _no_d_stroke(joined))
     stripped = _MARKS.sub("", decomposed)
     if not stripped.isascii():
         stripped = "".join(ch for ch in stripped if not unicodedata.combining(ch))
