@@ -17,6 +17,7 @@ from sqlalchemy import select, text
 from portal.services.accounts import create_user
 from portal.store.db import open_database
 from portal.store.models import Feature, FeatureState
+from tests.browser.record_forms import open_record_form
 
 pytestmark = pytest.mark.browser
 
@@ -48,7 +49,8 @@ def editing_server(serve_portal):
     """The portal on a private copy of the store, with a telecom editor; yields (url, village)."""
     village: dict = {}
     with serve_portal("edit-live", prepare=lambda path: village.update(_prepare(path))) as (
-        base, db_url
+        base,
+        db_url,
     ):
         village["db_url"] = str(db_url)
         yield base, village
@@ -83,9 +85,7 @@ def _load_editing(page) -> None:
 
 
 def _progress(page, base: str, commune: str) -> dict:
-    rows = page.request.get(
-        f"{base}/api/progress?layer=signal&level=commune&as_of={TODAY}"
-    ).json()
+    rows = page.request.get(f"{base}/api/progress?layer=signal&level=commune&as_of={TODAY}").json()
     return next(r for r in rows if r["code"] == commune)
 
 
@@ -101,7 +101,9 @@ def test_a_telecom_editor_moves_a_village_to_its_next_milestone_from_the_popup(
     base, village = editing_server
     page = editor_page
     before = _progress(page, base, village["commune"])
-    page.goto(f"{base}/?layer=signal&show=signal&lat={village['y']:.5f}&lon={village['x']:.5f}&z=15")
+    page.goto(
+        f"{base}/?layer=signal&show=signal&lat={village['y']:.5f}&lon={village['x']:.5f}&z=15"
+    )
     _load_editing(page)
     assert page.locator(".leaflet-pm-toolbar .leaflet-pm-icon-marker").count() == 1
 
@@ -130,12 +132,14 @@ def test_a_telecom_editor_moves_a_village_to_its_next_milestone_from_the_popup(
         before["status_counts"].get(village["next"], 0) + 1
     )
     assert after["status_counts"].get("power", 0) == before["status_counts"].get("power", 0) - 1
-    history = page.request.get(
-        f"{base}/api/layers/signal/features/{village['id']}/history"
-    ).json()["history"]
+    history = page.request.get(f"{base}/api/layers/signal/features/{village['id']}/history").json()[
+        "history"
+    ]
     latest = history[0]
     assert (latest["status"], latest["valid_from"], latest["valid_to"]) == (
-        village["next"], TODAY, None
+        village["next"],
+        TODAY,
+        None,
     )
     assert latest["author"] == EDITOR and latest["note"] == "Đã lắp xong trạm BTS"
     assert history[1]["status"] == village["status"] and history[1]["valid_to"] == TODAY
@@ -149,16 +153,21 @@ def test_a_telecom_editor_moves_a_village_to_its_next_milestone_from_the_popup(
     assert changed and changed[0]["class"] == "advanced"
     db = open_database(village["db_url"])
     with db.engine.connect() as connection:
-        events = [tuple(row) for row in connection.execute(
-            text("SELECT actor, action, reason FROM audit_events WHERE feature_id = :fid"),
-            {"fid": village["id"]},
-        )]
+        events = [
+            tuple(row)
+            for row in connection.execute(
+                text("SELECT actor, action, reason FROM audit_events WHERE feature_id = :fid"),
+                {"fid": village["id"]},
+            )
+        ]
     db.engine.dispose()
     assert (EDITOR, "status", "Đã lắp xong trạm BTS") in events
 
 
 def _open_village(page, base: str, village: dict) -> None:
-    page.goto(f"{base}/?layer=signal&show=signal&lat={village['y']:.5f}&lon={village['x']:.5f}&z=15")
+    page.goto(
+        f"{base}/?layer=signal&show=signal&lat={village['y']:.5f}&lon={village['x']:.5f}&z=15"
+    )
     _load_editing(page)
 
 
@@ -173,11 +182,9 @@ def test_a_conflicting_edit_shows_both_versions_and_the_reload_applies_the_chang
     page = editor_page
     page.allowed_errors.append("status of 409")
     _open_village(page, base, village)
-    page.locator(f"path.feature-marker[data-id='{village['id']}']").click()
-    page.locator(f".portal-edit-actions[data-id='{village['id']}'] .portal-edit-edit").click()
-    panel = page.locator(".portal-edit-panel")
+    panel = open_record_form(page, f"path.feature-marker[data-id='{village['id']}']",
+                             village["id"], "edit", "[id^='portal-edit-households-']")  # fmt: skip
     households = panel.locator("[id^='portal-edit-households-']")
-    households.wait_for()
 
     # Someone else saves first, from another tab.
     stored = _record(page, base, village["id"])

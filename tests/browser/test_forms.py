@@ -16,6 +16,7 @@ from sqlalchemy import text
 from layers import get_layer
 from portal.store.db import open_database
 from tests.browser.conftest import with_account
+from tests.browser.record_forms import open_record_form
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +30,6 @@ OFFICE_CSV = (
     "CN-92,Cụm công nghiệp Đình Lập 2,107.0639,21.5767,Tạm dừng,10,31/10/2025\n"
     "CN-93,Nhà máy điện sinh khối Chi Lăng 2,106.5106,21.5608,Sắp khởi công,0,31/10/2025\n"
 )
-
 
 
 @pytest.fixture(scope="module")
@@ -92,11 +92,9 @@ def test_the_edit_form_shows_a_description_text_area_with_its_help(editor_page, 
     page.wait_for_function("() => window.PortalMap && PortalMap.state && PortalMap.state.loaded",
                            timeout=30000)  # fmt: skip
     page.wait_for_selector(".portal-map[data-portal-edit='ready']", timeout=15000)
-    page.locator(f"[data-layer='industry'][data-id='{fid}']").first.click()
-    page.locator(f".portal-edit-actions[data-id='{fid}'] .portal-edit-edit").click()
-    panel = page.locator(".portal-edit-panel")
+    panel = open_record_form(page, f"[data-layer='industry'][data-id='{fid}']", fid, "edit",
+                             "textarea[id^='portal-edit-description-']")  # fmt: skip
     description = panel.locator("textarea[id^='portal-edit-description-']")
-    description.wait_for()
     layer = get_layer("industry")
     help_id = description.get_attribute("aria-describedby")
     assert page.locator(f"#{help_id}").inner_text() == layer.field("description").help_vi
@@ -139,7 +137,9 @@ def test_an_office_list_is_previewed_with_its_bad_cell_and_points_before_it_is_w
     rows = preview.locator("table tbody tr")
     assert rows.count() == 3
     assert rows.evaluate_all("rows => rows.map(r => r.className)") == [
-        "import-row-ok", "import-row-ok", "import-row-bad",
+        "import-row-ok",
+        "import-row-ok",
+        "import-row-bad",
     ]
     bad_cells = preview.locator("td.import-cell-bad")
     assert bad_cells.count() == 1

@@ -19,6 +19,7 @@ from portal.services.accounts import create_user
 from portal.services.visitor_sites import site_key
 from portal.store.db import open_database
 from portal.store.models import Feature
+from tests.browser.record_forms import open_record_form
 
 pytestmark = pytest.mark.browser
 
@@ -43,8 +44,9 @@ def _prepare(url: str) -> dict:
     db = open_database(url)
     with db.transaction() as session:
         row = session.execute(
-            select(Feature.id, Feature.record_id, Feature.name, Feature.x, Feature.y)
-            .where(Feature.layer_id == "geopark", Feature.name == SITE)
+            select(Feature.id, Feature.record_id, Feature.name, Feature.x, Feature.y).where(
+                Feature.layer_id == "geopark", Feature.name == SITE
+            )
         ).one()
         create_user(session, EDITOR, PASSWORD, "tourism_editor")
     db.engine.dispose()
@@ -57,7 +59,8 @@ def tourism_server(serve_portal):
     """The portal on a private copy of the store, with a tourism editor; yields (url, site)."""
     site: dict = {}
     with serve_portal("geopark-live", prepare=lambda path: site.update(_prepare(path))) as (
-        base, _db_url
+        base,
+        _db_url,
     ):
         yield base, site
 
@@ -93,11 +96,14 @@ def test_an_editor_writes_the_chinese_description_and_a_visitor_reads_and_shares
             "() => window.PortalMap && PortalMap.state && PortalMap.state.loaded", timeout=30000
         )
         page.wait_for_selector(".portal-map[data-portal-edit='ready']", timeout=15000)
-        page.locator(f"path.feature-marker[data-id='{site['id']}']").click()
-        page.locator(f".portal-edit-actions[data-id='{site['id']}'] .portal-edit-edit").click()
-        panel = page.locator(".portal-edit-panel")
+        panel = open_record_form(
+            page,
+            f"path.feature-marker[data-id='{site['id']}']",
+            site["id"],
+            "edit",
+            "[id^='portal-edit-description_zh-']",
+        )
         field = panel.locator("[id^='portal-edit-description_zh-']")
-        field.wait_for()
         field.fill(DESCRIPTION_ZH)
         panel.locator(".portal-edit-save").click()
         panel.locator(".alert-success").wait_for()

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from portal.services.accounts import create_user
 from portal.store.db import open_database
 from portal.store.models import Feature, FeatureState
+from tests.browser.record_forms import open_record_form
 
 pytestmark = pytest.mark.browser
 
@@ -242,29 +243,6 @@ def writer_server(serve_portal):
         yield base, village
 
 
-def _open_status_panel(page, marker: str, record_id: int):
-    """Open the record's status form from its popup; the panel, once its fields are drawn.
-
-    The popup's autopan redraws the layer under it, so a click can land while the popup is
-    moving (seen once on a loaded CI machine): the popup is opened again if no panel came.
-    A panel that shows an error instead of the form fails with the error's words.
-    """
-    panel = page.locator(".portal-edit-panel")
-    ready = ".portal-edit-panel select, .portal-edit-panel .alert-danger"
-    for attempt in range(2):
-        page.locator(marker).click()
-        page.locator(f".portal-edit-actions[data-id='{record_id}'] .portal-edit-status").click()
-        try:
-            page.wait_for_selector(ready, timeout=10000)
-            break
-        except Exception as err:  # noqa: BLE001 - retried once, then reported below
-            if attempt:
-                shown = page.locator(".portal-map").inner_text()[:400]
-                raise AssertionError(f"no status form opened; the map shows: {shown!r}") from err
-    assert panel.locator(".alert-danger").count() == 0, panel.inner_text()
-    return panel
-
-
 def test_after_a_save_the_counters_the_chart_and_the_map_change_without_a_reload(
     sign_in, watched_tab, writer_server
 ):
@@ -284,7 +262,7 @@ def test_after_a_save_the_counters_the_chart_and_the_map_change_without_a_reload
         )
 
         marker = f"path.feature-marker[data-layer='signal'][data-id='{village['id']}']"
-        panel = _open_status_panel(page, marker, village["id"])
+        panel = open_record_form(page, marker, village["id"], "status", "select")
         panel.locator("select").first.select_option("on_air")
         panel.locator("textarea").fill("Trạm đã phát sóng")
         panel.locator(".portal-edit-save").click()
