@@ -99,6 +99,18 @@ def damaged_copy(reason: str) -> BackupError:
     )
 
 
+def _match_page_size(source: sqlite3.Connection, destination: sqlite3.Connection) -> None:
+    """Let the backup API give ``destination`` the page size of ``source``.
+
+    SQLite refuses a copy into a store in WAL mode whose pages are of another size (a backup
+    of a 4 KiB store, made before 16 KiB pages, into a new instance): out of WAL mode the copy
+    takes the source's size; the portal's next connection turns WAL on again.
+    """
+    size = "PRAGMA page_size"
+    if source.execute(size).fetchone() != destination.execute(size).fetchone():
+        destination.execute("PRAGMA journal_mode=DELETE")
+
+
 class SqliteDump:
     """SQLite through its online backup API: a consistent snapshot while the portal serves."""
 
@@ -145,6 +157,7 @@ class SqliteDump:
         source = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
         destination = sqlite3.connect(target, timeout=30)
         try:
+            _match_page_size(source, destination)
             source.backup(destination)
         finally:
             destination.close()

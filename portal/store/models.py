@@ -77,7 +77,8 @@ class Feature(BBoxMixin, Base):
     __tablename__ = "features"
     __table_args__ = (
         UniqueConstraint("layer_id", "record_id", name="uq_feature_layer_record"),
-        Index("ix_feature_layer_xy", "layer_id", "x", "y"),
+        # A layer's positions in id order (point_index); new records go to its end (0012).
+        Index("ix_feature_layer_xy", "layer_id", "id", "x", "y"),
         # Covers the join from valid states to a record's areas and position (progress, clusters).
         Index("ix_feature_areas", "id", "commune_code", "district_code", "x", "y"),
     )
@@ -114,10 +115,11 @@ class FeatureState(Base):
 
     __tablename__ = "feature_states"
     __table_args__ = (
-        # Covering index of "states valid on a date" (see progress.states_on).
+        # Covering index of "states valid on a date" (see progress.states_on); keyed by feature
+        # before valid_from so that new records' states go to its end (migration 0012).
         Index(
             "ix_state_layer_valid",
-            "layer_id", "valid_to", "valid_from", "feature_id", "status", "progress",
+            "layer_id", "valid_to", "feature_id", "valid_from", "status", "progress",
         ),
         # A record's state on a date, from the index alone (a view checks each record).
         Index("ix_state_feature_period", "feature_id", "valid_from", "valid_to", "status"),
