@@ -103,7 +103,7 @@ def state_dates(
         problems.add(keep & fault.mask, column, values, fault.message_en, fault.message_vi)
     known = ~pd.isna(dates)
     later = np.zeros(len(dates), dtype=bool)
-    later[known] = dates[known].astype("datetime64[D]") > np.datetime64(today)
+    later[known] = dates[known] > today  # datetime.date objects: no conversion to datetime64
     shown = today.strftime("%d/%m/%Y")
     problems.add(
         keep & later, column, values,
