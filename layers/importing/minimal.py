@@ -22,6 +22,7 @@ from geodata.old_names import old_units
 from layers.base import LayerSpec
 from layers.importing.geometry import Located
 from layers.importing.places import commune_lookup
+from layers.importing.seen_keys import SeenKeys
 from layers.importing.types import CountedNote, ImportContext, Problems, Texts
 from layers.parsing import column_key, fold, parse_keys
 
@@ -310,32 +311,29 @@ def derived_ids(rows: np.ndarray, names: np.ndarray, communes: Sequence) -> np.n
 
 def report_repeats(
     ids: np.ndarray, layer_ids: np.ndarray, present: np.ndarray, column: str, values,
-    problems: Problems, en: str, vi: str, seen: dict[str, int] | None = None,
+    problems: Problems, en: str, vi: str, seen: SeenKeys | None = None,
 ) -> None:  # fmt: skip
     """Report each row whose (layer, id) an earlier row has, naming that row as ``{first}``.
 
-    ``seen`` holds the keys of the rows of earlier chunks of the file (key -> row number):
-    a row repeating one of them names it; the first rows of this chunk's keys are added.
+    ``seen`` holds the keys of the rows of earlier chunks of the file (with their row
+    numbers): a row repeating one of them names it; this chunk's keys are added (each with
+    its first row).
     """
     size = len(ids)
     index = np.flatnonzero(present)
-    earlier = {} if seen is None else seen
     mine: dict[str, int] = {}  # this chunk's keys -> the row number of their first row
     mask = np.zeros(size, dtype=bool)
     first_rows = np.zeros(size, dtype=np.int64)
     numbers = problems.rows[index].tolist()
     keys = list(map("{}\x00{}".format, layer_ids[index].tolist(), ids[index].tolist()))
-    whole = dict(zip(keys, numbers, strict=True))
-    if len(whole) == len(keys) and earlier.keys().isdisjoint(whole):  # no key repeats
-        if seen is not None:
-            seen.update(whole)
+    earlier = np.zeros(len(keys), dtype=np.int64) if seen is None else seen.meet(keys, numbers)
+    if len(set(keys)) == len(keys) and not earlier.any():  # no key repeats
         return
-    for i, key, number in zip(index.tolist(), keys, numbers, strict=True):
-        first = earlier.get(key, mine.get(key))
+    for i, key, number, before in zip(index.tolist(), keys, numbers, earlier.tolist(),
+                                      strict=True):  # fmt: skip
+        first = before or mine.get(key)
         if first is None:
             mine[key] = number
         else:
             mask[i], first_rows[i] = True, first
-    if seen is not None:
-        seen.update(mine)
     problems.add(mask, column, values, en, vi, first=first_rows)

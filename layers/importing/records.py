@@ -46,6 +46,7 @@ from layers.importing.places import (
     check_positions,
     check_shapes,
 )
+from layers.importing.seen_keys import SeenKeys
 from layers.importing.types import (
     CountedNote,
     ImportContext,
@@ -71,7 +72,7 @@ class _Table:
 
 def parse_records(
     table: TableLike | pd.DataFrame, layer: LayerSpec | None, context: ImportContext,
-    seen: dict[str, int] | None = None,
+    seen: SeenKeys | None = None,
 ) -> tuple[list[ParsedRecord], ImportReport]:
     """Validate a read table and turn its rows into records.
 
@@ -85,10 +86,10 @@ def parse_records(
         names each row's layer (by id or name).
     context : ImportContext
         Province, 2025 communes, a CRS overriding the file's, today's date.
-    seen : dict, optional
+    seen : SeenKeys, optional
         For a file read in chunks: the key (layer and id) of every row of the earlier chunks
-        -> its row number, so that a repeat of an earlier chunk's row names it; this chunk's
-        keys are added.
+        with its row number, so that a repeat of an earlier chunk's row names it; this
+        chunk's keys are added.
 
     Returns
     -------
@@ -254,7 +255,7 @@ def _row_layers(
 
 def _record_ids(
     columns: ColumnMap, texts: _Texts, problems: Problems, keep: np.ndarray,
-    layer_ids: np.ndarray, seen: dict[str, int] | None,
+    layer_ids: np.ndarray, seen: SeenKeys | None,
 ) -> np.ndarray:  # fmt: skip
     """Return each row's record id; report missing ids and ids repeated within a layer.
 
@@ -276,7 +277,7 @@ def _record_ids(
 
 def _derive_ids(
     layers, layer_ids: np.ndarray, columns: ColumnMap, texts: _Texts, communes: np.ndarray,
-    problems: Problems, keep: np.ndarray, seen: dict[str, int] | None,
+    problems: Problems, keep: np.ndarray, seen: SeenKeys | None,
 ) -> np.ndarray:  # fmt: skip
     """Return the ids of a file without an id column: layer + commune + folded name.
 

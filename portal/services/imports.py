@@ -41,6 +41,7 @@ from layers.importing import (
     TableLike,
     parse_records,
 )
+from layers.importing.seen_keys import SeenKeys
 from portal.services.boundaries import check_record_boundaries
 from portal.services.import_preview import ReadScope, mark_actions, preview_rows
 from portal.services.import_writes import ImportPlan, Stored, existing, plan_import, write_chunk
@@ -167,7 +168,7 @@ class _Chunks:
     write: Callable[[list[ParsedRecord], Stored], ImportPlan] | None
     report: ImportReport = field(default_factory=ImportReport)
     plan: ImportPlan = field(default_factory=ImportPlan)
-    seen: dict[str, int] = field(default_factory=dict)
+    seen: SeenKeys = field(default_factory=SeenKeys)
     first: tuple[TableLike, list[ParsedRecord]] | None = None
     first_plan: ImportPlan = field(default_factory=ImportPlan)  # what the preview marks
     later: list[Problem] = field(default_factory=list)  # scope and status, after the rows'
