@@ -52,6 +52,12 @@ def _portal(instance: Path) -> object:
 
 
 @pytest.fixture
+def db_url(db_path) -> str:
+    """Page sizes are SQLite's: the embedded store, on the PostgreSQL test pass too."""
+    return f"sqlite:///{db_path}"
+
+
+@pytest.fixture
 def old_store(db_path, tmp_path) -> Path:
     """The suite's demo store rewritten with 4 KiB pages, in an instance of its own."""
     instance = tmp_path / "old"
