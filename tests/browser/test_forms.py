@@ -167,3 +167,28 @@ def test_an_office_list_is_previewed_with_its_bad_cell_and_points_before_it_is_w
     page.click(".import-confirm")
     page.locator("#import-result .alert-success").wait_for()
     assert _industry_count(db_url) == before + 3
+
+
+def test_a_long_list_is_counted_in_vietnamese_figures_before_and_after_it_is_written(
+    editor_page, forms_server, tmp_path
+):
+    base, db_url = forms_server
+    page = editor_page
+    before = _industry_count(db_url)
+    lines = ["ma,ten,kinh_do,vi_do,trang_thai,tien_do,ngay_cap_nhat"]
+    for i in range(1_200):  # around Na Dương's cluster, well inside its commune
+        lines.append(f"CN-{page.size_name}-D{i},Dự án thử {i},{106.9253 + (i % 40) * 1e-4:.4f},"
+                     f"{21.6843 + (i // 40) * 1e-4:.4f},Đang triển khai,40,31/10/2025")
+    path = tmp_path / "danh_sach_du_an_dai.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    page.goto(f"{base}/import")
+    page.select_option("#i-layer", "industry")
+    page.set_input_files("#i-file", str(path))
+    page.click("#import-form button[type=submit]")
+    page.locator(".import-confirm").wait_for()
+    summary = page.locator("#import-result .alert p").nth(1)
+    assert summary.inner_text() == "1.200 thêm mới · 0 cập nhật · 0 không đổi"
+    page.click(".import-confirm")
+    page.locator("#import-result .alert-success").wait_for()
+    assert summary.inner_text() == "1.200 thêm mới · 0 cập nhật · 0 không đổi"
+    assert _industry_count(db_url) == before + 1_200

@@ -34,8 +34,9 @@ window.Portal.define('importer', function (Portal, L) {
       var box = el('div', 'alert ' + (body.dry_run ? 'alert-info' : 'alert-success'));
       box.appendChild(el('p', 'mb-1 fw-semibold', body.dry_run ? t('preview') : t('done')));
       var s = body.summary;
-      box.appendChild(el('p', 'mb-0', s.added + ' ' + t('added') + ' · ' + s.changed + ' ' +
-        t('changed') + ' · ' + s.unchanged + ' ' + t('unchanged')));
+      box.appendChild(el('p', 'mb-0', core.fmtNum(s.added) + ' ' + t('added') + ' · ' +
+        core.fmtNum(s.changed) + ' ' + t('changed') + ' · ' + core.fmtNum(s.unchanged) + ' ' +
+        t('unchanged')));
       if (body.dry_run) box.appendChild(confirmButton());
       result.appendChild(box);
       (body.notes || []).forEach(function (note) { result.appendChild(el('div', 'small text-muted', note)); });
