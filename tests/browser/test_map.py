@@ -148,3 +148,23 @@ def test_the_geopark_page_fits_a_phone(browser, live_server):
     page.screenshot(path="artifacts/screenshots/geopark-phone.png")
     context.close()
     assert not errors
+
+
+def test_on_a_phone_the_area_page_shows_each_layer_as_a_block_with_labelled_counts(
+    watched_tab, live_server
+):
+    with watched_tab(live_server, viewport={"width": 390, "height": 844}) as tab:
+        tab.goto(f"{live_server}/area/commune/06400", wait_until="networkidle")
+        table = tab.locator("table.area-progress")
+        assert table.locator("thead").is_hidden()
+        wrapper = tab.locator(".table-responsive", has=table)
+        assert wrapper.evaluate("e => e.scrollWidth <= e.clientWidth")  # nothing to scroll to
+        row = table.locator("tr[data-layer='signal']")
+        labels = row.locator("td[data-label]").evaluate_all(
+            "cells => cells.map(c => getComputedStyle(c, '::before').content)")
+        assert labels == ['"Số lượng"', '"Đã hoàn thành"', '"Chỉ tiêu"']
+        name = row.locator("td").first.bounding_box()
+        assert name["width"] > 300  # the layer's name has the row's whole width
+        for cell in row.locator("td").all():
+            box = cell.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390, cell.inner_text()
