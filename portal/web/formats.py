@@ -108,8 +108,34 @@ def unit_type_label(unit_type: str | None, locale: str | None = "vi") -> str:
     return UNIT_TYPES_EN.get(text, text) if _locale(locale) == "en" else text
 
 
+#: The units a target is counted in, as planners write them, in English. A unit not here is
+#: printed as written.
+UNITS_EN = {
+    "hộ": "households", "hộ gia đình": "households", "xã": "communes", "phường": "wards",
+    "thôn": "villages", "bản": "villages", "thôn, bản": "villages", "trường": "schools",
+    "người": "people", "lao động": "workers", "nhà": "houses", "căn": "houses",
+    "dự án": "projects", "doanh nghiệp": "businesses", "trạm": "stations",
+    "trạm y tế": "health stations", "cụm": "clusters", "khu": "parks", "điểm": "sites",
+    "lượt khách": "visits", "lượt": "visits", "tỷ đồng": "billion VND",
+    "triệu đồng": "million VND", "triệu USD": "million USD", "năm": "years",
+}
+
+
+def unit_label(unit: str | None, locale: str | None = "vi") -> str:
+    """Return a target's unit in the reader's language (a unit not known: as written).
+
+    >>> [unit_label(u, "en") for u in ("hộ", "Hộ", "%", "ha")], unit_label("hộ", "vi")
+    (['households', 'households', '%', 'ha'], 'hộ')
+    """
+    text = (unit or "").strip()
+    if _locale(locale) != "en":
+        return text
+    return UNITS_EN.get(text.lower(), UNITS_EN.get(text, text))
+
+
 def init_app(app: Flask) -> None:
-    """Register the Jinja filters ``num``, ``pct`` and ``day`` in the request's language."""
+    """Register the Jinja filters num, pct, day and unit, in the language of the request."""
+    app.add_template_filter(lambda v: unit_label(v, current_locale()), "unit")
     app.add_template_filter(lambda v, digits=1: fmt_num(v, current_locale(), digits), "num")
     app.add_template_filter(lambda v, digits=1: fmt_pct(v, current_locale(), digits), "pct")
     app.add_template_filter(lambda v: fmt_day(v, current_locale()), "day")

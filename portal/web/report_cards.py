@@ -30,7 +30,7 @@ from portal.services.reports.area_card import AreaCard, CardSource, gather_card
 from portal.services.reports.area_map import MapRecord, area_map_svg, legend_shape
 from portal.services.reports.pdf import STATIC_ROOT, render_pdf
 from portal.store.ogc_read import read_areas
-from portal.web.formats import fmt_day, fmt_num, fmt_pct, unit_type_label
+from portal.web.formats import fmt_day, fmt_num, fmt_pct, unit_label, unit_type_label
 from portal.web.serialize import label
 
 LANGS = ("vi", "en")
@@ -95,6 +95,7 @@ def card_html(card: AreaCard, source: CardSource, lang: str) -> str:
             legend_shape=legend_shape, catalogue=CATALOGUE,
             num=lambda v, d=1: fmt_num(v, lang, d), pct=lambda v: fmt_pct(v, lang),
             day=lambda v: fmt_day(v, lang), unit_type=unit_type_label(card.area.unit_type, lang),
+            unit=lambda u: unit_label(u, lang),
             css=(STATIC_ROOT / "css" / "report.css").read_text(encoding="utf-8"),
             printed=dt.date.today(),
         )

@@ -166,3 +166,18 @@ def test_a_planner_imports_values_all_or_nothing(client, login):
     assert answer["provenance"] == "estimate"
     template = client.get("/targets/template/values.xlsx")
     assert template.status_code == 200 and template.data[:2] == b"PK"
+
+
+def _goal(page: str, code: str) -> str:
+    card = page[page.index(f'data-code="{code}"'):]
+    return re.sub(r"<[^>]+>|\s+", " ", re.search(r'class="target-goal">(.*?)</span>', card,
+                                                 re.S).group(1)).strip()  # fmt: skip
+
+
+def test_a_targets_unit_reads_in_the_readers_language(client):
+    vietnamese = client.get("/targets?as_of=2025-11-30").get_data(as_text=True)
+    english = client.get("/targets?as_of=2025-11-30&lang=en").get_data(as_text=True)
+    assert _goal(vietnamese, "NHA-TAM") == "/ chỉ tiêu ≤ 0 hộ"
+    assert _goal(english, "NHA-TAM") == "/ target ≤ 0 households"
+    assert _goal(english, "TRUONG") == "/ target ≥ 15 schools"
+    assert _goal(english, "HSSK") == "/ target ≥ 95%"
