@@ -62,6 +62,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("target_save", "Lưu chỉ tiêu kế hoạch", "Plan target saved"),
     Action("target_value", "Thêm số liệu chỉ tiêu", "Target value added"),
     Action("targets_import", "Nhập chỉ tiêu từ tệp", "Targets imported"),
+    Action("briefing_print", "In báo cáo tháng", "Monthly briefing printed"),
 )
 
 ACTIONS_BY_ID: dict[str, Action] = {a.id: a for a in ACTIONS}

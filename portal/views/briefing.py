@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from layers import CATALOGUE
 from portal.services.plan_computed import RULES
@@ -11,10 +12,11 @@ from portal.services.plan_status import TOLERANCE
 from portal.services.plan_target_rows import PROVENANCE_WORDS
 from portal.services.plan_target_svg import sparkline
 from portal.services.reports.briefing import build_briefing, month_before
+from portal.services.reports.briefing_log import last_printed, note_print
 from portal.services.reports.pdf import render_pdf
 from portal.web.auth import require_roles
 from portal.web.cache import per_version
-from portal.web.database import get_session
+from portal.web.database import get_database, get_session
 from portal.web.errors import BadRequest
 from portal.web.formats import fmt_day
 from portal.web.i18n import current_locale
@@ -28,10 +30,15 @@ BRIEFING_ROLES = ("planner", "viewer")
 
 
 def briefing_dates() -> tuple:
-    """Return the request's ``as_of`` and ``since`` (one month before by default), checked."""
+    """Return the request's ``as_of`` and ``since``, checked.
+
+    ``since`` by default: the date of the last briefing printed before ``as_of``, else one
+    month before it.
+    """
     as_of = parse_date(request.args.get("as_of"), field="as_of")
     since_arg = request.args.get("since")
-    since = parse_date(since_arg, field="since") if since_arg else month_before(as_of)
+    since = parse_date(since_arg, field="since") if since_arg else (
+        last_printed(get_session(), as_of) or month_before(as_of))  # fmt: skip
     if since >= as_of:
         raise BadRequest(_("The last briefing's date (since) must be before the briefing's "
                            "date (as_of)."), field="since")  # fmt: skip
@@ -88,6 +95,8 @@ def briefing_pdf():
     # The same for every reader allowed (no personal data in it): kept until the data change.
     content = per_version("briefing_pdf", pdf, as_of, since, locale,
                           targets_version(get_session()))  # fmt: skip
+    with get_database().transaction() as session:
+        note_print(session, current_user.username, as_of, since, locale)
     response = Response(content, mimetype="application/pdf")
     name = f"briefing-{as_of.isoformat()}.pdf" if locale == "en" else \
         f"bao-cao-thang-{as_of.isoformat()}.pdf"

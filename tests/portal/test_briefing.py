@@ -18,7 +18,7 @@ from portal import create_app
 from portal.cli import main
 from portal.services.plan_targets import board
 from portal.store.changes import class_counts, record_changes
-from portal.store.models import Feature, FeatureState
+from portal.store.models import AuditEvent, Feature, FeatureState
 from portal.store.progress import area_progress
 from portal.web.database import get_database
 from portal.web.formats import fmt_num
@@ -257,3 +257,30 @@ def test_a_store_without_targets_still_prints_a_briefing_that_says_so(empty_db_u
         assert "Notable records" not in text
     finally:
         app.extensions["portal_db"].engine.dispose()
+
+
+def _since_printed(client, query: str) -> str:
+    answer = client.get(f"/reports/briefing.pdf?{query}")
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    found = re.search(r"Thay đổi kể từ báo cáo kỳ trước, ngày (\d\d/\d\d/\d{4})",
+                      _flat(pdf_pages_text(answer.data)))  # fmt: skip
+    return found.group(1)
+
+
+def test_a_briefing_counts_from_the_last_one_printed_and_each_print_is_logged(app, client, login):
+    login("planner")
+    assert _since_printed(client, "as_of=2025-09-30") == "30/08/2025"  # none before: a month
+    assert _since_printed(client, "as_of=2025-11-30") == "30/09/2025"  # the last one printed
+    assert _since_printed(client, "as_of=2025-11-30") == "30/09/2025"  # not itself
+    assert _since_printed(client, "as_of=2025-11-30&since=2025-11-01") == "01/11/2025"
+    with get_database(app).sessions() as session:
+        printed = session.execute(
+            select(AuditEvent.actor, AuditEvent.detail)
+            .where(AuditEvent.action == "briefing_print").order_by(AuditEvent.id)
+        ).all()  # fmt: skip
+    assert [(actor, d["as_of"], d["since"], d["lang"]) for actor, d in printed] == [
+        ("planner-tinh", "2025-09-30", "2025-08-30", "vi"),
+        ("planner-tinh", "2025-11-30", "2025-09-30", "vi"),
+        ("planner-tinh", "2025-11-30", "2025-09-30", "vi"),
+        ("planner-tinh", "2025-11-30", "2025-11-01", "vi"),
+    ]
