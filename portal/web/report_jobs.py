@@ -33,6 +33,10 @@ _log = logging.getLogger(__name__)
 #: Seconds a job and its ZIP are kept.
 KEEP_S = 24 * 3600
 JOB_ID = re.compile(r"^[A-Za-z0-9_-]{16,40}$")
+#: Seconds without progress after which a running job is taken as lost: a card takes a second
+#: or two and each one moves the job's file, so only a worker that stopped (a restart, a crash)
+#: leaves it this long.
+STALLED_S = 600
 #: The threads of the jobs this process started, by job id (tests wait on them; never polled).
 THREADS: dict[str, threading.Thread] = {}
 
@@ -130,15 +134,23 @@ def start_job(reader: Reader, user_id: int, level: str, as_of: dt.date, since: d
 
 
 def read_job(job: str) -> dict[str, Any] | None:
-    """Return a job's state, None when unknown (or older than a day)."""
+    """Return a job's state, None when unknown (or older than a day).
+
+    A job still "running" with no progress for ``STALLED_S`` is "failed" from then on.
+    """
     if not JOB_ID.match(job):
         return None
     clean_old()
     path = _state_path(job)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        state = json.loads(path.read_text(encoding="utf-8"))
+        idle = time.time() - path.stat().st_mtime
     except (OSError, ValueError):
         return None
+    if state.get("state") == "running" and idle > STALLED_S:
+        state = {**state, "state": "failed", "stalled": True}  # its worker stopped: say so
+        _write_state(path, state)
+    return state
 
 
 def job_zip(job: str) -> Path:
