@@ -96,7 +96,7 @@ def briefing_pdf():
     content = per_version("briefing_pdf", pdf, as_of, since, locale,
                           targets_version(get_session()))  # fmt: skip
     with get_database().transaction() as session:
-        note_print(session, current_user.username, as_of, since, locale)
+        note_print(session, current_user.username, current_user.role, as_of, since, locale)
     response = Response(content, mimetype="application/pdf")
     name = f"briefing-{as_of.isoformat()}.pdf" if locale == "en" else \
         f"bao-cao-thang-{as_of.isoformat()}.pdf"

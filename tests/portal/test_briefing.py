@@ -284,3 +284,7 @@ def test_a_briefing_counts_from_the_last_one_printed_and_each_print_is_logged(ap
         ("planner-tinh", "2025-11-30", "2025-09-30", "vi"),
         ("planner-tinh", "2025-11-30", "2025-11-01", "vi"),
     ]
+    viewer = app.test_client()
+    _sign_in(viewer, app, "viewer")  # a leader's read-only account looks at another date
+    assert _since_printed(viewer, "as_of=2025-12-15") == "30/11/2025"
+    assert _since_printed(client, "as_of=2025-12-31") == "30/11/2025"  # not the viewer's 15/12

@@ -1,8 +1,10 @@
 """Which monthly briefings were printed: each print is an audit event, the next one starts there.
 
 A briefing reports what changed since the last one. Each print writes ``briefing_print`` to the
-audit log (who, for which date, since which date, in which language), and a briefing printed
-without ``since`` counts the changes from the latest date printed before its own.
+audit log (who, with which role, for which date, since which date, in which language), and a
+briefing printed without ``since`` counts the changes from the latest date a planner or an
+administrator printed before its own: a leader's read-only account looking at another date
+does not move everyone's starting point.
 """
 
 from __future__ import annotations
@@ -19,22 +21,28 @@ from portal.store.models import AuditEvent
 _LOOKED_AT = 500
 
 
-def note_print(session: Session, actor: str | None, as_of: dt.date, since: dt.date,
+#: The roles whose prints are the briefings that count (the next one starts from them).
+PREPARERS = ("planner", "admin")
+
+
+def note_print(session: Session, actor: str | None, role: str, as_of: dt.date, since: dt.date,
                locale: str) -> None:  # fmt: skip
-    """Log that ``actor`` printed the briefing of ``as_of`` (changes since ``since``)."""
+    """Log that ``actor`` (of ``role``) printed the briefing of ``as_of`` (since ``since``)."""
     audit.record(session, "briefing_print", actor=actor,
                  detail={"as_of": as_of.isoformat(), "since": since.isoformat(),
-                         "lang": locale})  # fmt: skip
+                         "lang": locale, "role": role})  # fmt: skip
 
 
 def last_printed(session: Session, before: dt.date) -> dt.date | None:
-    """Return the latest date of a briefing printed for a day before ``before`` (None: none)."""
+    """Return the latest day before ``before`` a preparer printed a briefing for (None: none)."""
     details = session.scalars(
         select(AuditEvent.detail).where(AuditEvent.action == "briefing_print")
         .order_by(AuditEvent.id.desc()).limit(_LOOKED_AT)
     )  # fmt: skip
     days = []
     for detail in details:
+        if (detail or {}).get("role") not in PREPARERS:
+            continue
         try:
             day = dt.date.fromisoformat(str((detail or {}).get("as_of")))
         except ValueError:
