@@ -253,9 +253,17 @@ def _png(width: int = 64, height: int = 48) -> bytes:
     return out.getvalue()
 
 
+# What each action's panel shows once it is ready.
+_ACTION_READY = {
+    "move": "textarea",
+    "photos": "input[type=file]",
+    "delete": "textarea[id^='portal-edit-reason-']",
+}
+
+
 def _popup_action(page, village: dict, action: str) -> None:
-    page.locator(f"path.feature-marker[data-id='{village['id']}']").click()
-    page.locator(f".portal-edit-actions[data-id='{village['id']}'] .portal-edit-{action}").click()
+    marker = f"path.feature-marker[data-id='{village['id']}']"
+    open_record_form(page, marker, village["id"], action, _ACTION_READY[action])
 
 
 def test_an_editor_moves_a_village_by_dragging_it(editor_page, editing_server):
