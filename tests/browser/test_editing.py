@@ -107,16 +107,13 @@ def test_a_telecom_editor_moves_a_village_to_its_next_milestone_from_the_popup(
     _load_editing(page)
     assert page.locator(".leaflet-pm-toolbar .leaflet-pm-icon-marker").count() == 1
 
-    marker = page.locator(f"path.feature-marker[data-layer='signal'][data-id='{village['id']}']")
-    marker.click()
+    marker = f"path.feature-marker[data-layer='signal'][data-id='{village['id']}']"
+    page.locator(marker).click()
     actions = page.locator(f".portal-edit-actions[data-id='{village['id']}']")
     actions.wait_for()
     assert actions.locator("button").first.inner_text() == "Cập nhật trạng thái"
     _screenshot(page, "edit-popup-actions")
-    actions.locator(".portal-edit-status").click()
-
-    panel = page.locator(".portal-edit-panel")
-    panel.wait_for()
+    panel = open_record_form(page, marker, village["id"], "status", "select", popup_open=True)
     status = panel.locator("select").first
     assert status.locator("option:not([disabled])").evaluate_all(
         "options => options.map(o => o.value)"
