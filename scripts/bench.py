@@ -12,7 +12,8 @@ Usage: PYTHONPATH=. .venv/bin/python scripts/bench.py [--postgres URL] [--millio
 3. **Loopback load** on the same 100k stores: req/s and p50/p95/p99 at 1, 8 and 32 clients
    with 1 and 4 workers, and 50 clients for 60 s with 4 workers (the issue's target: p95 under
    200 ms, no error, on PostGIS).
-4. **Imports** of 100,000 CSV and XLSX rows: rows/s and peak memory.
+4. **Imports** of 100,000 CSV and XLSX rows: rows/s and peak memory, on SQLite and on PostGIS
+   with ``--postgres``.
 
 ``--postgres postgresql+psycopg://user:pw@127.0.0.1:5432/name`` needs a role that may create
 databases (``name_100000``… are made and kept for the next run). ``--quick`` runs everything
@@ -92,14 +93,18 @@ def run_load(folder: Path, postgres: str, points: int, quick: bool, sqlite: bool
         bench_load.print_results(results, f"{name}, {points:,} points")
 
 
-def run_import(rows: int) -> None:
+def run_import(rows: int, postgres: str, sqlite: bool) -> None:
     """Section 4."""
     section(f"4. Importing {rows:,} rows (each format in its own process)")
-    results = bench_import.run(rows)
-    print(f"{'format':8} {'rows':>8} {'seconds':>8} {'rows/s':>8} {'peak MB':>8} {'file MB':>8}")
-    for fmt, r in results.items():
-        print(f"{fmt:8} {r['rows']:8,} {r['seconds']:8.1f} {r['rows_per_second']:8,.0f} "
-              f"{r['peak_mb']:8.0f} {r['file_mb']:8.1f}")
+    servers = ([""] if sqlite else []) + ([postgres] if postgres else [])
+    print(f"{'store':8} {'format':8} {'rows':>8} {'seconds':>8} {'rows/s':>8} {'peak MB':>8} "
+          f"{'file MB':>8}")
+    for server in servers:
+        results = bench_import.run(rows, postgres=server)
+        for fmt, r in results.items():
+            print(f"{'PostGIS' if server else 'SQLite':8} {fmt:8} {r['rows']:8,} "
+                  f"{r['seconds']:8.1f} {r['rows_per_second']:8,.0f} {r['peak_mb']:8.0f} "
+                  f"{r['file_mb']:8.1f}")
 
 
 def main() -> None:
@@ -111,7 +116,7 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(SECTIONS))
     parser.add_argument("--folder", default="", help="keep (and reuse) the stores here")
     parser.add_argument("--postgis-only", action="store_true",
-                        help="aggregation and load on PostGIS alone (needs --postgres)")
+                        help="aggregation, load and import on PostGIS alone (needs --postgres)")
     args = parser.parse_args()
     sqlite = not (args.postgis_only and args.postgres)
     chosen = set(args.only.split(","))
@@ -131,7 +136,7 @@ def main() -> None:
         if "load" in chosen:
             run_load(folder, args.postgres, points, args.quick, sqlite)
         if "import" in chosen:
-            run_import(5_000 if args.quick else 100_000)
+            run_import(5_000 if args.quick else 100_000, args.postgres, sqlite)
     print(f"\ndone; {machine()}")
 
 
