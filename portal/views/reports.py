@@ -8,6 +8,8 @@ accounts: a job belongs to whoever started it (and administrators).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, Response, abort, jsonify, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -77,8 +79,10 @@ def area_card(level: str, code: str):
 @blueprint.get("/reports/cards")
 @require_roles(*SIGNED_IN)
 def cards_page():
-    """Show the form that prints every area of a level, with a progress bar."""
+    """Show the form that prints every area of a level, with a progress bar, and past batches."""
+    jobs = report_jobs.owned_jobs(current_user.id, Reader.of(current_user))
     return render_template("reports/cards.html", as_of=default_as_of(), levels=LEVELS,
+                           jobs=[_listed(job) for job in jobs],
                            title=_("Report cards"))  # fmt: skip
 
 
@@ -98,12 +102,23 @@ def start_cards():
 
 
 def _public(state: dict) -> dict:
-    return {k: state[k] for k in ("id", "level", "as_of", "since", "lang", "done", "total",
-                                  "state")}  # fmt: skip
+    return {**{k: state[k] for k in ("id", "level", "as_of", "since", "lang", "done", "total",
+                                     "state")}, "resumes": state.get("resumes", 0)}  # fmt: skip
 
 
-def _own_job(job: str) -> dict:
-    state = report_jobs.read_job(job)
+def _listed(state: dict) -> dict:
+    """Return a past batch as the page lists it: its dates as dates (started: server time)."""
+    return _public(state) | {"created": dt.datetime.fromtimestamp(state.get("created", 0)),
+                             "as_of": dt.date.fromisoformat(state["as_of"])}  # fmt: skip
+
+
+def _own_job(job: str, resume: bool = False) -> dict:
+    """Return the state of a job the user started (any job for an administrator).
+
+    ``resume``: a job that lost its worker starts again, with the rights of its owner only.
+    """
+    owner = (current_user.id, Reader.of(current_user)) if resume else None
+    state = report_jobs.read_job(job, owner)
     if state is None or (state["owner"] != current_user.id and current_user.role != "admin"):
         raise MissingResource(_("No such job (jobs are kept for a day)."), "job")
     return state
@@ -112,8 +127,8 @@ def _own_job(job: str) -> dict:
 @blueprint.get("/reports/cards/<job>")
 @require_roles(*SIGNED_IN)
 def job_progress(job: str):
-    """Return a job's progress: done, total, state (running, done, failed)."""
-    return jsonify(_public(_own_job(job)))
+    """Return a job's progress: done, total, state (running, done, failed), resumes."""
+    return jsonify(_public(_own_job(job, resume=True)))
 
 
 @blueprint.get("/reports/cards/<job>.zip")

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
-import os
 import re
-import time
 import zipfile
 from pathlib import Path
 
@@ -31,7 +28,6 @@ from portal.store import loader
 from portal.store import plan_targets as target_store
 from portal.store.db import open_database
 from portal.store.models import Area
-from portal.store.users import User
 from portal.web import report_jobs
 from portal.web.database import get_database
 from portal.web.formats import fmt_num, fmt_pct
@@ -304,25 +300,3 @@ def test_a_card_of_an_empty_store_with_official_boundaries_has_no_warning(offici
     text = _text(answer.get_data())
     assert "Ranh giới chính thức" in text and "Không có bản ghi nào đang chờ" in text
     assert "Ranh giới gần đúng" not in text and "minh họa" not in text
-
-
-def test_a_job_whose_worker_stopped_says_it_failed_after_ten_quiet_minutes(world):
-    with get_database(world.app).sessions() as session:
-        owner = session.scalar(select(User.id).where(User.username == "ke-hoach"))
-    folder = Path(world.app.config["PORTAL_SETTINGS"].instance_path) / "report-cards"
-    folder.mkdir(exist_ok=True)
-    states = {}
-    for job, quiet in (("lost-job-0123456789ab", report_jobs.STALLED_S + 60),
-                       ("busy-job-0123456789ab", report_jobs.STALLED_S - 60)):  # fmt: skip
-        path = folder / f"{job}.json"
-        path.write_text(json.dumps({"id": job, "owner": owner, "level": "commune",
-                                    "as_of": "2025-11-30", "since": None, "lang": "vi",
-                                    "done": 12, "total": 65, "state": "running",
-                                    "created": time.time() - quiet}))  # fmt: skip
-        os.utime(path, (time.time() - quiet, time.time() - quiet))
-        states[job] = world.clients["ke-hoach"].get(f"/reports/cards/{job}").get_json()
-    lost, busy = states.values()
-    assert (lost["state"], lost["done"], lost["total"]) == ("failed", 12, 65)
-    assert (busy["state"], busy["done"], busy["total"]) == ("running", 12, 65)
-    written = json.loads((folder / "lost-job-0123456789ab.json").read_text())
-    assert (written["state"], written["stalled"]) == ("failed", True)  # every worker agrees

@@ -1,7 +1,9 @@
 /*
  * report-cards.js: the report cards page (templates/reports/cards.html). The form starts a job
  * (POST /reports/cards, CSRF), then the progress bar follows GET /reports/cards/<job> every
- * second until the job is done (a link to its ZIP) or failed (a message).
+ * second until the job is done (a link to its ZIP) or failed (a message). A job whose worker
+ * stopped is started again by the server (state.resumes counts it): the page says so. The
+ * newest batch still running when the page opens (listed under the form) is followed too.
  *
  * Portal.reportCards (after portal-core.js):
  *   follow(jobId)   polls one job and draws its progress; returns a promise of its last state
@@ -23,6 +25,30 @@ window.Portal.define('reportCards', function () {
     return template.replace('{done}', core.fmtNum(state.done)).replace('{total}', core.fmtNum(state.total));
   }
 
+  // The followed batch's line in the list of past batches, when it is listed.
+  function drawRow(state) {
+    var table = document.getElementById('report-cards-jobs');
+    var row = table && table.querySelector('tr[data-job="' + CSS.escape(state.id) + '"]');
+    if (!row) return;
+    var cell = row.lastElementChild;
+    row.dataset.jobState = state.state;
+    cell.textContent = '';
+    if (state.state === 'done') {
+      var zip = document.createElement('a');
+      zip.href = link.href;
+      zip.textContent = words.tDownload;
+      cell.appendChild(zip);
+      cell.appendChild(document.createTextNode(' (' + say(table.dataset.tCards, state) + ')'));
+    } else if (state.state === 'failed') {
+      var failed = document.createElement('span');
+      failed.className = 'text-danger';
+      failed.textContent = table.dataset.tFailed;
+      cell.appendChild(failed);
+    } else {
+      cell.textContent = say(table.dataset.tRunning, state);
+    }
+  }
+
   function draw(state) {
     var share = state.total ? Math.round(100 * state.done / state.total) : 0;
     bar.style.width = share + '%';
@@ -34,8 +60,9 @@ window.Portal.define('reportCards', function () {
     } else if (state.state === 'failed') {
       status.textContent = words.tFailed;
     } else {
-      status.textContent = say(words.tRunning, state);
+      status.textContent = say(words.tRunning, state) + (state.resumes ? '. ' + words.tResumed : '');
     }
+    drawRow(state);
   }
 
   function wait(ms) {
@@ -68,6 +95,14 @@ window.Portal.define('reportCards', function () {
       button.disabled = false;
     }
   });
+
+  // A batch still being made when the page opens (started before a reload, or started again
+  // by the server after its worker stopped) is followed in the progress bar, as a new one is.
+  var running = document.querySelector('#report-cards-jobs tr[data-job-state="running"]');
+  if (running) {
+    box.hidden = false;
+    follow(running.dataset.job).catch(function (err) { status.textContent = err.message; });
+  }
 
   return { follow: follow };
 });
