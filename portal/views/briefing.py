@@ -78,28 +78,35 @@ def _words(locale: str) -> dict:
 @blueprint.get("/reports/briefing.pdf")
 @require_roles(*BRIEFING_ROLES)
 def briefing_pdf():
-    """Print the monthly briefing as a PDF (A4): cover, board, lagging areas, changes, notes."""
+    """Print the monthly briefing as a PDF (A4): cover, board, lagging areas, changes, notes.
+
+    ``draft=1`` marks every page as a draft; a draft is not a briefing the next one counts from.
+    """
     as_of, since = briefing_dates()
     locale = current_locale()
+    draft = request.args.get("draft", "") in ("1", "true", "on")
 
     def pdf() -> bytes:
         briefing = build_briefing(get_session(), as_of, since, locale,
                                   board_now=cached_board(as_of),
                                   board_before=cached_board(since))  # fmt: skip
         sparks = {r.target.code: _spark(r, locale) for r in briefing.reports}
-        html = render_template("reports/briefing.html", b=briefing, sparks=sparks,
+        html = render_template("reports/briefing.html", b=briefing, sparks=sparks, draft=draft,
                                **_words(locale))  # fmt: skip
         title = _("Monthly briefing, Lạng Sơn province, %(date)s", date=fmt_day(as_of, locale))
         return render_pdf(html, title=title)
 
     # The same for every reader allowed (no personal data in it): kept until the data change.
-    content = per_version("briefing_pdf", pdf, as_of, since, locale,
+    content = per_version("briefing_pdf", pdf, as_of, since, locale, draft,
                           targets_version(get_session()))  # fmt: skip
     with get_database().transaction() as session:
-        note_print(session, current_user.username, current_user.role, as_of, since, locale)
+        note_print(session, current_user.username, current_user.role, as_of, since, locale,
+                   draft)  # fmt: skip
     response = Response(content, mimetype="application/pdf")
     name = f"briefing-{as_of.isoformat()}.pdf" if locale == "en" else \
         f"bao-cao-thang-{as_of.isoformat()}.pdf"
+    if draft:
+        name = name.replace(".pdf", "-draft.pdf" if locale == "en" else "-ban-nhap.pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{name}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response

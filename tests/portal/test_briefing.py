@@ -288,3 +288,26 @@ def test_a_briefing_counts_from_the_last_one_printed_and_each_print_is_logged(ap
     _sign_in(viewer, app, "viewer")  # a leader's read-only account looks at another date
     assert _since_printed(viewer, "as_of=2025-12-15") == "30/11/2025"
     assert _since_printed(client, "as_of=2025-12-31") == "30/11/2025"  # not the viewer's 15/12
+
+
+def test_a_draft_is_marked_on_every_page_and_the_next_briefing_does_not_count_from_it(
+    app, client, login
+):
+    login("planner")
+    assert _since_printed(client, "as_of=2025-10-31") == "30/09/2025"
+    draft = client.get("/reports/briefing.pdf?as_of=2025-11-15&draft=1")
+    assert draft.status_code == 200
+    assert draft.headers["Content-Disposition"] == \
+        'inline; filename="bao-cao-thang-2025-11-15-ban-nhap.pdf"'
+    pages = pdf_pages_text(draft.data)
+    assert len(pages) >= 3 and all("BẢN NHÁP" in page for page in pages)
+    assert "Thay đổi kể từ báo cáo kỳ trước, ngày 31/10/2025" in _flat(pages)
+    assert _since_printed(client, "as_of=2025-11-30") == "31/10/2025"  # not the draft's 15/11
+    final = client.get("/reports/briefing.pdf?as_of=2025-11-15")  # kept apart in the cache
+    assert not any("BẢN NHÁP" in page for page in pdf_pages_text(final.data))
+    with get_database(app).sessions() as session:
+        printed = session.scalars(select(AuditEvent.detail).where(
+            AuditEvent.action == "briefing_print").order_by(AuditEvent.id)).all()  # fmt: skip
+    assert [(d["as_of"], d["draft"]) for d in printed] == [
+        ("2025-10-31", False), ("2025-11-15", True), ("2025-11-30", False),
+        ("2025-11-15", False)]  # fmt: skip

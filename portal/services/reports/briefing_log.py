@@ -4,7 +4,7 @@ A briefing reports what changed since the last one. Each print writes ``briefing
 audit log (who, with which role, for which date, since which date, in which language), and a
 briefing printed without ``since`` counts the changes from the latest date a planner or an
 administrator printed before its own: a leader's read-only account looking at another date
-does not move everyone's starting point.
+does not move everyone's starting point, nor does a print marked as a draft.
 """
 
 from __future__ import annotations
@@ -26,22 +26,22 @@ PREPARERS = ("planner", "admin")
 
 
 def note_print(session: Session, actor: str | None, role: str, as_of: dt.date, since: dt.date,
-               locale: str) -> None:  # fmt: skip
+               locale: str, draft: bool = False) -> None:  # fmt: skip
     """Log that ``actor`` (of ``role``) printed the briefing of ``as_of`` (since ``since``)."""
     audit.record(session, "briefing_print", actor=actor,
                  detail={"as_of": as_of.isoformat(), "since": since.isoformat(),
-                         "lang": locale, "role": role})  # fmt: skip
+                         "lang": locale, "role": role, "draft": draft})  # fmt: skip
 
 
 def last_printed(session: Session, before: dt.date) -> dt.date | None:
-    """Return the latest day before ``before`` a preparer printed a briefing for (None: none)."""
+    """Return the latest day before ``before`` a preparer printed a final briefing for (or None)."""
     details = session.scalars(
         select(AuditEvent.detail).where(AuditEvent.action == "briefing_print")
         .order_by(AuditEvent.id.desc()).limit(_LOOKED_AT)
     )  # fmt: skip
     days = []
     for detail in details:
-        if (detail or {}).get("role") not in PREPARERS:
+        if (detail or {}).get("role") not in PREPARERS or (detail or {}).get("draft"):
             continue
         try:
             day = dt.date.fromisoformat(str((detail or {}).get("as_of")))
