@@ -10,7 +10,6 @@ it does from the command line.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -19,17 +18,15 @@ import textwrap
 import time
 from pathlib import Path
 
+from tests.scripts_loading import load_script
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "bench_draw.py"
 N = 300
 
 
 def _bench_draw():
-    spec = importlib.util.spec_from_file_location("bench_draw", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_draw"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench_draw")
 
 
 def _in_own_process(code: str):

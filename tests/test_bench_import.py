@@ -7,24 +7,15 @@ row went in and that the databases it made are gone afterwards.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.conftest import PG_URL
-
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "bench_import.py"
+from tests.scripts_loading import load_script
 
 
 def _bench_import():
-    spec = importlib.util.spec_from_file_location("bench_import", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_import"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench_import")
 
 
 def _databases_named(prefix: str) -> list[str]:

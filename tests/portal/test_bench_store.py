@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 from sqlalchemy import text
 
 from portal import create_app
 from portal.web.database import get_database
-
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "build_bench_store.py"
+from tests.scripts_loading import load_script
 
 
 def _builder():
-    spec = importlib.util.spec_from_file_location("build_bench_store", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
-    spec.loader.exec_module(module)
-    return module
+    return load_script("build_bench_store")
 
 
 def test_a_bench_store_of_2000_points_is_served_with_exact_counts(empty_db_url, boundaries,
